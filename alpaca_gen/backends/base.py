@@ -1,0 +1,66 @@
+"""The backend interface: one request in, one completion out, async.
+
+Backends batch or parallelise behind this interface as suits them: the OpenAI backend runs
+requests concurrently under a semaphore; the local backend gathers concurrent requests into
+micro-batches for one `generate` call.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Request:
+    """One chat request."""
+
+    messages: list[dict[str, str]]
+    max_tokens: int = 512
+    temperature: float = 0.0
+    seed: int | None = None
+    json_schema: dict[str, Any] | None = None  # constrain the reply to this schema when possible
+
+
+@dataclass
+class Completion:
+    """The model's reply and what it cost."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = "stop"  # "stop" or "length"
+
+
+@dataclass
+class BackendStats:
+    """Counters a run summary reports."""
+
+    requests: int = 0
+    retries: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def retried(self, reason: str) -> None:
+        self.retries[reason] = self.retries.get(reason, 0) + 1
+
+
+class Backend(ABC):
+    """A source of completions."""
+
+    name: str = "backend"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.stats = BackendStats()
+
+    @abstractmethod
+    async def complete(self, request: Request) -> Completion:
+        """Answer one request (retries and batching are the backend's business)."""
+
+    def describe(self) -> dict[str, Any]:
+        """What pairs record as their generator: backend and model, never credentials."""
+        return {"backend": self.name, "model": self.model}
+
+    async def aclose(self) -> None:
+        """Release connections, threads and models."""

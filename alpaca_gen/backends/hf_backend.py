@@ -1,0 +1,189 @@
+"""A local transformers model, batched with left padding and the model's chat template.
+
+Concurrent `complete` calls are gathered into micro-batches (up to `batch_size`) and run in
+one `generate` call on a worker thread, so the event loop keeps feeding work meanwhile.
+Requests with a JSON schema are constrained by an xgrammar logits processor, one compiled
+grammar per row, so every reply is valid JSON up to the token limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+from alpaca_gen.backends.base import Backend, Completion, Request
+from pairsmith import models
+from pairsmith.errors import ModelError
+
+
+def pick_device() -> str:
+    """CUDA, then Apple's MPS, then the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_causal_lm(name: str, device: str | None = None) -> tuple[Any, Any, str]:
+    """(model, tokenizer, device) for an alias, hub id or path; eval mode, left padding."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = device or pick_device()
+    path = models.resolve(name)
+    dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except OSError as exc:
+        raise ModelError(f"cannot load model '{name}' ({path}): {str(exc).splitlines()[0]}; "
+                         "give an alias from `pairsmith models`, a local folder, or a hub id "
+                         "on a machine with network access") from None
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device).eval()
+    return model, tokenizer, device
+
+
+class _Grammars:
+    """Compiles JSON schemas for the model's tokenizer once each (xgrammar is optional)."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        self.compiler = None
+        self.cache: dict[str, Any] = {}
+        try:
+            import xgrammar as xgr
+        except ImportError:
+            return
+        stop = model.generation_config.eos_token_id
+        stop_ids = [stop] if isinstance(stop, int) else list(stop or [tokenizer.eos_token_id])
+        info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.config.vocab_size,
+                                                  stop_token_ids=stop_ids)
+        self.compiler = xgr.GrammarCompiler(info)
+
+    @property
+    def available(self) -> bool:
+        return self.compiler is not None
+
+    def processor(self, schemas: list[dict[str, Any]]) -> Any:
+        import xgrammar as xgr
+
+        compiled = []
+        for schema in schemas:
+            key = json.dumps(schema, sort_keys=True)
+            if key not in self.cache:
+                # Compact JSON only: free whitespace lets a small model loop on newlines.
+                self.cache[key] = self.compiler.compile_json_schema(key, any_whitespace=False)
+            compiled.append(self.cache[key])
+        return xgr.contrib.hf.LogitsProcessor(compiled)
+
+
+class HFBackend(Backend):
+    """Generation with a local causal LM."""
+
+    name = "hf"
+
+    def __init__(self, model: str = models.DEFAULT_CAUSAL_LM, device: str | None = None,
+                 batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None) -> None:
+        super().__init__(model)
+        self.lm, self.tokenizer, self.device = loaded or load_causal_lm(model, device)
+        self.batch_size = max(1, batch_size)
+        self.grammars = _Grammars(self.lm, self.tokenizer) if constrain else None
+        if constrain and not self.grammars.available:
+            self.stats.notes.append("xgrammar is not installed: replies are not constrained to JSON")
+        self._queue: asyncio.Queue[tuple[Request, asyncio.Future[Completion]]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "device": self.device}
+
+    async def complete(self, request: Request) -> Completion:
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._run())
+        future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
+        await self._queue.put((request, future))
+        return await future
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            items = [await self._queue.get()]
+            await asyncio.sleep(0)  # let callers scheduled in the same tick enqueue too
+            while len(items) < self.batch_size and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            # Rows of one batch share decoding settings; schema or not may differ per group.
+            groups: dict[tuple[Any, ...], list[tuple[Request, asyncio.Future[Completion]]]] = {}
+            for item in items:
+                req = item[0]
+                groups.setdefault((req.max_tokens, req.temperature, req.seed, req.json_schema is None), []).append(item)
+            for group in groups.values():
+                try:
+                    results = await asyncio.to_thread(self.generate_batch, [r for r, _ in group])
+                except Exception as exc:  # a failed batch fails its callers, not the worker
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(group, results):
+                    if not future.done():
+                        future.set_result(result)
+
+    def prompt_text(self, request: Request) -> str:
+        """The request rendered with the model's chat template (plain join without one)."""
+        if self.tokenizer.chat_template:
+            return self.tokenizer.apply_chat_template(request.messages, tokenize=False,
+                                                      add_generation_prompt=True)
+        return "\n\n".join(m["content"] for m in request.messages) + "\n\n"
+
+    def generate_batch(self, requests: list[Request]) -> list[Completion]:
+        """Run one left-padded `generate` over requests that share decoding settings."""
+        import torch
+
+        with self._lock:
+            self.stats.requests += len(requests)
+            first = requests[0]
+            texts = [self.prompt_text(r) for r in requests]
+            enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            enc = {k: v.to(self.device) for k, v in enc.items()}
+            kwargs: dict[str, Any] = {"max_new_tokens": first.max_tokens,
+                                      "pad_token_id": self.tokenizer.pad_token_id}
+            if first.temperature > 0:
+                kwargs.update(do_sample=True, temperature=first.temperature, top_p=0.95)
+                if first.seed is not None:
+                    torch.manual_seed(first.seed)
+            else:
+                kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            if first.json_schema is not None and self.grammars is not None and self.grammars.available:
+                kwargs["logits_processor"] = [self.grammars.processor([r.json_schema for r in requests])]
+            with torch.inference_mode():
+                output = self.lm.generate(**enc, **kwargs)
+            width = enc["input_ids"].shape[1]
+            new_tokens = output[:, width:]
+            stops = self.lm.generation_config.eos_token_id
+            stop_ids = {stops} if isinstance(stops, int) else set(stops or [self.tokenizer.eos_token_id])
+            results = []
+            for row, mask in zip(new_tokens.tolist(), enc["attention_mask"].tolist()):
+                used = next((i + 1 for i, tok in enumerate(row) if tok in stop_ids), len(row))
+                hit_stop = used <= len(row) and any(t in stop_ids for t in row[:used])
+                text = self.tokenizer.decode(row[:used], skip_special_tokens=True)
+                results.append(Completion(text=text, prompt_tokens=int(sum(mask)), completion_tokens=used,
+                                          finish_reason="stop" if hit_stop else "length"))
+            return results
+
+    async def aclose(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._worker = None
+            self._queue = None

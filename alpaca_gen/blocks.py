@@ -1,0 +1,25 @@
+"""Blocks: the units a document is cut into before chunking (heading, text, code, table).
+
+Code and table blocks are atomic: the chunker never splits them. Line numbers are 1-based and
+inclusive, in the original file wherever the format allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Block:
+    """One structural piece of a document."""
+
+    kind: str  # "heading" | "text" | "code" | "table"
+    text: str
+    start: int
+    end: int
+    level: int = 0  # heading level (1 = top); 0 for non-headings
+
+    @property
+    def atomic(self) -> bool:
+        """Code and tables must stay whole inside one chunk."""
+        return self.kind in ("code", "table")
