@@ -1,0 +1,139 @@
+"""Generation options as one validated object, and the builder that turns them into a run.
+
+The CLI fills `GenerateOptions`; Python users can too. A typo in an option name is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alpaca_gen.backends.base import Backend
+from alpaca_gen.cache import ResultCache
+from alpaca_gen.chunk import ChunkConfig
+from alpaca_gen.generate import GenerationRun, RunSummary, run_generation
+from alpaca_gen.self_instruct import load_seed_tasks
+from alpaca_gen.strategies import MultiPairStrategy, StepwiseStrategy, Strategy
+from pairsmith import models
+from pairsmith.errors import ConfigError
+from pairsmith.templates import load_template, seed_tasks_path
+
+
+class GenerateOptions(BaseModel):
+    """Everything `pairsmith generate` takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[str]
+    out: str
+    model: str | None = None  # alias, hub id or path (local); the server's model name (openai)
+    base_url: str | None = None  # OpenAI-compatible server; falls back to OPENAI_BASE_URL
+    api_key: str | None = Field(default=None, repr=False)  # falls back to OPENAI_API_KEY
+    pairs_per_chunk: int = Field(default=3, ge=1, le=50)
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    template: str | None = None
+    answer_template: str | None = None
+    mode: Literal["qa", "self-instruct"] = "qa"
+    strategy: Literal["auto", "multi", "stepwise"] = "auto"
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    seed: int = 0
+    max_tokens: int = Field(default=1536, ge=16)
+    max_reasks: int = Field(default=2, ge=0, le=10)
+    seed_tasks: str | None = None
+    alpaca_rules: bool = True
+    rejects: str | None = None
+    cache: str | None = None  # SQLite file; default: under PAIRSMITH_CACHE
+    no_cache: bool = False
+    batch_size: int = Field(default=16, ge=1)
+    device: str | None = None
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    chunk_tokens: int = Field(default=384, ge=32)
+    overlap_tokens: int = Field(default=48, ge=0)
+    max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    shard: str | None = None
+    progress: bool | None = None
+
+    @property
+    def resolved_base_url(self) -> str | None:
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+    @property
+    def backend_name(self) -> str:
+        return "openai" if self.resolved_base_url else "hf"
+
+    @property
+    def model_name(self) -> str:
+        if self.model:
+            return self.model
+        if self.backend_name == "openai":
+            raise ConfigError("--model is required with --base-url: give the model name the server serves")
+        return models.DEFAULT_CAUSAL_LM
+
+    def chunking(self) -> ChunkConfig:
+        return ChunkConfig(max_tokens=self.chunk_tokens, overlap_tokens=min(self.overlap_tokens, self.chunk_tokens // 2))
+
+
+def build_strategy(opts: GenerateOptions) -> Strategy:
+    """Pick the strategy: stepwise for small local models, multi-pair for servers and self-instruct."""
+    strategy = opts.strategy
+    if strategy == "auto":
+        strategy = "stepwise" if opts.backend_name == "hf" and opts.mode == "qa" else "multi"
+    if strategy == "stepwise":
+        if opts.mode == "self-instruct":
+            raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
+        return StepwiseStrategy(load_template(opts.template or "question_from_chunk"),
+                                load_template(opts.answer_template or "extract_answer_from_chunk"),
+                                pairs_per_chunk=opts.pairs_per_chunk,
+                                temperature=opts.temperature if opts.temperature is not None else 0.0,
+                                seed=opts.seed, max_reasks=min(opts.max_reasks, 2))
+    default_template = "self_instruct" if opts.mode == "self-instruct" else "qa_from_chunk"
+    template = load_template(opts.template or default_template)
+    seeds = None
+    if "seed_examples" in template.fields:
+        seeds = load_seed_tasks(opts.seed_tasks or seed_tasks_path())
+    return MultiPairStrategy(template, pairs_per_chunk=opts.pairs_per_chunk,
+                             temperature=opts.temperature if opts.temperature is not None else 0.7,
+                             seed=opts.seed, max_reasks=opts.max_reasks, max_tokens=opts.max_tokens,
+                             seed_tasks=seeds, alpaca_rules=opts.alpaca_rules and opts.mode == "self-instruct")
+
+
+def backend_factory(opts: GenerateOptions):
+    """A function that builds the backend when first needed (a fully cached run loads nothing)."""
+
+    def build() -> Backend:
+        if opts.backend_name == "openai":
+            from alpaca_gen.backends.openai_backend import OpenAIBackend
+
+            return OpenAIBackend(opts.model_name, base_url=opts.resolved_base_url,
+                                 api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"),
+                                 concurrency=opts.concurrency, timeout=opts.timeout, max_retries=opts.max_retries)
+        from alpaca_gen.backends.hf_backend import HFBackend
+
+        return HFBackend(opts.model_name, device=opts.device, batch_size=opts.batch_size)
+
+    return build
+
+
+def default_cache_path() -> Path:
+    return models.cache_dir() / "generations.sqlite"
+
+
+def build_run(opts: GenerateOptions) -> GenerationRun:
+    """The GenerationRun for these options (nothing is loaded yet)."""
+    out = Path(opts.out)
+    if any(Path(p).exists() and Path(p).resolve() == out.resolve() for p in opts.paths):
+        raise ConfigError(f"--out {opts.out} is one of the inputs; write pairs to a new file")
+    cache = ResultCache(None if opts.no_cache else (opts.cache or default_cache_path()))
+    concurrency = opts.concurrency if opts.backend_name == "openai" else max(opts.concurrency, 2 * opts.batch_size)
+    return GenerationRun(build_strategy(opts), backend_factory(opts), opts.backend_name, opts.model_name, out,
+                         rejects=opts.rejects, cache=cache, concurrency=concurrency, progress=opts.progress)
+
+
+def generate(opts: GenerateOptions) -> RunSummary:
+    """Run generation end to end (the library call behind `pairsmith generate`)."""
+    run = build_run(opts)
+    return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard)
