@@ -116,7 +116,7 @@ class GenerationRun:
         self.model = model
         self.out = Path(out)
         self.rejects = Path(rejects) if rejects else self.out.with_name(self.out.stem + ".rejects.jsonl")
-        self.cache = cache or ResultCache(None)
+        self.cache = cache if cache is not None else ResultCache(None)
         self.concurrency = max(1, concurrency)
         self.progress = progress
         self._backend: Backend | None = None
@@ -217,9 +217,13 @@ class GenerationRun:
 def run_generation(paths: Iterable[str | Path], run: GenerationRun, chunking: ChunkConfig = ChunkConfig(),
                    max_bytes: int = DEFAULT_MAX_BYTES, shard: str | None = None) -> RunSummary:
     """Ingest, chunk and generate; the library entry point behind `pairsmith generate`."""
-    found, chunks = collect_chunks(paths, chunking, max_bytes, shard)
-    summary = RunSummary(files_read=len(found.documents), skipped=found.skipped)
     try:
+        found, chunks = collect_chunks(paths, chunking, max_bytes, shard)
+        inputs = {Path(p).resolve() for p in [*(d.path for d in found.documents), *(p for p, _ in found.skipped)]}
+        for target in (run.out, run.rejects):
+            if target.resolve() in inputs:
+                raise ConfigError(f"{target} is one of the inputs; write pairs to a new file")
+        summary = RunSummary(files_read=len(found.documents), skipped=found.skipped)
         return asyncio.run(run.run(chunks, summary))
     finally:
         run.cache.close()

@@ -125,8 +125,6 @@ def default_cache_path() -> Path:
 def build_run(opts: GenerateOptions) -> GenerationRun:
     """The GenerationRun for these options (nothing is loaded yet)."""
     out = Path(opts.out)
-    if any(Path(p).exists() and Path(p).resolve() == out.resolve() for p in opts.paths):
-        raise ConfigError(f"--out {opts.out} is one of the inputs; write pairs to a new file")
     cache = ResultCache(None if opts.no_cache else (opts.cache or default_cache_path()))
     concurrency = opts.concurrency if opts.backend_name == "openai" else max(opts.concurrency, 2 * opts.batch_size)
     return GenerationRun(build_strategy(opts), backend_factory(opts), opts.backend_name, opts.model_name, out,

@@ -101,15 +101,20 @@ def complete_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
-def _whole_json(text: str) -> Any:
-    """The first complete JSON value in the text (array or object), or None."""
+def _whole_json(text: str, outermost_only: bool = False) -> Any:
+    """The first complete JSON value in the text (array or object), or None.
+
+    With `outermost_only`, only the first bracket is tried: a truncated container must not
+    be mistaken for the first complete object nested inside it (the salvage pass finds those).
+    """
     decoder = json.JSONDecoder()
     for match in re.finditer(r"[\[{]", text):
         try:
             value, _ = decoder.raw_decode(text, match.start())
             return value
         except json.JSONDecodeError:
-            continue
+            if outermost_only:
+                return None
     return None
 
 
@@ -130,7 +135,7 @@ def parse_pairs(reply: str) -> list[dict[str, str]]:
     text = strip_think(reply)
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for candidate in candidates:
-        pairs = _pairs_from_value(_whole_json(candidate))
+        pairs = _pairs_from_value(_whole_json(candidate, outermost_only=True))
         if pairs:
             return _usable(pairs)
     salvaged = [p for p in (as_pair(o) for o in complete_objects(text)) if p]

@@ -11,6 +11,7 @@ import asyncio
 import email.utils
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,8 +39,12 @@ def retry_after_seconds(headers: Any) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def redact_url(url: str) -> str:
@@ -66,6 +71,7 @@ class OpenAIBackend(Backend):
         max_retries: int = 5,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(model)
         # The client's own retries are off: ours count retries and honour Retry-After exactly.
@@ -77,6 +83,7 @@ class OpenAIBackend(Backend):
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.level = 0  # index into _LEVELS: how much structure this server accepts
+        self.sleep = sleep  # injectable, so tests can see the delays without waiting them out
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "base_url": self.base_url}
@@ -147,7 +154,7 @@ class OpenAIBackend(Backend):
                 raise BackendUnavailable(f"{self.base_url}: giving up after {attempt + 1} attempts "
                                    f"(last: {reason}); check the server or lower --concurrency")
             self.stats.retried(reason)
-            await asyncio.sleep(self._delay(attempt, hinted))
+            await self.sleep(self._delay(attempt, hinted))
             attempt += 1
 
     async def aclose(self) -> None:

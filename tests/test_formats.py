@@ -1,0 +1,116 @@
+"""Readers and writers: every format round-trips; bad input is a one-line error naming the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pairsmith.errors import ConfigError, InputError
+from pairsmith.formats import FORMATS, convert, load_pairs, write_pairs
+from pairsmith.records import Pair
+from tests.conftest import LAMINI, lamini_slice
+
+
+def sample_pairs() -> list[Pair]:
+    return [
+        Pair(instruction="How do I install it?", output="Run `pip install pairsmith`.",
+             source={"path": "docs/install.md", "headings": ["Install"], "lines": [1, 4], "chunk": "c_1"}),
+        Pair(instruction="Translate to French", input="good morning", output="bonjour, \"quoted\", comma"),
+        Pair(instruction="Multi\nline question?", output="Line one\nline two, with, commas"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_round_trips(fmt: str, tmp_path: Path) -> None:
+    pairs = sample_pairs()
+    path = tmp_path / f"out{FORMATS[fmt].suffix or '_dir'}"
+    assert write_pairs(pairs, path, fmt) == 3
+    back = load_pairs(path)
+    assert len(back) == 3
+    for original, read in zip(pairs, back):
+        if fmt in ("jsonl", "alpaca", "csv", "hf"):
+            assert (read.instruction, read.input, read.output) == (original.instruction, original.input, original.output)
+        else:  # chat-style formats fold the input into the user turn
+            expected = f"{original.instruction}\n\n{original.input}" if original.input else original.instruction
+            assert (read.instruction, read.output) == (expected, original.output)
+    if fmt in ("jsonl", "csv"):  # formats that carry metadata keep ids and provenance
+        assert back[0].id == pairs[0].id
+        assert back[0].source == pairs[0].source
+
+
+def test_lamini_reader_strips_course_template() -> None:
+    pairs = load_pairs(LAMINI)
+    assert len(pairs) == 1400
+    first = lamini_slice(1)[0]
+    assert first["question"].startswith("### Question:")
+    assert not pairs[0].instruction.startswith("###")
+    assert not pairs[0].instruction.endswith("### Answer:")
+    assert pairs[0].instruction in first["question"]
+    assert pairs[0].output == first["answer"]
+
+
+def test_ids_are_stable_and_content_based() -> None:
+    a = Pair(instruction="Q?", output="A.", source={"path": "x.md"})
+    b = Pair(instruction="Q?  ", output="A.", source={"path": "x.md"})
+    c = Pair(instruction="Q?", output="A.", source={"path": "y.md"})
+    assert a.id == b.id  # whitespace-only differences keep the id
+    assert a.id != c.id  # another source is another pair
+    assert Pair.from_dict(a.to_dict()).id == a.id
+
+
+def test_alpaca_keys_stay_at_top_level() -> None:
+    record = sample_pairs()[0].to_dict()
+    assert list(record)[:4] == ["id", "instruction", "input", "output"]
+    assert record["source"]["path"] == "docs/install.md"
+
+
+def test_malformed_jsonl_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"instruction": "a", "output": "b"}\n\n{"instruction": "c", "output": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl:3: not valid JSON"):
+        load_pairs(path)
+
+
+def test_unknown_keys_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"instruction": "a", "output": "b"}\n{"foo": 1}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"odd\.jsonl:2: no known keys"):
+        load_pairs(path)
+
+
+def test_messages_and_sharegpt_readers_take_system_turns(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    rows = [{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"},
+                          {"role": "assistant", "content": "Hello."}]},
+            {"conversations": [{"from": "human", "value": "Q?"}, {"from": "gpt", "value": "A."}]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    first, second = load_pairs(path)
+    assert (first.instruction, first.output, first.extra["system"]) == ("Hi?", "Hello.", "Be brief.")
+    assert (second.instruction, second.output) == ("Q?", "A.")
+
+
+def test_convert_never_overwrites_its_input(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    write_pairs(sample_pairs(), path, "jsonl")
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="is the input"):
+        convert(path, path, "jsonl")
+    assert path.read_bytes() == before
+
+
+def test_convert_lamini_to_alpaca(tmp_path: Path) -> None:
+    src = tmp_path / "lamini.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in lamini_slice(20)), encoding="utf-8")
+    assert convert(src, tmp_path / "alpaca.json", "alpaca") == 20
+    data = json.loads((tmp_path / "alpaca.json").read_text(encoding="utf-8"))
+    assert set(data[0]) == {"instruction", "input", "output"}
+    assert not data[0]["instruction"].startswith("###")
+
+
+def test_non_utf8_input_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"instruction": "caf\xe9", "output": "x"}\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_pairs(path)

@@ -1,0 +1,196 @@
+"""Generation runs end to end against the local server: resume, rejects, re-asks, self-instruct."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from alpaca_gen.generate import collect_chunks, dry_run
+from alpaca_gen.options import GenerateOptions, build_strategy, generate
+from tests.conftest import ROOT, SHARED_DATA
+from tests.openai_server import OpenAIStub, Reply, prompt_of
+
+
+def pair_reply(body: dict) -> str:
+    """Two pairs that quote the chunk's first line, so each chunk gives distinct pairs."""
+    prompt = prompt_of(body)
+    line = next(l for l in prompt.split("<documentation>")[1].splitlines() if l.strip())[:60]
+    return "<think>Let me look.</think>```json\n" + json.dumps({"pairs": [
+        {"instruction": f"What does this say: {line}?", "input": "", "output": f"It says {line}."},
+        {"instruction": f"Summarise: {line}", "input": line, "output": f"Summary of {line}."}]}) + "\n```"
+
+
+def options(server: OpenAIStub, docs: Path, out: Path, **extra) -> GenerateOptions:
+    settings = {"concurrency": 4, **extra}
+    return GenerateOptions(paths=[str(docs)], out=str(out), model="stub-model", base_url=server.base_url,
+                           api_key="sk-do-not-leak", **settings)
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_pairs_carry_provenance_and_usage(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = pair_reply
+    out = tmp_path / "pairs.jsonl"
+    summary = generate(options(openai_server, docs, out))
+    records = lines(out)
+    assert summary.pairs_written == len(records) == 2 * summary.chunks
+    assert summary.files_read == 2 and summary.rejects_written == 0
+    first = records[0]
+    assert list(first)[:4] == ["id", "instruction", "input", "output"]
+    assert first["source"]["path"].endswith(".md") or first["source"]["path"].endswith(".rst")
+    assert first["source"]["chunk"].startswith("c_") and len(first["source"]["lines"]) == 2
+    gen = first["generator"]
+    assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "qa_from_chunk@2"
+    assert gen["usage"]["prompt_tokens"] == 10 and gen["params"]["temperature"] == 0.7
+    assert summary.prompt_tokens == 10 * summary.model_calls
+
+
+def test_rerun_makes_no_call_and_writes_no_duplicate(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = pair_reply
+    out = tmp_path / "pairs.jsonl"
+    first = generate(options(openai_server, docs, out))
+    calls = len(openai_server.requests)
+    before = out.read_bytes()
+    second = generate(options(openai_server, docs, out))
+    assert len(openai_server.requests) == calls
+    assert second.model_calls == 0 and second.units_cached == first.units
+    assert second.pairs_written == 0 and out.read_bytes() == before
+    # Extending the input only costs the new chunk.
+    (docs / "more.md").write_text("# More\n\nA brand new page about the retry policy of the server.\n", encoding="utf-8")
+    third = generate(options(openai_server, docs, out))
+    assert third.model_calls == 1 and third.pairs_written == 2
+    assert len({r["id"] for r in lines(out)}) == len(lines(out))
+
+
+def test_cache_rebuilds_a_lost_output_without_calls(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = pair_reply
+    out = tmp_path / "pairs.jsonl"
+    generate(options(openai_server, docs, out))
+    expected = out.read_text(encoding="utf-8")
+    calls = len(openai_server.requests)
+    out.unlink()
+    generate(options(openai_server, docs, out))
+    assert len(openai_server.requests) == calls
+    assert sorted(expected.splitlines()) == sorted(out.read_text(encoding="utf-8").splitlines())
+
+
+def test_unusable_replies_are_reasked_then_rejected_with_raw_text(openai_server: OpenAIStub, docs: Path,
+                                                                 tmp_path: Path) -> None:
+    openai_server.responder = lambda body: "def unrelated():\n    return 42"
+    out = tmp_path / "pairs.jsonl"
+    summary = generate(options(openai_server, docs, out, max_reasks=2))
+    assert summary.pairs_written == 0
+    rejects = lines(tmp_path / "pairs.rejects.jsonl")
+    assert len(rejects) == summary.chunks
+    assert rejects[0]["reason"] == "no usable pair after 3 attempts"
+    assert rejects[0]["raw"] == ["def unrelated():\n    return 42"] * 3
+    assert len(openai_server.requests) == 3 * summary.chunks
+    # The re-ask shows the model its reply and asks again.
+    reask = max((r["messages"] for r in openai_server.requests), key=len)
+    assert [m["role"] for m in reask] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert "JSON" in reask[-1]["content"]
+
+
+def test_truncated_reply_keeps_its_complete_pairs(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    full = json.dumps({"pairs": [{"instruction": "Kept?", "input": "", "output": "Yes."},
+                                 {"instruction": "Lost?", "input": "", "output": "Cut"}]})
+    openai_server.script.extend([Reply(content=full[:-12], finish_reason="length")] * 10)
+    out = tmp_path / "pairs.jsonl"
+    summary = generate(options(openai_server, docs, out))
+    kept = {r["instruction"] for r in lines(out)}
+    assert kept == {"Kept?"} and summary.rejects_written == 0
+
+
+def test_api_key_never_reaches_files(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = pair_reply
+    out = tmp_path / "pairs.jsonl"
+    generate(options(openai_server, docs, out))
+    for path in [out, tmp_path / "pairs.rejects.jsonl", *(tmp_path / "cache").rglob("*")]:
+        if path.is_file():
+            assert b"sk-do-not-leak" not in path.read_bytes(), path
+
+
+def test_failed_units_are_retried_by_a_rerun(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = pair_reply
+    openai_server.script.extend([Reply(status=500)] * 2)
+    out = tmp_path / "pairs.jsonl"
+    first = generate(options(openai_server, docs, out, max_retries=1, concurrency=1))
+    assert first.units_failed == 1 and first.pairs_written == 2 * (first.units - 1)
+    second = generate(options(openai_server, docs, out))
+    assert second.units_failed == 0 and second.model_calls == 1
+    assert len(lines(out)) == 2 * first.units
+
+
+def test_self_instruct_with_alpaca_seed_tasks(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    openai_server.responder = lambda body: json.dumps({"pairs": [
+        {"instruction": "Explain how the cache avoids repeated model calls.", "input": "", "output": "It stores results."},
+        {"instruction": "Draw a diagram of the pipeline stages.", "input": "", "output": "..."},
+        {"instruction": "Why?", "input": "", "output": "Too short."}]})
+    out = tmp_path / "tasks.jsonl"
+    seeds = SHARED_DATA / "alpaca_seed_tasks.jsonl"
+    summary = generate(options(openai_server, docs, out, mode="self-instruct", seed_tasks=str(seeds),
+                               pairs_per_chunk=5))
+    prompt = prompt_of(openai_server.requests[0])
+    assert "Example tasks:" in prompt and prompt.count("Instruction:") == 3 and "5 diverse" in prompt
+    assert {r["instruction"] for r in lines(out)} == {"Explain how the cache avoids repeated model calls."}
+    reasons = sorted({r["reason"] for r in lines(tmp_path / "tasks.rejects.jsonl")})
+    assert reasons == ["alpaca_rule:keyword:draw", "alpaca_rule:too_short"]
+    assert summary.rejects_written == 2 * summary.chunks
+
+
+def test_dry_run_plans_without_calling(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
+    opts = options(openai_server, docs, tmp_path / "pairs.jsonl")
+    found, chunks = collect_chunks(opts.paths, opts.chunking())
+    planned = dry_run(chunks, build_strategy(opts))
+    assert len(planned) == len(chunks) > 0
+    assert all("<documentation>" in p.prompt and p.prompt_tokens > 0 for p in planned)
+    assert openai_server.requests == [] and not (tmp_path / "pairs.jsonl").exists()
+
+
+def test_shards_partition_the_chunks(docs: Path) -> None:
+    _, whole = collect_chunks([docs])
+    parts = [collect_chunks([docs], shard=f"{i}/3")[1] for i in range(3)]
+    assert sorted(c.id for part in parts for c in part) == sorted(c.id for c in whole)
+
+
+def test_sigkill_loses_only_in_flight_work(docs: Path, tmp_path: Path) -> None:
+    """Kill a real CLI run mid-way; the output has no torn line and a re-run completes it."""
+    for i in range(12):
+        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail.\n",
+                                          encoding="utf-8")
+    port_file = tmp_path / "port"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "tests.openai_server", str(port_file), "0.3"], cwd=ROOT, env=env)
+    try:
+        while not port_file.exists():
+            time.sleep(0.05)
+        base_url = port_file.read_text()
+        out = tmp_path / "pairs.jsonl"
+        cmd = [sys.executable, "-m", "pairsmith.cli", "generate", str(docs), "--out", str(out), "--model", "m",
+               "--base-url", base_url, "--concurrency", "2"]
+        run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while time.time() < deadline and (not out.exists() or len(out.read_bytes().splitlines()) < 3):
+            time.sleep(0.05)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        partial = out.read_bytes()
+        assert partial.endswith(b"\n")
+        done = [json.loads(l) for l in partial.splitlines()]
+        total = len(collect_chunks([docs])[1])  # one pair per chunk from this server
+        assert 3 <= len(done) < total
+        rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        records = lines(out)
+        assert len(records) == total and len({r["id"] for r in records}) == total
+        assert records[: len(done)] == done  # nothing written before was touched
+    finally:
+        server.kill()
+        server.wait()

@@ -1,0 +1,181 @@
+"""Ingest and chunking on real Markdown, rst, HTML, notebooks and Python docstrings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alpaca_gen.chunk import ChunkConfig, chunk_document, count_tokens
+from alpaca_gen.ingest import ingest, read_document
+from pairsmith.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "docs"
+
+NESTED_MD = """# Top
+
+Intro paragraph that says what the whole page is about in a few plain words.
+
+## Setup
+
+Some setup prose comes first and explains the steps that follow in order.
+
+```python
+def long_function():
+    # a fenced block that must never be split, even under a tiny budget
+
+    return [i for i in range(100)]
+```
+
+### Deeper
+
+| option | default |
+|---|---|
+| alpha | 1 |
+| beta | 2 |
+
+Text after the table, closing the deeper section of the setup chapter.
+"""
+
+
+def _doc(tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = read_document(path)
+    assert not isinstance(doc, str), doc
+    return doc, text.splitlines()
+
+
+def test_markdown_chunks_keep_heading_paths_and_line_spans(tmp_path: Path) -> None:
+    doc, lines = _doc(tmp_path, "page.md", NESTED_MD)
+    chunks = chunk_document(doc)
+    paths = [c.headings for c in chunks]
+    assert ["Top", "Setup"] in paths and ["Top", "Setup", "Deeper"] in paths
+    # The short intro under "Top" is carried into its first child section, not lost.
+    assert "Intro paragraph" in next(c.text for c in chunks if c.headings == ["Top", "Setup"])
+    for chunk in chunks:
+        span = "\n".join(lines[chunk.start - 1 : chunk.end])
+        # Every body line of the chunk comes from inside its line span.
+        for line in chunk.text.splitlines():
+            if line.strip() and not line.startswith("#"):
+                assert line in span, (line, chunk.start, chunk.end)
+
+
+def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:
+    doc, _ = _doc(tmp_path, "page.md", NESTED_MD)
+    chunks = chunk_document(doc, ChunkConfig(max_tokens=12, overlap_tokens=4, min_tokens=1))
+    fence = [c for c in chunks if "```python" in c.text]
+    assert len(fence) == 1 and fence[0].text.count("```") == 2
+    assert "return [i for i in range(100)]" in fence[0].text
+    table = [c for c in chunks if "| option | default |" in c.text]
+    assert len(table) == 1 and "| beta | 2 |" in table[0].text
+    assert all(c.text.count("```") % 2 == 0 for c in chunks)
+
+
+def test_long_sections_split_by_budget_with_overlap(tmp_path: Path) -> None:
+    sentences = " ".join(f"Sentence number {i} tells one more fact about the system." for i in range(80))
+    doc, _ = _doc(tmp_path, "long.md", f"# Long\n\n{sentences}\n\nA closing paragraph here.\n")
+    chunks = chunk_document(doc, ChunkConfig(max_tokens=120, overlap_tokens=30))
+    assert len(chunks) > 3
+    assert all(c.tokens <= 120 + 10 for c in chunks)  # heading line may ride along
+    assert all(c.headings == ["Long"] for c in chunks)
+    joined = " ".join(c.text for c in chunks)
+    assert all(f"Sentence number {i} " in joined for i in range(80))  # nothing lost
+
+
+def test_rst_sections_literal_blocks_and_tables() -> None:
+    doc = read_document(EXAMPLES / "guide" / "moderation.rst")
+    assert not isinstance(doc, str)
+    headings = [(b.text, b.level) for b in doc.blocks if b.kind == "heading"]
+    assert headings == [("Moderation", 1), ("Duplicates", 2), ("Semantic duplicates", 3), ("Rules", 2)]
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert any("pairsmith moderate pairs.jsonl" in b.text for b in code)
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1 and "repeat_ngram" in tables[0].text
+    lines = (EXAMPLES / "guide" / "moderation.rst").read_text().splitlines()
+    assert lines[tables[0].start - 1].startswith("====") and "repeat_ngram" in lines[tables[0].start - 1 + 5]
+
+
+def test_html_headings_code_and_tables() -> None:
+    doc = read_document(EXAMPLES / "cli.html")
+    assert not isinstance(doc, str)
+    kinds = [b.kind for b in doc.blocks]
+    assert "code" in kinds and "table" in kinds
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["Command line", "generate", "convert", "models"]
+    assert not any("font-family" in b.text for b in doc.blocks)  # <style> is skipped
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert "| alpaca | a JSON array of instruction, input and output |" in table.text
+
+
+def test_notebook_cells_become_markdown_and_code(tmp_path: Path) -> None:
+    doc = read_document(EXAMPLES / "quickstart.ipynb")
+    assert not isinstance(doc, str)
+    assert any(b.kind == "code" and "pd.read_json" in b.text for b in doc.blocks)
+    chunks = chunk_document(doc)
+    assert chunks[0].headings == ["Quickstart notebook"]
+
+
+def test_python_docstrings_under_their_names() -> None:
+    doc = read_document(EXAMPLES / "api.py")
+    assert not isinstance(doc, str)
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings[0].startswith("def generate(paths, out")
+    assert "class Pair" in headings
+    assert any(b.kind == "code" and 'generate(["docs/"]' in b.text for b in doc.blocks)
+
+
+def test_unreadable_files_are_skipped_with_reasons(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Fine\n\nA readable document with enough words in it.\n", encoding="utf-8")
+    (tmp_path / "blob.md").write_bytes(b"\x89PNG\x00\x00binary")
+    (tmp_path / "empty.md").write_text("  \n\n", encoding="utf-8")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    (tmp_path / "big.md").write_text("# Big\n\n" + "word " * 5000, encoding="utf-8")
+    result = ingest([tmp_path], max_bytes=10_000)
+    reasons = {Path(p).name: r for p, r in result.skipped}
+    assert [Path(d.path).name for d in result.documents] == ["ok.md"]
+    assert reasons["blob.md"] == "binary"
+    assert reasons["empty.md"] == "empty"
+    assert reasons["latin.txt"] == "not UTF-8"
+    assert reasons["image.png"].startswith("unsupported type")
+    assert reasons["broken.ipynb"].startswith("cannot parse as notebook")
+    assert reasons["big.md"].startswith("oversized")
+
+
+def test_globs_and_missing_paths(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# A\n\nSome words that make up a paragraph.\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.rst").write_text("B\n=\n\nMore words that make up a paragraph.\n", encoding="utf-8")
+    found = ingest([str(tmp_path / "**" / "*.rst")])
+    assert [Path(d.path).name for d in found.documents] == ["b.rst"]
+    with pytest.raises(InputError, match="no such file"):
+        ingest([tmp_path / "missing"])
+    with pytest.raises(InputError, match="matches no file"):
+        ingest([str(tmp_path / "*.nothing")])
+
+
+def test_bundled_examples_all_read() -> None:
+    result = ingest([EXAMPLES])
+    assert result.skipped == []
+    kinds = {d.kind for d in result.documents}
+    assert kinds == {"markdown", "rst", "html", "notebook", "python"}
+    chunks = [c for d in result.documents for c in chunk_document(d)]
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert all(count_tokens(c.text) == c.tokens for c in chunks)
+
+
+def test_chunk_ids_survive_edits_elsewhere(tmp_path: Path) -> None:
+    doc, _ = _doc(tmp_path, "page.md", NESTED_MD)
+    before = {c.id for c in chunk_document(doc)}
+    edited, _ = _doc(tmp_path, "page.md", NESTED_MD + "\n## Appendix\n\nA new section at the end with some words.\n")
+    after = {c.id for c in chunk_document(edited)}
+    assert before <= after and len(after) == len(before) + 1
+
+
+def test_notebook_json_without_cells_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "odd.ipynb"
+    path.write_text(json.dumps({"nbformat": 4}), encoding="utf-8")
+    assert read_document(path).startswith("cannot parse as notebook")
