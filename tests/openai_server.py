@@ -56,6 +56,7 @@ class OpenAIStub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms ACK stall
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -100,7 +101,10 @@ class OpenAIStub:
                     payload = chat_body(reply.content or "", body.get("model", "stub-model"), reply.finish_reason)
                     self._send(200, json.dumps(payload).encode(), reply.headers)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # a burst of new connections must not overflow the backlog
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
