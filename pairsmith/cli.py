@@ -72,6 +72,7 @@ def generate(
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
     timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = 120.0,
     chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = 384,
+    max_file_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 5 * 1024 * 1024,
     shard: Annotated[Optional[str], typer.Option(help="Process only shard i/n of the chunks.")] = None,
     cache: Annotated[Optional[str], typer.Option(help="Resume cache file (SQLite).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the resume cache.")] = False,
@@ -86,7 +87,7 @@ def generate(
         pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
-        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, chunk_tokens=chunk_tokens, shard=shard,
+        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
         cache=cache, no_cache=no_cache,
     )
     if dry_run:

@@ -88,3 +88,16 @@ def test_stepwise_run_accounts_for_every_unit(tiny_lm: Path, docs: Path, tmp_pat
         assert pair["generator"]["template"] == "question_from_chunk@2+extract_answer_from_chunk@1"
     for reject in rejects:
         assert reject["raw"] and reject["reason"] in ("no usable question", "no usable answer")
+
+
+def test_a_failing_batch_is_one_clear_error(tiny_lm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pairsmith.errors import BackendError
+
+    backend = HFBackend(str(tiny_lm), batch_size=2)
+
+    def broken(requests):
+        raise RuntimeError("out of memory\ndetails")
+
+    monkeypatch.setattr(backend, "generate_batch", broken)
+    with pytest.raises(BackendError, match="failed: RuntimeError: out of memory; try a smaller --batch-size"):
+        run_all(backend, [Request([{"role": "user", "content": "x"}], max_tokens=4)])

@@ -15,7 +15,7 @@ from typing import Any
 
 from alpaca_gen.backends.base import Backend, Completion, Request
 from pairsmith import models
-from pairsmith.errors import ModelError
+from pairsmith.errors import BackendError, ModelError
 
 
 def pick_device() -> str:
@@ -128,9 +128,12 @@ class HFBackend(Backend):
                 try:
                     results = await asyncio.to_thread(self.generate_batch, [r for r, _ in group])
                 except Exception as exc:  # a failed batch fails its callers, not the worker
+                    error = BackendError(f"local generation with {self.model} on {self.device} failed: "
+                                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}; "
+                                         "try a smaller --batch-size or another --device")
                     for _, future in group:
                         if not future.done():
-                            future.set_exception(exc)
+                            future.set_exception(error)
                     continue
                 for (_, future), result in zip(group, results):
                     if not future.done():
