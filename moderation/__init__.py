@@ -1,1 +1,1 @@
-"""moderation: dedupe and filter pairs, with a reason and evidence for every drop (planned)."""
+"""moderation: dedupe and filter pairs, with a reason and evidence for every drop."""

