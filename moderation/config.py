@@ -80,7 +80,8 @@ class SemanticConfig(_Strict):
 class PairChecksConfig(_Strict):
     enabled: bool = True
     conflict_threshold: float = 0.5  # duplicate questions whose answers are less similar: review both
-    restate_threshold: float = 0.8  # ROUGE-L F between answer and question at or above: drop
+    restate_threshold: float = 0.8  # ROUGE-L F between answer and question at or above ...
+    restate_new_words: float = 0.2  # ... and at most this share of answer words new: drop
 
 
 class GroundingConfig(_Strict):

@@ -17,12 +17,15 @@ from moderation.config import ModerationConfig
 from moderation.embed import Embedder
 from moderation.grounding import ChunkSource, embedding_support, judge_support
 from moderation.minhash import sequential_minhash_filter
-from moderation.rouge import rouge_l_text, sequential_rouge_filter
+from moderation.rouge import rouge_l, rouge_l_text, sequential_rouge_filter
 from moderation.rules import apply_rules
 from moderation.semantic import neighbours_ann, neighbours_exact, sequential_semantic_filter
-from moderation.text import normalise, prompt_text
+from moderation.text import normalise, prompt_text, rouge_tokens
 from moderation.verdict import Verdict
 from pairsmith.records import Pair
+
+
+_YES_NO = frozenset("yes no not does do can is are it they you i".split())
 
 
 @dataclass
@@ -105,14 +108,21 @@ def exact_step(items: list[Item], ctx: Context) -> None:
 
 
 def restate_step(items: list[Item], ctx: Context) -> None:
+    """Drop answers that only say the question back ("Can X do Y?" -> "Yes, X can do Y."):
+    ROUGE-L with the question at or above the threshold, and few words the question lacks."""
     cfg = ctx.config.pairs
     if not cfg.enabled:
         return
     for item in alive(items):
-        question, answer = normalise(item.prompt), normalise(item.pair.output)
-        score = 1.0 if answer and answer in question else rouge_l_text(item.prompt, item.pair.output)
-        if score >= cfg.restate_threshold:
-            item.mark(Verdict("pair_checks", "answer_restates_question", evidence={"score": score}))
+        question, answer = rouge_tokens(item.prompt), rouge_tokens(item.pair.output)
+        if not answer:
+            continue
+        asked = set(question) | _YES_NO
+        new_share = sum(t not in asked for t in answer) / len(answer)
+        score = rouge_l(question, answer)
+        if score >= cfg.restate_threshold and new_share <= cfg.restate_new_words:
+            item.mark(Verdict("pair_checks", "answer_restates_question",
+                              evidence={"score": score, "new_words": round(new_share, 2)}))
 
 
 def grounding_step(items: list[Item], ctx: Context) -> None:

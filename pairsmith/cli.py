@@ -115,6 +115,98 @@ def generate(
 
 @app.command()
 @guarded
+def moderate(
+    src: Annotated[str, typer.Argument(help="Pairs in any readable format (JSONL, Alpaca, Lamini, CSV, HF...).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Curated pairs (kept and to-review), JSONL.")],
+    rejects: Annotated[Optional[Path], typer.Option(help="Dropped pairs; default OUT.rejects.jsonl.")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Report path: writes .md, .json and a PNG beside it.")] = None,
+    embedder: Annotated[Optional[str], typer.Option(help="Embedding model alias, hub id or path.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="YAML or JSON file of steps and thresholds.")] = None,
+    reviews: Annotated[Optional[Path], typer.Option(help="Earlier human decisions to apply (review import).")] = None,
+    near_method: Annotated[Optional[str], typer.Option(help="minhash (default) or rouge (Alpaca's rule).")] = None,
+    judge_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server that judges grounding.")] = None,
+    judge_model: Annotated[Optional[str], typer.Option(help="The judge's model name.")] = None,
+    judge_key: Annotated[Optional[str], typer.Option(help="The judge's API key; default $OPENAI_API_KEY.")] = None,
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the settings in effect and exit.")] = False,
+) -> None:
+    """Dedupe and filter pairs; every drop carries its reason and evidence."""
+    import os
+
+    import yaml
+
+    from moderation.config import load_config
+    from moderation.pipeline import moderate as run_moderate
+    from moderation.report import write_report
+
+    settings = load_config(config)
+    if embedder:
+        settings.embedder = embedder
+    if near_method:
+        if near_method not in ("minhash", "rouge"):
+            fail(f"--near-method must be minhash or rouge, not '{near_method}'")
+        settings.near.method = near_method
+    if judge_model:
+        settings.grounding.judge_model = judge_model
+    if print_config:
+        typer.echo(yaml.safe_dump(settings.model_dump(), sort_keys=False))
+        return
+    result = run_moderate(src, out, rejects, settings, reviews, judge_url=judge_url,
+                          judge_key=judge_key or os.environ.get("OPENAI_API_KEY"))
+    for reason, count in result.drop_reasons.most_common():
+        typer.echo(f"  dropped {count:5d}  {reason}")
+    for reason, count in result.review_reasons.most_common():
+        typer.echo(f"  review  {count:5d}  {reason}")
+    if report:
+        paths = write_report(result, settings, report)
+        typer.echo(f"report: {', '.join(str(p) for p in paths.values())}")
+    typer.echo(result.summary())
+
+
+review_app = typer.Typer(help="Human review outside pairsmith: export to CSV / Argilla / Label Studio, import decisions.",
+                         no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+@guarded
+def review_export(
+    curated: Annotated[str, typer.Argument(help="Curated pairs from `pairsmith moderate`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the review files.")],
+    format: Annotated[str, typer.Option("--format", help="csv, argilla, labelstudio, or a comma list.")] = "csv,argilla,labelstudio",
+    all_pairs: Annotated[bool, typer.Option("--all", help="Export every pair, not only those marked review.")] = False,
+) -> None:
+    """Write the pairs that need a human to CSV, Argilla records and Label Studio tasks."""
+    from moderation.review_io import export_review
+    from pairsmith.formats import load_pairs
+
+    written = export_review(load_pairs(curated), out, [f.strip() for f in format.split(",") if f.strip()], all_pairs)
+    for fmt, path in written.items():
+        typer.echo(f"{fmt}: {path}")
+
+
+@review_app.command("import")
+@guarded
+def review_import(
+    decisions: Annotated[list[Path], typer.Argument(help="Filled review.csv, Label Studio or Argilla exports.")],
+    data: Annotated[Path, typer.Option("--data", help="The curated file the decisions are about.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Reviewed pairs (JSONL).")],
+    rejects: Annotated[Optional[Path], typer.Option(help="Pairs a reviewer rejected; default OUT.rejects.jsonl.")] = None,
+    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store (appended); default reviews.jsonl beside DATA.")] = None,
+) -> None:
+    """Read decisions back (approve, reject, edit), keep them, and apply them by pair id."""
+    from moderation.review_io import read_decisions
+    from moderation.review_store import append_decisions, apply_to_file
+
+    store = store or data.with_name("reviews.jsonl")
+    found = [d for path in decisions for d in read_decisions(path)]
+    append_decisions(store, found)
+    counts = apply_to_file(data, store, out, rejects or out.with_name(out.stem + ".rejects.jsonl"))
+    typer.echo(f"{len(found)} decisions recorded in {store}")
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@guarded
 def convert(
     src: Annotated[str, typer.Argument(help="Input file, dataset folder or hub dataset name.")],
     dst: Annotated[Path, typer.Argument(help="Output path (must not be the input).")],

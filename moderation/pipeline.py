@@ -1,0 +1,106 @@
+"""The moderation run: read pairs, apply earlier human decisions, run the steps, write
+curated and rejected pairs (every input pair lands in exactly one of them), and report."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moderation.config import ModerationConfig
+from moderation.review_store import apply_decisions, load_decisions
+from moderation.steps import STEPS, Context, Item
+from pairsmith.errors import ConfigError
+from pairsmith.formats import load_pairs
+from pairsmith.io import write_jsonl_atomic
+
+
+@dataclass
+class ModerationResult:
+    """Counts that add up (total = kept + review + dropped), reasons, and report data."""
+
+    total: int = 0
+    kept: int = 0
+    review: int = 0
+    dropped: int = 0
+    drop_reasons: Counter = field(default_factory=Counter)
+    review_reasons: Counter = field(default_factory=Counter)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    curated: str = ""
+    rejects: str = ""
+
+    def summary(self) -> str:
+        rate = self.total / self.seconds if self.seconds else 0.0
+        return (f"{self.total} pairs: {self.kept} kept, {self.review} to review, {self.dropped} dropped "
+                f"({self.seconds:.1f}s, {rate:.0f} pairs/s)")
+
+
+def default_rejects(out: Path) -> Path:
+    return out.with_name(out.stem + ".rejects.jsonl")
+
+
+def _decision(item: Item) -> dict[str, Any]:
+    drops = [v for v in item.verdicts if v.decision == "drop"]
+    chosen = drops[:1] if drops else [v for v in item.verdicts if v.decision == "review"]
+    decision = "drop" if drops else "review" if chosen else "keep"
+    return {"decision": decision, "reasons": [v.reason for v in chosen], "evidence": [v.to_dict() for v in chosen]}
+
+
+def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None,
+             config: ModerationConfig | None = None, reviews: str | Path | None = None,
+             judge_url: str | None = None, judge_key: str | None = None) -> ModerationResult:
+    """Moderate the pairs in `src` (any readable format); write curated and rejected JSONL."""
+    started = time.perf_counter()
+    config = config or ModerationConfig()
+    out_path = Path(out)
+    rejects_path = Path(rejects) if rejects else default_rejects(out_path)
+    src_path = Path(src)
+    for target in (out_path, rejects_path):
+        if src_path.exists() and target.exists() and target.resolve() == src_path.resolve():
+            raise ConfigError(f"{target} is the input; write moderation results to new files")
+    pairs = load_pairs(src)
+    items = [Item(index, pair) for index, pair in enumerate(pairs)]
+    if reviews:
+        apply_decisions(items, load_decisions(reviews))
+    ctx = Context(config, judge_url=judge_url, judge_key=judge_key)
+    try:
+        for step in STEPS:
+            step(items, ctx)
+    finally:
+        if ctx.embedder is not None:
+            ctx.stats["embeddings_computed"] = ctx.embedder.computed
+            ctx.embedder.close()
+
+    result = ModerationResult(total=len(items), stats=ctx.stats, curated=str(out_path), rejects=str(rejects_path))
+    curated, dropped = [], []
+    for item in items:
+        item.pair.moderation = _decision(item)
+        record = item.pair.to_dict()
+        decision = item.pair.moderation["decision"]
+        if decision == "drop":
+            dropped.append(record)
+            result.dropped += 1
+            key = item.pair.moderation["evidence"][0]
+            reason = f"{key['step']}:{key['rule']}"
+            result.drop_reasons[reason] += 1
+        else:
+            curated.append(record)
+            if decision == "review":
+                result.review += 1
+                reason = "; ".join(sorted({f"{e['step']}:{e['rule']}" for e in item.pair.moderation["evidence"]}))
+                result.review_reasons[reason] += 1
+            else:
+                result.kept += 1
+                continue
+        examples = result.examples.setdefault(reason, [])
+        if len(examples) < 3:
+            examples.append({"id": record["id"], "instruction": record["instruction"][:200],
+                             "output": record["output"][:200], "reasons": item.pair.moderation["reasons"]})
+    write_jsonl_atomic(out_path, curated)
+    write_jsonl_atomic(rejects_path, dropped)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,128 @@
+"""The moderation report: Markdown and JSON with counts per step and reason, examples, the
+histogram of nearest-neighbour similarities (PNG) and a threshold suggested at its valley."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moderation.config import ModerationConfig
+from moderation.pipeline import ModerationResult
+from pairsmith.io import atomic_write
+
+
+def suggest_threshold(similarities: list[float], bins: int = 40, low: float = 0.5) -> float | None:
+    """The similarity at the deepest valley between the bulk and the near-duplicate mode.
+
+    Looks in [low, 1]; a valley counts when it is under half of the lower of the two peaks
+    around it (a clear dip, not noise). None when there is no such valley.
+    """
+    values = np.asarray([s for s in similarities if s >= low], dtype=np.float64)
+    if len(values) < 20:
+        return None
+    counts, edges = np.histogram(values, bins=bins, range=(low, 1.0))
+    smooth = np.convolve(counts, np.ones(3) / 3, mode="same")
+    best, best_depth = None, 0.0
+    for i in range(1, bins - 1):
+        left, right = smooth[:i].max(), smooth[i + 1 :].max()
+        peak = min(left, right)
+        if peak <= 0 or smooth[i] >= 0.5 * peak:
+            continue
+        depth = peak - smooth[i]
+        if depth > best_depth:
+            best, best_depth = i, depth
+    return None if best is None else float(round((edges[best] + edges[best + 1]) / 2, 3))
+
+
+def plot_histogram(similarities: list[float], threshold: float, suggested: float | None, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
+    ax.hist(similarities, bins=50, range=(min(0.0, min(similarities)), 1.0), color="#4c72b0")
+    ax.axvline(threshold, color="#c44e52", linestyle="--", label=f"threshold {threshold:.2f}")
+    if suggested is not None:
+        ax.axvline(suggested, color="#55a868", linestyle=":", label=f"suggested {suggested:.2f}")
+    ax.set_xlabel("cosine similarity of each prompt to its nearest neighbour")
+    ax.set_ylabel("pairs")
+    ax.set_yscale("log")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png")
+    plt.close(fig)
+
+
+def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str, Any]:
+    nearest = result.stats.get("nearest_similarities") or []
+    suggested = suggest_threshold(nearest)
+    return {
+        "summary": result.summary(),
+        "counts": {"total": result.total, "kept": result.kept, "review": result.review, "dropped": result.dropped},
+        "dropped_by_reason": dict(result.drop_reasons.most_common()),
+        "review_by_reason": dict(result.review_reasons.most_common()),
+        "examples": result.examples,
+        "semantic": {"threshold": config.semantic.threshold, "suggested_threshold": suggested,
+                     "search": result.stats.get("semantic_search"),
+                     "histogram": np.histogram(nearest, bins=20, range=(0, 1))[0].tolist() if nearest else []},
+        "grounding_checked": result.stats.get("grounding_checked", 0),
+        "embeddings_computed": result.stats.get("embeddings_computed", 0),
+        "outputs": {"curated": result.curated, "rejects": result.rejects},
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def _markdown(report: dict[str, Any], png: str | None) -> str:
+    counts = report["counts"]
+    lines = ["# Moderation report", "", report["summary"], "",
+             "| | pairs |", "|---|---|",
+             *(f"| {k} | {v} |" for k, v in counts.items()), ""]
+    for title, key in (("Dropped", "dropped_by_reason"), ("Sent to review", "review_by_reason")):
+        lines += [f"## {title}", "", "| step:rule | pairs |", "|---|---|"]
+        lines += [f"| {reason} | {n} |" for reason, n in report[key].items()] or ["| (none) | 0 |"]
+        lines.append("")
+    lines += ["## Examples", ""]
+    for reason, examples in report["examples"].items():
+        lines.append(f"### {reason}")
+        for ex in examples:
+            instruction = ex["instruction"].replace("\n", " ")
+            output = ex["output"].replace("\n", " ")
+            lines.append(f"- `{ex['id']}` **{instruction}** → {output}  \n  _{'; '.join(ex['reasons'])}_")
+        lines.append("")
+    semantic = report["semantic"]
+    lines += ["## Nearest-neighbour similarity", ""]
+    if png:
+        lines.append(f"![nearest-neighbour similarities]({png})")
+    suggested = semantic["suggested_threshold"]
+    lines.append(f"Threshold in use: {semantic['threshold']}; "
+                 + (f"suggested from the histogram's valley: **{suggested}**." if suggested is not None
+                    else "the histogram has no clear valley, so no threshold is suggested."))
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result: ModerationResult, config: ModerationConfig, path: str | Path) -> dict[str, Path]:
+    """Write REPORT.md, REPORT.json and REPORT.png (when similarities exist); returns the paths."""
+    path = Path(path)
+    stem = path.with_suffix("")
+    report = build_report(result, config)
+    written = {}
+    nearest = result.stats.get("nearest_similarities") or []
+    png = None
+    if nearest:
+        png_path = stem.with_name(stem.name + "_similarity.png")
+        plot_histogram(nearest, config.semantic.threshold, report["semantic"]["suggested_threshold"], png_path)
+        written["png"] = png_path
+        png = png_path.name
+    md_path = stem.with_suffix(".md")
+    with atomic_write(md_path) as fh:
+        fh.write(_markdown(report, png))
+    json_path = stem.with_suffix(".json")
+    with atomic_write(json_path) as fh:
+        json.dump(report, fh, indent=2, ensure_ascii=False)
+    written.update(md=md_path, json=json_path)
+    return written
