@@ -59,10 +59,10 @@ class NearConfig(_Strict):
 
     enabled: bool = True
     method: str = "minhash"  # "minhash" (scales) or "rouge" (Alpaca's rule, exact parity)
-    threshold: float = 0.8  # Jaccard of word 3-gram shingles (minhash) / ROUGE-L F (rouge: 0.7)
-    rouge_threshold: float = 0.7
+    threshold: float = 0.7  # Jaccard of the prompts' word shingles (minhash)
+    rouge_threshold: float = 0.7  # ROUGE-L F above which Alpaca's rule drops (method: rouge)
     num_perm: int = 128
-    shingle: int = 3
+    shingle: int = 1  # words per shingle: single words suit short instructions best
     review_band: float = 0.0  # similarity in [threshold - band, threshold): review, not drop
 
 

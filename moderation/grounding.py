@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,11 @@ class ChunkSource:
         return text if text.strip() else None
 
 def spans(text: str) -> list[str]:
-    """Sentences of the chunk and pairs of adjacent sentences (answers often join two)."""
-    parts = sentences(text) or [text]
+    """Sentences of the chunk, paragraph by paragraph (so headings and underlines stand
+    apart), and pairs of adjacent sentences (answers often join two)."""
+    parts = [s for para in re.split(r"\n\s*\n", text) for s in sentences(para)
+             if any(c.isalnum() for c in s)]
+    parts = parts or [text]
     return parts + [f"{a} {b}" for a, b in zip(parts, parts[1:])]
 
 def embedding_support(embed: Callable[[list[str]], np.ndarray], answers: list[str], chunks: list[str]) -> list[float]:

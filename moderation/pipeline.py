@@ -50,6 +50,31 @@ def _decision(item: Item) -> dict[str, Any]:
     return {"decision": decision, "reasons": [v.reason for v in chosen], "evidence": [v.to_dict() for v in chosen]}
 
 
+def _resolve_duplicate_chains(items: list[Item]) -> None:
+    """A duplicate's kept twin may itself be dropped by a later step (a near duplicate of a pair
+    that is then a semantic duplicate of a third). Record the pair that finally stands for it."""
+    by_id = {item.pair.id: item for item in items}
+
+    def duplicate_target(item: Item) -> str | None:
+        drops = [v for v in item.verdicts if v.decision == "drop"]
+        return drops[0].evidence.get("duplicate_of") if drops else None
+
+    for item in items:
+        target = duplicate_target(item)
+        if target is None:
+            continue
+        first = target
+        seen: set[str] = set()
+        while target in by_id and by_id[target].dropped and target not in seen:
+            seen.add(target)
+            following = duplicate_target(by_id[target])
+            if following is None:
+                break  # the twin was dropped for another reason: nothing stands for it
+            target = following
+        if target != first and target in by_id and not by_id[target].dropped:
+            next(v for v in item.verdicts if v.decision == "drop").evidence["kept_as"] = target
+
+
 def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None,
              config: ModerationConfig | None = None, reviews: str | Path | None = None,
              judge_url: str | None = None, judge_key: str | None = None) -> ModerationResult:
@@ -75,6 +100,7 @@ def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None
             ctx.stats["embeddings_computed"] = ctx.embedder.computed
             ctx.embedder.close()
 
+    _resolve_duplicate_chains(items)
     result = ModerationResult(total=len(items), stats=ctx.stats, curated=str(out_path), rejects=str(rejects_path))
     curated, dropped = [], []
     for item in items:

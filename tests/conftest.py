@@ -116,3 +116,45 @@ def lamini_slice(n: int) -> list[dict]:
 
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def build_tiny_embedder(folder: Path) -> Path:
+    """A 2-layer BERT with a WordPiece vocabulary trained on CORPUS, saved as a
+    sentence-transformers model (mean pooling): real embeddings, a few hundred KB."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    try:
+        from sentence_transformers.sentence_transformer import modules as st_models
+    except ImportError:  # sentence-transformers before 6
+        from sentence_transformers import models as st_models
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(CORPUS * 4 + LAMINI.read_text(encoding="utf-8").splitlines()[:300],
+                            trainers.WordPieceTrainer(vocab_size=800, special_tokens=specials))
+    raw = folder / "bert"
+    raw.mkdir(parents=True)
+    tok.save(str(raw / "tokenizer.json"))
+    tokenizer = BertTokenizerFast(tokenizer_file=str(raw / "tokenizer.json"))
+    tokenizer.save_pretrained(raw)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(raw)
+    transformer = st_models.Transformer(str(raw), max_seq_length=256)
+    dimension = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
+    pooling = st_models.Pooling(dimension(), pooling_mode="mean")
+    model = SentenceTransformer(modules=[transformer, pooling], device="cpu")
+    target = folder / "st"
+    model.save(str(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny sentence-transformers model."""
+    return build_tiny_embedder(tmp_path_factory.mktemp("tiny-embedder"))

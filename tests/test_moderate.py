@@ -1,0 +1,155 @@
+"""The moderation run end to end: nothing lost, deliberate keeps, conflicts, grounding, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moderation.config import ModerationConfig, load_config
+from moderation.pipeline import moderate
+from moderation.report import suggest_threshold, write_report
+from pairsmith.errors import ConfigError
+from pairsmith.formats import load_pairs, write_pairs
+from pairsmith.records import Pair
+from tests.conftest import LAMINI
+from tests.openai_server import OpenAIStub
+
+
+def config_with(embedder: Path, **changes) -> ModerationConfig:
+    cfg = ModerationConfig(embedder=str(embedder))
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        setattr(getattr(cfg, section), key, value)
+    return cfg
+
+
+def read(path: Path) -> list[dict]:
+    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_nothing_is_lost_on_the_course_data(tiny_embedder: Path, tmp_path: Path) -> None:
+    result = moderate(LAMINI, tmp_path / "curated.jsonl", config=config_with(tiny_embedder))
+    curated, rejects = read(tmp_path / "curated.jsonl"), read(tmp_path / "curated.rejects.jsonl")
+    assert result.total == 1400 == result.kept + result.review + result.dropped
+    assert len(curated) == result.kept + result.review and len(rejects) == result.dropped
+    ids = [p.id for p in load_pairs(LAMINI)]
+    assert sorted(r["id"] for r in curated + rejects) == sorted(ids)
+    for record in rejects:  # every drop says why, with evidence
+        moderation = record["moderation"]
+        assert moderation["decision"] == "drop" and moderation["reasons"] and moderation["evidence"]
+        assert {"step", "rule"} <= set(moderation["evidence"][0])
+    assert result.drop_reasons["rules:boilerplate"] == 39
+    duplicates = [r for r in rejects if "duplicate_of" in r["moderation"]["evidence"][0]]
+    kept_ids = {r["id"] for r in curated}
+    assert duplicates
+    for record in duplicates:  # each points at its kept twin, directly or through `kept_as`
+        evidence = record["moderation"]["evidence"][0]
+        assert evidence.get("kept_as", evidence["duplicate_of"]) in kept_ids
+
+
+def test_the_better_member_of_a_duplicate_group_is_kept(tiny_embedder: Path, tmp_path: Path) -> None:
+    short = Pair(instruction="How do I install pairsmith?", output="Use pip.")
+    full = Pair(instruction="How do I install pairsmith?",
+                output="Run pip install pairsmith, then check the install with pairsmith --help.")
+    for order in ([short, full], [full, short]):
+        src = tmp_path / "in.jsonl"
+        write_pairs(order, src, "jsonl")
+        cfg = config_with(tiny_embedder, pairs__conflict_threshold=0.0)  # same question, same meaning
+        result = moderate(src, tmp_path / "out.jsonl", config=cfg)
+        assert [r["id"] for r in read(tmp_path / "out.jsonl")] == [full.id]
+        evidence = read(tmp_path / "out.rejects.jsonl")[0]["moderation"]["evidence"][0]
+        assert evidence["duplicate_of"] == full.id and result.dropped == 1
+
+
+def test_conflicting_answers_go_to_review_together(tmp_path: Path) -> None:
+    pairs = [Pair(instruction="What is the default batch size?", output="The default batch size is 16 prompts."),
+             Pair(instruction="What is the default batch size?", output="It is 64, set in the config file by hand.")]
+    src = tmp_path / "in.jsonl"
+    write_pairs(pairs, src, "jsonl")
+    cfg = ModerationConfig()
+    cfg.semantic.enabled = False  # token overlap decides whether answers agree
+    cfg.grounding.enabled = False
+    result = moderate(src, tmp_path / "out.jsonl", config=cfg)
+    curated = read(tmp_path / "out.jsonl")
+    assert result.review == 2 and result.dropped == 0
+    for record in curated:
+        assert record["moderation"]["decision"] == "review"
+        assert record["moderation"]["evidence"][0]["rule"] == "conflicting_answers"
+    assert {r["moderation"]["evidence"][0]["duplicate_of"] for r in curated} == {p.id for p in pairs}
+
+
+def grounded_pairs(docs: Path) -> list[Pair]:
+    source = {"path": str(docs / "notes.rst"), "lines": [1, 4], "headings": ["Notes"]}
+    chunk_sentence = "The cache keeps finished work so that a second run makes no model calls at all."
+    return [Pair(instruction="What does the cache do?", output=chunk_sentence, source=source),
+            Pair(instruction="Who wrote the cache?", output="Ada Lovelace wrote it in 1843 on a steam engine.",
+                 source=source)]
+
+
+def test_grounding_reads_the_chunk_from_path_and_lines(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    write_pairs(grounded_pairs(docs), src, "jsonl")
+    cfg = config_with(tiny_embedder, grounding__threshold=0.999, grounding__review_band=0.0)
+    result = moderate(src, tmp_path / "out.jsonl", config=cfg)
+    assert result.stats["grounding_checked"] == 2
+    scores = result.stats["support_scores"]
+    assert scores[0] == pytest.approx(1.0, abs=1e-4) and scores[1] < scores[0]
+    assert [r["instruction"] for r in read(tmp_path / "out.jsonl")] == ["What does the cache do?"]
+    assert read(tmp_path / "out.rejects.jsonl")[0]["moderation"]["evidence"][0]["rule"] == "unsupported_by_chunk"
+
+
+def test_grounding_with_a_judge_server(docs: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    write_pairs(grounded_pairs(docs), src, "jsonl")
+
+    def judge(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        supported = "Ada Lovelace" not in prompt
+        return json.dumps({"supported": supported, "reason": "matches the docs" if supported else "not in the docs"})
+
+    cfg = ModerationConfig()
+    cfg.semantic.enabled = False
+    with OpenAIStub(responder=judge) as server:
+        result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url)
+        assert len(server.requests) == 2
+        assert server.requests[0]["response_format"]["type"] == "json_schema"
+    rejected = read(tmp_path / "out.rejects.jsonl")
+    assert result.dropped == 1 and rejected[0]["moderation"]["evidence"][0]["reason"] == "not in the docs"
+
+
+def test_report_files_and_threshold_suggestion(tiny_embedder: Path, tmp_path: Path) -> None:
+    cfg = config_with(tiny_embedder)
+    result = moderate(LAMINI, tmp_path / "out.jsonl", config=cfg)
+    paths = write_report(result, cfg, tmp_path / "report.md")
+    assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+    report = json.loads(paths["json"].read_text())
+    assert report["counts"]["total"] == 1400 and report["dropped_by_reason"]["rules:boilerplate"] == 39
+    text = paths["md"].read_text()
+    assert "rules:boilerplate" in text and "report_similarity.png" in text
+    rng = np.random.default_rng(0)
+    bimodal = list(rng.normal(0.7, 0.05, 2000).clip(0, 1)) + list(rng.normal(0.97, 0.01, 300).clip(0, 1))
+    suggested = suggest_threshold(bimodal)
+    assert suggested is not None and 0.82 < suggested < 0.95
+    assert suggest_threshold(list(rng.normal(0.7, 0.05, 2000).clip(0, 1))) is None
+
+
+def test_config_file_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "moderation.yaml"
+    path.write_text("semantic:\n  threshold: 0.9\nnear:\n  method: rouge\n", encoding="utf-8")
+    cfg = load_config(path)
+    assert cfg.semantic.threshold == 0.9 and cfg.near.method == "rouge" and cfg.rules.enabled
+    path.write_text("semantic:\n  treshold: 0.9\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="semantic.treshold"):
+        load_config(path)
+
+
+def test_output_may_not_be_the_input(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    write_pairs([Pair(instruction="What is it?", output="A tool.")], src, "jsonl")
+    before = src.read_bytes()
+    with pytest.raises(ConfigError, match="is the input"):
+        moderate(src, src)
+    assert src.read_bytes() == before
