@@ -98,3 +98,29 @@ def test_server_url_from_environment(docs: Path, tmp_path: Path, monkeypatch: py
         result = runner.invoke(app, ["generate", str(docs), "--out", str(tmp_path / "o.jsonl"), "--model", "m"])
         assert result.exit_code == 0, result.output
         assert server.headers[0]["authorization"] == "Bearer sk-env-key"
+
+
+def test_moderate_command(tiny_embedder: Path, tmp_path: Path) -> None:
+    from tests.conftest import LAMINI
+
+    result = runner.invoke(app, ["moderate", str(LAMINI), "--out", str(tmp_path / "c.jsonl"), "--embedder",
+                                 str(tiny_embedder), "--report", str(tmp_path / "report.md")])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("1400 pairs: ") and "kept" in last and "to review" in last and "dropped" in last
+    assert "rules:boilerplate" in result.output
+    assert (tmp_path / "report.md").exists() and (tmp_path / "report.json").exists()
+
+
+def test_moderate_print_config_and_bad_config(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["moderate", "x.jsonl", "--out", "y.jsonl", "--print-config"])
+    assert result.exit_code == 0 and "threshold: 0.95" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules: [1, 2\n")
+    line = _one_line_error(runner.invoke(app, ["moderate", "x.jsonl", "--out", "y.jsonl", "--config", str(bad)]))
+    assert "not valid YAML" in line
+
+
+def test_moderate_missing_input_is_one_line(tmp_path: Path) -> None:
+    line = _one_line_error(runner.invoke(app, ["moderate", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o.jsonl")]))
+    assert "no such file" in line
