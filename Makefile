@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make run    set up .venv, then generate pairs from the bundled example docs (offline)
+#   make run    set up .venv, then generate and moderate pairs from the bundled example docs (offline)
 #   make test   set up .venv, then run the test suite
 VENV := .venv
 STAMP := $(VENV)/.pairsmith-installed
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/pairsmith generate examples/docs --out $(OUT)/pairs.jsonl --pairs-per-chunk 2
+	$(VENV)/bin/pairsmith run examples/docs --out $(OUT)
 
 test: setup
 	$(VENV)/bin/python -m pytest

@@ -67,8 +67,13 @@ class ChunkSource:
 def spans(text: str) -> list[str]:
     """Sentences of the chunk, paragraph by paragraph (so headings and underlines stand
     apart), and pairs of adjacent sentences (answers often join two)."""
-    parts = [s for para in re.split(r"\n\s*\n", text) for s in sentences(para)
-             if any(c.isalnum() for c in s)]
+    parts: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        stripped = para.strip()
+        if stripped.startswith(("```", "~~~", "|", "+-", "..")) or para.startswith("    "):
+            parts.append(stripped)  # code and tables are matched whole
+        else:
+            parts += [s for s in sentences(para) if any(c.isalnum() for c in s)]
     parts = parts or [text]
     return parts + [f"{a} {b}" for a, b in zip(parts, parts[1:])]
 

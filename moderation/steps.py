@@ -166,10 +166,11 @@ class _ConflictCheck:
     def answer_similarity(self, a: Item, b: Item) -> float:
         if normalise(a.pair.output) == normalise(b.pair.output):
             return 1.0
-        if not self.ctx.config.semantic.enabled and self.ctx.embedder is None:
-            return rouge_l_text(a.pair.output, b.pair.output)  # embeddings are off: token overlap
-        vectors = self.ctx.embed([a.pair.output, b.pair.output])
-        return float(vectors[0] @ vectors[1])
+        lexical = rouge_l_text(a.pair.output, b.pair.output)
+        if lexical >= self.threshold or not self.ctx.config.semantic.enabled:
+            return lexical  # clearly the same answer, or embeddings are off: token overlap decides
+        vectors = self.ctx.embed([a.pair.output, b.pair.output])  # paraphrases can still agree
+        return max(lexical, float(vectors[0] @ vectors[1]))
 
     def __call__(self, index: int, kept_index: int, score: float) -> bool:
         if not self.enabled:
@@ -233,6 +234,10 @@ def semantic_step(items: list[Item], ctx: Context) -> None:
         ctx.stats["semantic_search"] = "exact (blockwise)"
     ctx.stats["nearest_similarities"] = nearest.tolist()
     by_position = dict(enumerate(survivors))
+    compared = [survivors[p].pair.output for p, found in enumerate(neighbours)
+                if any(score >= cfg.threshold for _, score in found)]
+    if ctx.config.pairs.enabled and compared:  # the conflict check may compare these: one batch
+        ctx.embed(compared)
     check = _ConflictCheck({p: i for p, i in by_position.items()}, ctx, "semantic_duplicate")
     dropped, review = sequential_semantic_filter(neighbours, cfg.threshold, cfg.review_band,
                                                  list(range(len(survivors))), on_dup=check)

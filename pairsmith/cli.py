@@ -113,6 +113,37 @@ def generate(
         raise typer.Exit(1)
 
 
+@app.command("run")
+@guarded
+def run_all(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns of docs.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder for every stage's files.")],
+    model: Annotated[Optional[str], typer.Option(help="Generation model (see `generate --help`).")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
+    pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = 2,
+    config: Annotated[Optional[Path], typer.Option(help="Moderation config (YAML or JSON).")] = None,
+) -> None:
+    """The whole loop: generate pairs from docs, then moderate them, with a report."""
+    from alpaca_gen.generate import summary_lines
+    from moderation.config import load_config
+    from pairsmith.pipeline import run_pipeline
+
+    options: dict = {"pairs_per_chunk": pairs_per_chunk}
+    if model:
+        options["model"] = model
+    if base_url:
+        options["base_url"] = base_url
+    result = run_pipeline(paths, out, options, load_config(config))
+    typer.echo("== generate")
+    for line in summary_lines(result.generation):
+        typer.echo(line)
+    typer.echo("== moderate")
+    typer.echo(result.moderation.summary())
+    typer.echo("== files")
+    for name, path in result.files.items():
+        typer.echo(f"{name:20} {path}")
+
+
 @app.command()
 @guarded
 def moderate(

@@ -1,0 +1,43 @@
+"""The whole loop in one command: docs -> pairs -> curated pairs, rejects and a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from moderation.config import ModerationConfig
+from pairsmith.cli import app
+from pairsmith.pipeline import run_pipeline
+from tests.openai_server import OpenAIStub, prompt_of
+
+
+def answer_from_docs(body: dict) -> str:
+    """One pair per chunk whose answer is the chunk's first prose line (grounded)."""
+    chunk = prompt_of(body).split("<documentation>")[1].split("</documentation>")[0]
+    line = next(l for l in chunk.splitlines() if l.strip() and not l.startswith(("#", "=", "|", "`")))
+    return json.dumps({"pairs": [{"instruction": f"What does the section say about {line.split()[1]}?",
+                                  "input": "", "output": line.strip()}]})
+
+
+def test_run_pipeline(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    with OpenAIStub(responder=answer_from_docs) as server:
+        result = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url},
+                              ModerationConfig(embedder=str(tiny_embedder)))
+    assert result.generation.pairs_written == 3
+    moderation = result.moderation
+    assert moderation.total == 3 == moderation.kept + moderation.review + moderation.dropped
+    assert moderation.stats["grounding_checked"] == 3  # chunks found again from path and lines
+    for name in ("pairs", "curated", "moderation_rejects", "report_md", "report_json"):
+        assert result.files[name].exists(), name
+
+
+def test_run_command(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    config = tmp_path / "moderation.yaml"
+    config.write_text(f"embedder: {tiny_embedder}\n")
+    with OpenAIStub(responder=answer_from_docs) as server:
+        result = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "run"), "--model", "m",
+                                          "--base-url", server.base_url, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "== generate" in result.output and "== moderate" in result.output and "3 pairs:" in result.output
