@@ -43,3 +43,19 @@ def test_generate_with_the_offline_default_model(tmp_path: Path) -> None:
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert second.returncode == 0 and "in 0 calls" in second.stdout and "pairs: 0 new" in second.stdout
     assert out.read_text().count("\n") == len(pairs)
+
+
+def test_whole_loop_with_offline_defaults(tmp_path: Path) -> None:
+    """`pairsmith run` on two bundled docs: generation with SmolLM2, moderation with MiniLM."""
+    cmd = [sys.executable, "-m", "pairsmith.cli", "run", *map(str, DOCS), "--out", str(tmp_path / "run")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    run = tmp_path / "run"
+    pairs = (run / "pairs.jsonl").read_text().splitlines()
+    curated = [json.loads(l) for l in (run / "curated.jsonl").read_text().splitlines()]
+    rejects = [json.loads(l) for l in (run / "curated.rejects.jsonl").read_text().splitlines()]
+    assert len(curated) + len(rejects) == len(pairs) > 0
+    report = json.loads((run / "moderation_report.json").read_text())
+    assert report["counts"]["total"] == len(pairs) and report["grounding_checked"] == len(pairs)
+    # Extractive answers are drawn from their chunks, so grounding drops none of them.
+    assert not any(r["moderation"]["evidence"][0]["step"] == "grounding" for r in rejects)
