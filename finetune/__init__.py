@@ -1,1 +1,1 @@
-"""finetune: train a causal LM on curated pairs and compare it with its base model (planned)."""
+"""finetune: train a causal LM on curated pairs and compare it with its base model."""

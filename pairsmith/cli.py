@@ -236,6 +236,66 @@ def review_import(
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
+@app.command("train")
+@guarded
+def train_command(
+    data: Annotated[str, typer.Argument(help="Curated pairs (any readable format).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (model, split, loss curve, checkpoints).")],
+    model: Annotated[str, typer.Option(help="Base model: alias, hub id or path.")] = "smollm2-135m-instruct",
+    template: Annotated[str, typer.Option(help="alpaca, course_qa, chat (the model's own) or a template file.")] = "alpaca",
+    lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (peft) instead of all weights.")] = False,
+    epochs: Annotated[float, typer.Option(help="Epochs over the training split.")] = 1.0,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (overrides epochs).")] = -1,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 5e-5,
+    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = 8,
+    grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps.")] = 1,
+    optim: Annotated[str, typer.Option(help="Optimizer (adamw_torch, adafactor as in the course, ...).")] = "adamw_torch",
+    max_length: Annotated[int, typer.Option(help="Token limit per example; prompts are cut from the left.")] = 512,
+    eval_split: Annotated[float, typer.Option(help="Share held out for evaluation (by source document).")] = 0.1,
+    eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = 123,
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
+) -> None:
+    """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
+    from finetune.train import TrainOptions, train
+
+    train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
+                       max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
+                       max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
+                       resume=not no_resume))
+
+
+@app.command("eval")
+@guarded
+def eval_command(
+    runs: Annotated[list[str], typer.Argument(help="Training run folder(s); several give an Elo ranking with a judge.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.md, report.html and eval.json.")],
+    data: Annotated[Optional[str], typer.Option(help="Pairs to evaluate on; default the run's held-out split.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate on the first N pairs only.")] = None,
+    baseline: Annotated[Optional[str], typer.Option(help="Model to compare with; default the run's base model.")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="Answer length limit.")] = 128,
+    batch_size: Annotated[int, typer.Option(help="Prompts per generate call.")] = 16,
+    embedder: Annotated[str, typer.Option(help="Embedding model for answer similarity.")] = "all-minilm-l6-v2",
+    judge_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible judge for pairwise win rates.")] = None,
+    judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = "judge",
+    harness: Annotated[bool, typer.Option("--harness", help="Also write (and run) an lm-evaluation-harness task.")] = False,
+) -> None:
+    """Compare base and tuned models on the same prompts: metrics with bootstrap CIs, one report."""
+    from finetune.evaluate import EvalOptions, evaluate
+
+    report = evaluate(EvalOptions(runs=runs, out=str(out), data=data, limit=limit, baseline=baseline,
+                                  max_new_tokens=max_new_tokens, batch_size=batch_size, embedder=embedder,
+                                  judge_url=judge_url, judge_model=judge_model, harness=harness))
+    for row in report["headline"]:
+        typer.echo(f"{row['model']:8} {row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  "
+                   f"delta {row['delta']:+.4f}  95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
+    for key, value in report["judge"].items():
+        typer.echo(f"judge {key}: {value}")
+    if "harness" in report:
+        typer.echo(f"harness: {report['harness']['message'][:300]}")
+    typer.echo(f"report: {report['files']['md']}  {report['files']['html']}")
+
+
 @app.command()
 @guarded
 def convert(

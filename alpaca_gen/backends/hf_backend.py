@@ -90,10 +90,12 @@ class HFBackend(Backend):
     name = "hf"
 
     def __init__(self, model: str = models.DEFAULT_CAUSAL_LM, device: str | None = None,
-                 batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None) -> None:
+                 batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None,
+                 chat_template: bool = True) -> None:
         super().__init__(model)
         self.lm, self.tokenizer, self.device = loaded or load_causal_lm(model, device)
         self.batch_size = max(1, batch_size)
+        self.chat_template = chat_template  # False: prompts are already formatted (evaluation)
         self.grammars = _Grammars(self.lm, self.tokenizer) if constrain else None
         if constrain and not self.grammars.available:
             self.stats.notes.append("xgrammar is not installed: replies are not constrained to JSON")
@@ -141,7 +143,7 @@ class HFBackend(Backend):
 
     def prompt_text(self, request: Request) -> str:
         """The request rendered with the model's chat template (plain join without one)."""
-        if self.tokenizer.chat_template:
+        if self.chat_template and self.tokenizer.chat_template:
             return self.tokenizer.apply_chat_template(request.messages, tokenize=False,
                                                       add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in request.messages) + "\n\n"

@@ -1,0 +1,145 @@
+"""Evaluation: base and tuned models answer the same held-out prompts with the same decoding;
+scores, bootstrap intervals on the differences, an optional pairwise judge, one report."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finetune.answers import answer_prompts
+from finetune.formatting import Formatter
+from finetune.judge import compare, win_rate
+from finetune.metrics import METRICS, embedding_similarity, problems, score_answers
+from finetune.stats import bootstrap_delta, elo
+from pairsmith.errors import ConfigError
+from pairsmith.formats import load_pairs
+from pairsmith.io import atomic_write
+
+
+class EvalOptions(BaseModel):
+    """Everything `pairsmith eval` takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    runs: list[str]
+    out: str
+    data: str | None = None  # default: the first run's held-out test.jsonl
+    limit: int | None = Field(default=None, ge=1)
+    baseline: str | None = None  # default: the first run's base model
+    max_new_tokens: int = Field(default=128, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    embedder: str = "all-minilm-l6-v2"
+    judge_url: str | None = None
+    judge_model: str = "judge"
+    judge_key: str | None = Field(default=None, repr=False)
+    harness: bool = False
+    seed: int = 0
+
+
+def load_run(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / "run.json"
+    if not path.exists():
+        raise ConfigError(f"{folder} is not a training run (no run.json); train one with `pairsmith train`")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["folder"] = str(folder)
+    return record
+
+
+def evaluate(opts: EvalOptions) -> dict[str, Any]:
+    """Answer, score, compare and report; returns the report's data."""
+    from moderation.embed import Embedder
+
+    runs = [load_run(r) for r in opts.runs]
+    first = runs[0]
+    data = opts.data or str(Path(first["folder"]) / "test.jsonl")
+    pairs = load_pairs(data)[: opts.limit] if opts.limit else load_pairs(data)
+    if not pairs:
+        raise ConfigError(f"{data} holds no pairs to evaluate on")
+    formatter = Formatter(first["options"]["template"])
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(Path(first["folder"]) / "model")
+    prompts = [formatter.prompt(p, tokenizer) for p in pairs]
+    references = [p.output for p in pairs]
+    models = {"base": opts.baseline or first["base_model"]}
+    for run in runs:
+        models[Path(run["folder"]).name if len(runs) > 1 else "tuned"] = str(Path(run["folder"]) / "model")
+
+    answers: dict[str, list[str]] = {}
+    finish: dict[str, list[str]] = {}
+    for name, model in models.items():
+        completions, _ = answer_prompts(model, prompts, opts.max_new_tokens, opts.batch_size)
+        answers[name] = [c.text.strip() for c in completions]
+        finish[name] = [c.finish_reason for c in completions]
+
+    embedder = Embedder(opts.embedder)
+    scores: dict[str, dict[str, list[float]]] = {}
+    try:
+        for name in models:
+            scores[name] = score_answers(answers[name], references)
+            scores[name]["embedding_similarity"] = embedding_similarity(embedder.embed, answers[name], references)
+    finally:
+        embedder.close()
+
+    headline = []
+    for name in list(models)[1:]:
+        for metric in METRICS:
+            mean, low, high = bootstrap_delta(scores["base"][metric], scores[name][metric], seed=opts.seed)
+            headline.append({"model": name, "metric": metric,
+                             "base": sum(scores["base"][metric]) / len(pairs),
+                             "tuned": sum(scores[name][metric]) / len(pairs),
+                             "delta": mean, "ci_low": low, "ci_high": high,
+                             "significant": low > 0 or high < 0})
+
+    judge: dict[str, Any] = {}
+    if opts.judge_url:
+        key = opts.judge_key or os.environ.get("OPENAI_API_KEY")
+        questions = [p.instruction for p in pairs]
+        names = list(models)
+        matches: list[tuple[str, str, float]] = []
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                result = compare(opts.judge_url, opts.judge_model, key, questions, references, answers[a], answers[b])
+                judge[f"{b} vs {a}"] = win_rate(result)
+                matches += [(b, a, s) for s in result if s is not None]
+        if len(names) > 2:
+            judge["elo"] = elo(matches)
+
+    examples = []
+    tuned_name = list(models)[1]
+    for i, pair in enumerate(pairs):
+        examples.append({
+            "id": pair.id, "question": pair.instruction, "input": pair.input, "reference": references[i],
+            "answers": {n: answers[n][i] for n in models},
+            "scores": {n: {m: round(scores[n][m][i], 4) for m in METRICS} for n in models},
+            "problems": {n: problems(answers[n][i], references[i], finish[n][i]) for n in models},
+            "rouge_l_delta": scores[tuned_name]["rouge_l"][i] - scores["base"]["rouge_l"][i],
+        })
+    examples.sort(key=lambda e: e["rouge_l_delta"])  # worst regressions first
+    problem_counts = {n: {} for n in models}
+    for example in examples:
+        for n, found in example["problems"].items():
+            for problem in found:
+                problem_counts[n][problem] = problem_counts[n].get(problem, 0) + 1
+
+    report = {"data": data, "examples_evaluated": len(pairs), "models": models, "headline": headline,
+              "judge": judge, "problems": problem_counts, "examples": examples,
+              "max_new_tokens": opts.max_new_tokens, "runs": [r["folder"] for r in runs]}
+    out = Path(opts.out)
+    from finetune.report import write_eval_report
+
+    report["files"] = {k: str(v) for k, v in write_eval_report(report, runs, out).items()}
+    if opts.harness:
+        from finetune.harness import run_harness, write_task
+
+        stops = [s for s in {tokenizer.eos_token} if s]
+        task = write_task(out / "harness", prompts, references, stops, opts.max_new_tokens)
+        ran, message = run_harness(out / "harness", str(Path(first["folder"]) / "model"))
+        report["harness"] = {"task": str(task), "ran": ran, "message": message}
+    with atomic_write(out / "eval.json") as fh:
+        json.dump(report, fh, indent=1, ensure_ascii=False)
+    return report

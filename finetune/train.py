@@ -1,0 +1,190 @@
+"""Training: the Hugging Face Trainer on formatted, tokenized, answer-masked pairs.
+
+Full fine-tuning or LoRA (peft); CUDA (bf16 where supported), MPS or the CPU; resumes from
+the run's last checkpoint; unchanged under `accelerate launch` / `torchrun` (the Trainer does
+DDP), with files and reports written by rank 0 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finetune.data import PadToLongest, build_dataset
+from finetune.formatting import Formatter
+from finetune.plots import plot_loss
+from finetune.split import split_pairs
+from pairsmith import models
+from pairsmith.errors import ConfigError
+from pairsmith.formats import load_pairs
+from pairsmith.io import atomic_write, write_jsonl_atomic
+
+
+class TrainOptions(BaseModel):
+    """Everything `pairsmith train` takes (the course's settings are all reachable)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: str
+    out: str
+    model: str = models.DEFAULT_CAUSAL_LM
+    template: str = "alpaca"  # alpaca, course_qa, chat, or a template name / file
+    lora: bool = False
+    lora_r: int = Field(default=16, ge=1)
+    lora_alpha: int = Field(default=32, ge=1)
+    lora_dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    epochs: float = Field(default=1.0, gt=0)
+    max_steps: int = -1  # > 0 overrides epochs
+    lr: float = Field(default=5e-5, gt=0)
+    batch_size: int = Field(default=8, ge=1)
+    grad_accum: int = Field(default=1, ge=1)
+    optim: str = "adamw_torch"  # the course uses "adafactor"
+    max_length: int = Field(default=512, ge=16)
+    eval_split: float = Field(default=0.1, ge=0.0, lt=1.0)
+    eval_steps: int = Field(default=50, ge=1)
+    logging_steps: int = Field(default=10, ge=1)
+    warmup_steps: int = Field(default=0, ge=0)
+    load_best: bool = True  # keep the checkpoint with the lowest eval loss
+    seed: int = 123
+    resume: bool = True
+    gradient_checkpointing: bool = False
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+
+
+def _rank_zero() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def _say(message: str) -> None:
+    if _rank_zero():
+        print(message, flush=True)
+
+
+def last_checkpoint(folder: Path) -> str | None:
+    """The newest `checkpoint-N` folder, if a previous run left one."""
+    if not folder.is_dir():
+        return None
+    found = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    return str(max(found, key=lambda p: int(p.name.split("-")[-1]))) if found else None
+
+
+def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from alpaca_gen.backends.hf_backend import pick_device
+
+    device = pick_device() if opts.device == "auto" else opts.device
+    path = models.resolve(opts.model)
+    bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if bf16 else torch.float32)
+    except OSError as exc:
+        raise ConfigError(f"cannot load model '{opts.model}' ({path}): {str(exc).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer, device
+
+
+def training_flops(model: Any, tokens: int) -> int:
+    """Forward and backward FLOPs for `tokens` tokens: 6 x non-embedding parameters x tokens."""
+    try:
+        params = model.num_parameters(exclude_embeddings=True)
+    except (AttributeError, TypeError):
+        params = sum(p.numel() for p in model.parameters())
+    return 6 * int(params) * int(tokens)
+
+
+def train(opts: TrainOptions) -> dict[str, Any]:
+    """Train and save the model to RUN/model; returns what run.json records."""
+    from transformers import Trainer, TrainingArguments
+
+    run = Path(opts.out)
+    if Path(opts.data).resolve() == run.resolve():
+        raise ConfigError("--out must be a new run folder, not the data file")
+    pairs = load_pairs(opts.data)
+    pending = [p for p in pairs if (p.moderation or {}).get("decision") == "review" and not p.review]
+    dropped = [p for p in pairs if (p.moderation or {}).get("decision") == "drop"]
+    pairs = [p for p in pairs if p not in pending and p not in dropped]
+    if pending or dropped:
+        _say(f"skipping {len(pending)} pairs still waiting for review and {len(dropped)} dropped by moderation")
+    if len(pairs) < 2:
+        raise ConfigError(f"{opts.data} has {len(pairs)} trainable pairs; training needs at least 2")
+    split = split_pairs(pairs, opts.eval_split, opts.seed)
+    model, tokenizer, device = _load_model(opts)
+    formatter = Formatter(opts.template)
+    train_data, preflight = build_dataset(split.train, tokenizer, formatter, opts.max_length)
+    eval_data = build_dataset(split.test, tokenizer, formatter, opts.max_length)[0] if split.test else None
+    _say(f"split by {split.by}: {len(split.train)} train / {len(split.test)} test")
+    _say(f"pre-flight: {preflight.line()}")
+
+    if opts.lora:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=opts.lora_r, lora_alpha=opts.lora_alpha,
+                                                 lora_dropout=opts.lora_dropout, target_modules="all-linear",
+                                                 task_type="CAUSAL_LM"))
+    if opts.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    # As the course reports them: FLOPs of one optimizer step of max-length sequences (the
+    # course's floating_point_ops: 6 x non-embedding parameters x tokens), memory footprint.
+    import torch
+
+    flops = training_flops(model, opts.max_length * opts.batch_size * opts.grad_accum)
+    footprint = model.get_memory_footprint() / 1e9
+    _say(f"model: {opts.model} on {device}; memory footprint {footprint:.3f} GB; {flops / 1e9:.1f} GFLOPs per step")
+
+    checkpoints = run / "checkpoints"
+    has_eval = eval_data is not None and len(eval_data) > 0
+    args = TrainingArguments(
+        output_dir=str(checkpoints), per_device_train_batch_size=opts.batch_size,
+        per_device_eval_batch_size=opts.batch_size, gradient_accumulation_steps=opts.grad_accum,
+        num_train_epochs=opts.epochs, max_steps=opts.max_steps, learning_rate=opts.lr, optim=opts.optim,
+        warmup_steps=opts.warmup_steps, logging_steps=opts.logging_steps,
+        eval_strategy="steps" if has_eval else "no", eval_steps=opts.eval_steps,
+        save_strategy="steps", save_steps=opts.eval_steps, save_total_limit=2,
+        load_best_model_at_end=opts.load_best and has_eval, metric_for_best_model="eval_loss",
+        greater_is_better=False, train_sampling_strategy="group_by_length", length_column_name="length",
+        remove_unused_columns=False, bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
+        use_cpu=device == "cpu", report_to="none", seed=opts.seed, disable_tqdm=None,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data if has_eval else None,
+                      data_collator=PadToLongest(tokenizer.pad_token_id), processing_class=tokenizer)
+    resume = last_checkpoint(checkpoints) if opts.resume else None
+    if resume:
+        _say(f"resuming from {resume}")
+    started = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=resume)
+    seconds = time.perf_counter() - started
+    record: dict[str, Any] = {}
+    if trainer.is_world_process_zero():
+        final = trainer.model.merge_and_unload() if opts.lora else trainer.model
+        final.save_pretrained(run / "model")
+        tokenizer.save_pretrained(run / "model")
+        history = trainer.state.log_history
+        epochs_done = trainer.state.epoch or 0.0
+        record = {
+            "base_model": opts.model, "base_model_path": models.resolve(opts.model), "template": formatter.id,
+            "options": opts.model_dump(), "split": {"by": split.by, "train": len(split.train), "test": len(split.test)},
+            "preflight": preflight.__dict__, "train_loss": output.training_loss, "steps": trainer.state.global_step,
+            "epochs": epochs_done, "seconds": seconds, "device": device, "flops_per_step": flops,
+            "memory_footprint_gb": footprint, "best_checkpoint": trainer.state.best_model_checkpoint,
+            "eval_loss": min((h["eval_loss"] for h in history if "eval_loss" in h), default=None),
+        }
+        with atomic_write(run / "split.json") as fh:
+            json.dump(split.to_dict(), fh)
+        write_jsonl_atomic(run / "test.jsonl", [p.to_dict() for p in split.test])
+        with atomic_write(run / "log_history.json") as fh:
+            json.dump(history, fh, indent=1)
+        plot_loss(history, run / "loss_curve.png")
+        with atomic_write(run / "run.json") as fh:
+            json.dump(record, fh, indent=2, default=str)
+        _say(f"trained {trainer.state.global_step} steps in {seconds:.0f}s; final train loss "
+             f"{output.training_loss:.4f}; model saved to {run / 'model'}")
+    return record
