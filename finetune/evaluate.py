@@ -67,7 +67,12 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
     references = [p.output for p in pairs]
     models = {"base": opts.baseline or first["base_model"]}
     for run in runs:
-        models[Path(run["folder"]).name if len(runs) > 1 else "tuned"] = str(Path(run["folder"]) / "model")
+        name = Path(run["folder"]).resolve().name if len(runs) > 1 else "tuned"
+        unique, count = name, 1
+        while unique in models:
+            count += 1
+            unique = f"{name}-{count}"
+        models[unique] = str(Path(run["folder"]) / "model")
 
     answers: dict[str, list[str]] = {}
     finish: dict[str, list[str]] = {}

@@ -1,0 +1,203 @@
+"""Fine-tuning on a tiny model built from a config: masks, truncation, split, training, eval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from transformers import AutoTokenizer
+
+from finetune.data import build_dataset
+from finetune.evaluate import EvalOptions, evaluate
+from finetune.formatting import IGNORE, Formatter, tokenize_pair
+from finetune.split import split_pairs
+from finetune.stats import bootstrap_delta, elo
+from finetune.train import TrainOptions, train
+from pairsmith.errors import ConfigError
+from pairsmith.formats import load_pairs
+from pairsmith.records import Pair
+from tests.conftest import LAMINI, lamini_slice
+from tests.openai_server import OpenAIStub
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_lm: Path):
+    return AutoTokenizer.from_pretrained(tiny_lm)
+
+
+def test_labels_cover_exactly_the_answer(tokenizer) -> None:
+    prompt, answer = "### Question:\nHow do I install it?\n\n### Answer:\n", "Run pip install pairsmith."
+    tokens = tokenize_pair(prompt, answer, tokenizer, max_length=512)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    assert tokens.input_ids == prompt_ids + answer_ids
+    assert tokens.labels == [IGNORE] * len(prompt_ids) + answer_ids
+    assert tokens.answer_tokens == len(answer_ids) and tokens.prompt_tokens_cut == 0
+
+
+def test_left_truncation_keeps_the_answer(tokenizer) -> None:
+    prompt = "Context: " + "the cache keeps work " * 60 + "\nQuestion: what does it keep?\nAnswer: "
+    answer = "Finished units of work."
+    full = tokenize_pair(prompt, answer, tokenizer, max_length=4096)
+    short = tokenize_pair(prompt, answer, tokenizer, max_length=40)
+    assert len(short.input_ids) == 40 and short.prompt_tokens_cut > 0 and short.answer_tokens_cut == 0
+    assert [l for l in short.labels if l != IGNORE] == [l for l in full.labels if l != IGNORE]
+    assert short.input_ids[-short.answer_tokens:] == full.input_ids[-full.answer_tokens:]
+    assert short.input_ids[: -short.answer_tokens] == full.input_ids[-40 : -full.answer_tokens]  # the prompt's end
+
+
+def test_preflight_refuses_empty_answers_and_cut_answers(tokenizer) -> None:
+    formatter = Formatter("course_qa")
+    with pytest.raises(ConfigError, match="no answer tokens"):
+        build_dataset([Pair(instruction="Q?", output="  ")], tokenizer, formatter, 512)
+    long_answer = Pair(instruction="Q?", output="word " * 400)
+    with pytest.raises(ConfigError, match="--max-length 64 cuts into the answers of 1 examples"):
+        build_dataset([long_answer], tokenizer, formatter, 64)
+    data, report = build_dataset([Pair(instruction="Q?", output="An answer.")], tokenizer, formatter, 512)
+    assert report.examples == 1 and 0 < report.answer_tokens < report.total_tokens
+    assert set(data.column_names) == {"input_ids", "labels", "length"}
+
+
+def test_templates(tokenizer) -> None:
+    pair = Pair(instruction="Translate", input="bonjour", output="hello")
+    assert Formatter("alpaca").prompt(pair, tokenizer).startswith("Below is an instruction that describes a task, paired")
+    assert "### Input:\nbonjour" in Formatter("alpaca").prompt(pair, tokenizer)
+    plain = Pair(instruction="What is it?", output="A tool.")
+    assert Formatter("course_qa").prompt(plain, tokenizer) == "### Question:\nWhat is it?\n\n### Answer:\n"
+    assert Formatter("chat").prompt(plain, tokenizer).endswith("<|assistant|>")
+    with pytest.raises(ConfigError, match="may only use"):
+        Formatter("qa_from_chunk").prompt(plain, tokenizer)
+
+
+def test_split_by_source_has_no_leakage() -> None:
+    pairs = [Pair(instruction=f"Q{i} about doc {i % 10}?", output=f"A{i}.", source={"path": f"docs/{i % 10}.md"})
+             for i in range(100)]
+    split = split_pairs(pairs, 0.2, seed=1)
+    train_docs = {p.source["path"] for p in split.train}
+    test_docs = {p.source["path"] for p in split.test}
+    assert split.by == "source" and not train_docs & test_docs
+    assert 15 <= len(split.test) <= 30 and len(split.train) + len(split.test) == 100
+
+
+def test_random_split_matches_the_course() -> None:
+    import datasets
+
+    pairs = load_pairs(LAMINI)
+    split = split_pairs(pairs, 0.1, seed=123)
+    assert (len(split.train), len(split.test), split.by) == (1260, 140, "random")
+    course = datasets.load_dataset("json", data_files=str(LAMINI), split="train").train_test_split(
+        test_size=0.1, shuffle=True, seed=123)
+    assert sorted(p.output for p in split.test) == sorted(course["test"]["answer"])
+
+
+def write_lamini(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / "lamini.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lamini_slice(n)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_lm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    data = write_lamini(folder, 48)
+    train(TrainOptions(data=str(data), out=str(folder / "run"), model=str(tiny_lm), template="course_qa",
+                       max_steps=24, lr=3e-3, batch_size=8, eval_steps=12, logging_steps=4, max_length=2048))
+    return folder / "run"
+
+
+def test_loss_falls_and_the_run_is_saved(trained: Path) -> None:
+    history = json.loads((trained / "log_history.json").read_text())
+    losses = [h["loss"] for h in history if "loss" in h]
+    assert len(losses) >= 4 and losses[-1] < losses[0]
+    record = json.loads((trained / "run.json").read_text())
+    assert record["steps"] == 24 and record["split"]["test"] > 0 and record["template"] == "course_qa@1"
+    assert record["flops_per_step"] > 0 and record["memory_footprint_gb"] > 0
+    assert record["eval_loss"] is not None and record["best_checkpoint"]
+    assert (trained / "model" / "config.json").exists() and (trained / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
+    split = json.loads((trained / "split.json").read_text())
+    assert len(split["test"]) == len((trained / "test.jsonl").read_text().splitlines())
+
+
+def test_resume_continues_from_the_last_checkpoint(tiny_lm: Path, tmp_path: Path) -> None:
+    data = write_lamini(tmp_path, 24)
+    common = dict(data=str(data), out=str(tmp_path / "run"), model=str(tiny_lm), template="course_qa", lr=1e-3,
+                  batch_size=8, eval_steps=4, max_length=2048, load_best=False)
+    train(TrainOptions(max_steps=4, **common))
+    record = train(TrainOptions(max_steps=8, **common))
+    history = json.loads((tmp_path / "run" / "log_history.json").read_text())
+    assert record["steps"] == 8
+    assert min(h["step"] for h in history if "loss" in h or "eval_loss" in h) <= 4  # history carried over
+
+
+def test_lora_trains_and_saves_merged_weights(tiny_lm: Path, tmp_path: Path) -> None:
+    data = write_lamini(tmp_path, 16)
+    record = train(TrainOptions(data=str(data), out=str(tmp_path / "run"), model=str(tiny_lm), lora=True,
+                                max_steps=3, batch_size=4, eval_split=0.0, max_length=2048, lr=1e-3))
+    assert record["steps"] == 3 and record["options"]["lora"]
+    assert (tmp_path / "run" / "model" / "config.json").exists()
+    assert not (tmp_path / "run" / "model" / "adapter_config.json").exists()  # merged
+
+
+def test_trainer_skips_pairs_waiting_for_review(tiny_lm: Path, tmp_path: Path, capsys) -> None:
+    pairs = [Pair(instruction=f"Question {i}?", output=f"Answer {i}.") for i in range(6)]
+    pairs[0].moderation = {"decision": "review", "reasons": ["x"]}
+    from pairsmith.formats import write_pairs
+
+    write_pairs(pairs, tmp_path / "c.jsonl", "jsonl")
+    record = train(TrainOptions(data=str(tmp_path / "c.jsonl"), out=str(tmp_path / "run"), model=str(tiny_lm),
+                                max_steps=1, eval_split=0.0, max_length=512))
+    assert record["split"]["train"] == 5 and "skipping 1 pairs still waiting for review" in capsys.readouterr().out
+
+
+def test_evaluation_report_end_to_end(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
+    report = evaluate(EvalOptions(runs=[str(trained)], out=str(tmp_path / "eval"), embedder=str(tiny_embedder),
+                                  max_new_tokens=12, harness=True))
+    metrics = {row["metric"] for row in report["headline"]}
+    assert metrics == {"exact_match", "rouge_l", "bleu", "embedding_similarity"}
+    for row in report["headline"]:
+        assert row["ci_low"] <= row["delta"] <= row["ci_high"]
+    deltas = [e["rouge_l_delta"] for e in report["examples"]]
+    assert deltas == sorted(deltas) and len(deltas) == report["examples_evaluated"]
+    assert set(report["examples"][0]["answers"]) == {"base", "tuned"}
+    html = (tmp_path / "eval" / "report.html").read_text()
+    assert "<table>" in html and "data:image/png;base64" in html and "worst regressions first" in html
+    assert "| tuned | rouge_l |" in (tmp_path / "eval" / "report.md").read_text()
+    task = (tmp_path / "eval" / "harness" / "pairsmith_heldout.yaml").read_text()
+    assert "task: pairsmith_heldout" in task and "doc_to_text" in task
+    assert len((tmp_path / "eval" / "harness" / "heldout.jsonl").read_text().splitlines()) == report["examples_evaluated"]
+    assert "lm_eval" in report["harness"]["message"]
+
+
+def test_judge_in_both_orders_and_elo(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
+    def judge(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        a = prompt.split("Answer A: ")[1].split("\n\nAnswer B: ")[0]
+        b = prompt.split("Answer B: ")[1].split("\n\nWhich answer")[0]
+        return json.dumps({"winner": "A" if len(a) >= len(b) else "B", "reason": "longer"})
+
+    with OpenAIStub(responder=judge) as server:
+        report = evaluate(EvalOptions(runs=[str(trained), str(trained)], out=str(tmp_path / "eval"),
+                                      embedder=str(tiny_embedder), max_new_tokens=8, judge_url=server.base_url,
+                                      limit=3))
+        # base, run, run-2: three pairings, three questions, two orders each
+        assert len(server.requests) == 2 * 3 * 3
+    assert set(report["models"]) == {"base", "run", "run-2"}
+    assert report["judge"]["run vs base"]["judged"] == 3 and 0.0 <= report["judge"]["run vs base"]["win_rate"] <= 1.0
+    # The same model twice ties with itself in both orders.
+    assert report["judge"]["run-2 vs run"]["win_rate"] == 0.5
+    assert set(report["judge"]["elo"]) == {"base", "run", "run-2"}
+
+
+def test_bootstrap_and_elo() -> None:
+    mean, low, high = bootstrap_delta([0.1] * 50, [0.3] * 50)
+    assert mean == pytest.approx(0.2) and low == pytest.approx(0.2) and high == pytest.approx(0.2)
+    mean, low, high = bootstrap_delta([0.0, 1.0] * 30, [1.0, 0.0] * 30)
+    assert low < 0 < high
+    ratings = elo([("a", "b", 1.0)] * 20 + [("b", "c", 1.0)] * 20)
+    assert ratings["a"] > ratings["b"] > ratings["c"]
+
+
+def test_eval_needs_a_run(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a training run"):
+        evaluate(EvalOptions(runs=[str(tmp_path)], out=str(tmp_path / "e")))
