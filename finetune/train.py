@@ -41,7 +41,7 @@ class TrainOptions(BaseModel):
     epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1  # > 0 overrides epochs
     lr: float = Field(default=5e-5, gt=0)
-    batch_size: int = Field(default=8, ge=1)
+    batch_size: int = Field(default=4, ge=1)
     grad_accum: int = Field(default=1, ge=1)
     optim: str = "adamw_torch"  # the course uses "adafactor"
     max_length: int = Field(default=512, ge=16)
@@ -52,7 +52,8 @@ class TrainOptions(BaseModel):
     load_best: bool = True  # keep the checkpoint with the lowest eval loss
     seed: int = 123
     resume: bool = True
-    gradient_checkpointing: bool = False
+    gradient_checkpointing: bool = True  # recompute activations: far less memory, no slower on CPU here
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on CUDA and on CPUs with bf16 units
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
 
@@ -73,6 +74,25 @@ def last_checkpoint(folder: Path) -> str | None:
     return str(max(found, key=lambda p: int(p.name.split("-")[-1]))) if found else None
 
 
+def cpu_has_bf16() -> bool:
+    """True on CPUs with bf16 matrix units (AMX or AVX512-BF16), where bf16 autocast pays."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="ignore")
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
+
+
+def use_bf16(opts: TrainOptions, device: str) -> bool:
+    import torch
+
+    if opts.precision != "auto":
+        return opts.precision == "bf16"
+    if device == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device == "cpu" and cpu_has_bf16()
+
+
 def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -81,10 +101,10 @@ def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
 
     device = pick_device() if opts.device == "auto" else opts.device
     path = models.resolve(opts.model)
-    bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if bf16 else torch.float32)
+        # fp32 master weights; bf16 runs as autocast (Trainer's bf16=True) where it pays.
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     except OSError as exc:
         raise ConfigError(f"cannot load model '{opts.model}' ({path}): {str(exc).splitlines()[0]}") from None
     if tokenizer.pad_token is None:
@@ -103,7 +123,9 @@ def training_flops(model: Any, tokens: int) -> int:
 
 def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
-    from transformers import Trainer, TrainingArguments
+    from transformers import TrainingArguments
+
+    from finetune.trainer import AnswerOnlyTrainer
 
     run = Path(opts.out)
     if Path(opts.data).resolve() == run.resolve():
@@ -130,15 +152,15 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         model = get_peft_model(model, LoraConfig(r=opts.lora_r, lora_alpha=opts.lora_alpha,
                                                  lora_dropout=opts.lora_dropout, target_modules="all-linear",
                                                  task_type="CAUSAL_LM"))
-    if opts.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+    bf16 = use_bf16(opts, device)
     # As the course reports them: FLOPs of one optimizer step of max-length sequences (the
     # course's floating_point_ops: 6 x non-embedding parameters x tokens), memory footprint.
     import torch
 
     flops = training_flops(model, opts.max_length * opts.batch_size * opts.grad_accum)
     footprint = model.get_memory_footprint() / 1e9
-    _say(f"model: {opts.model} on {device}; memory footprint {footprint:.3f} GB; {flops / 1e9:.1f} GFLOPs per step")
+    _say(f"model: {opts.model} on {device}{' (bf16 autocast)' if bf16 else ''}; memory footprint "
+         f"{footprint:.3f} GB; {flops / 1e9:.1f} GFLOPs per step")
 
     checkpoints = run / "checkpoints"
     has_eval = eval_data is not None and len(eval_data) > 0
@@ -151,10 +173,11 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         save_strategy="steps", save_steps=opts.eval_steps, save_total_limit=2,
         load_best_model_at_end=opts.load_best and has_eval, metric_for_best_model="eval_loss",
         greater_is_better=False, train_sampling_strategy="group_by_length", length_column_name="length",
-        remove_unused_columns=False, bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
+        remove_unused_columns=False, bf16=bf16, gradient_checkpointing=opts.gradient_checkpointing,
         use_cpu=device == "cpu", report_to="none", seed=opts.seed, disable_tqdm=None,
+        prediction_loss_only=True,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data if has_eval else None,
+    trainer = AnswerOnlyTrainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data if has_eval else None,
                       data_collator=PadToLongest(tokenizer.pad_token_id), processing_class=tokenizer)
     resume = last_checkpoint(checkpoints) if opts.resume else None
     if resume:
@@ -173,7 +196,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
             "base_model": opts.model, "base_model_path": models.resolve(opts.model), "template": formatter.id,
             "options": opts.model_dump(), "split": {"by": split.by, "train": len(split.train), "test": len(split.test)},
             "preflight": preflight.__dict__, "train_loss": output.training_loss, "steps": trainer.state.global_step,
-            "epochs": epochs_done, "seconds": seconds, "device": device, "flops_per_step": flops,
+            "epochs": epochs_done, "seconds": seconds, "device": device, "bf16": bf16, "flops_per_step": flops,
             "memory_footprint_gb": footprint, "best_checkpoint": trainer.state.best_model_checkpoint,
             "eval_loss": min((h["eval_loss"] for h in history if "eval_loss" in h), default=None),
         }

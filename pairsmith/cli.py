@@ -247,13 +247,15 @@ def train_command(
     epochs: Annotated[float, typer.Option(help="Epochs over the training split.")] = 1.0,
     max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (overrides epochs).")] = -1,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = 5e-5,
-    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = 8,
+    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = 4,
     grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps.")] = 1,
     optim: Annotated[str, typer.Option(help="Optimizer (adamw_torch, adafactor as in the course, ...).")] = "adamw_torch",
     max_length: Annotated[int, typer.Option(help="Token limit per example; prompts are cut from the left.")] = 512,
     eval_split: Annotated[float, typer.Option(help="Share held out for evaluation (by source document).")] = 0.1,
     eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = 123,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = "auto",
+    no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep activations (more memory).")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
 ) -> None:
     """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
@@ -262,7 +264,7 @@ def train_command(
     train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
                        max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
                        max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
-                       resume=not no_resume))
+                       precision=precision, gradient_checkpointing=not no_checkpointing, resume=not no_resume))
 
 
 @app.command("eval")

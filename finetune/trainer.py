@@ -1,0 +1,61 @@
+"""A Trainer whose loss covers answer tokens only and never holds all the logits at once.
+
+The model runs its ordinary forward (so DDP under `torchrun` / `accelerate launch` is
+unchanged) with `logits_to_keep=1`; a forward hook takes the decoder's final hidden states,
+the answer positions are gathered, and the vocabulary projection plus cross-entropy run
+chunk by chunk (`fused_loss`). Prompt and padding positions cost no vocabulary projection,
+and memory holds one chunk of logits instead of batch x length x vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import Trainer
+
+from finetune.formatting import IGNORE
+from finetune.fused_loss import linear_cross_entropy_sum
+
+
+def _unwrap(model: Any) -> Any:
+    while hasattr(model, "module"):  # DDP and similar wrappers
+        model = model.module
+    return model
+
+
+def answer_only_loss(model: Any, inputs: dict[str, torch.Tensor], num_items: Any = None) -> tuple[torch.Tensor, Any]:
+    """Mean (or sum / num_items) cross-entropy over answer tokens; (loss, model outputs)."""
+    inner = _unwrap(model)
+    decoder, head = inner.get_decoder(), inner.get_output_embeddings()
+    captured: dict[str, torch.Tensor] = {}
+
+    def keep(_module: Any, _args: Any, output: Any) -> None:
+        captured["hidden"] = output[0] if isinstance(output, tuple) else output.last_hidden_state
+
+    handle = decoder.register_forward_hook(keep)
+    try:
+        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], logits_to_keep=1)
+    finally:
+        handle.remove()
+    labels = inputs["labels"]
+    hidden = captured["hidden"][:, :-1, :]  # position t predicts token t + 1
+    targets = labels[:, 1:].to(hidden.device)
+    mask = targets != IGNORE
+    dtype = torch.get_autocast_dtype(hidden.device.type) if torch.is_autocast_enabled(hidden.device.type) \
+        else torch.float32
+    if getattr(head, "bias", None) is None:
+        total = linear_cross_entropy_sum(hidden[mask], head.weight, targets[mask], dtype=dtype)
+    else:  # a biased head (rare in causal LMs): the plain projection
+        total = torch.nn.functional.cross_entropy(head(hidden[mask]).float(), targets[mask], reduction="sum")
+    count = num_items if num_items is not None else mask.sum()
+    return total / torch.as_tensor(count, device=total.device).clamp(min=1), outputs
+
+
+class AnswerOnlyTrainer(Trainer):
+    """Trainer with `answer_only_loss`."""
+
+    def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        loss, outputs = answer_only_loss(model, inputs, num_items_in_batch)
+        return (loss, outputs) if return_outputs else loss
