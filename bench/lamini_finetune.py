@@ -4,7 +4,8 @@ the course's split) and compare it with its base model on the held-out 140.
     .venv/bin/python bench/lamini_finetune.py [--out runs/lamini] [--epochs 1]
 
 Equivalent to:
-    pairsmith train ../shared/data/lamini_docs.jsonl --out runs/lamini --template course_qa --seed 123
+    pairsmith train ../shared/data/lamini_docs.jsonl --out runs/lamini --template course_qa --seed 123 \
+        --drop-unusable   # one training answer in the course's data is empty
     pairsmith eval runs/lamini --out runs/lamini/eval
 """
 
@@ -32,7 +33,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     record = train(TrainOptions(data=str(LAMINI), out=args.out, template="course_qa", epochs=args.epochs,
-                                lr=args.lr, eval_split=0.1, seed=123, eval_steps=100, logging_steps=10))
+                                lr=args.lr, eval_split=0.1, seed=123, eval_steps=100, logging_steps=10,
+                                drop_unusable=True))
     trained = time.perf_counter() - started
     started = time.perf_counter()
     report = evaluate(EvalOptions(runs=[args.out], out=str(Path(args.out) / "eval")))

@@ -18,13 +18,16 @@ class Preflight:
     total_tokens: int
     answer_tokens: int
     prompts_truncated: int
+    dropped: list[str] | None = None  # ids left out with --drop-unusable
 
     def line(self) -> str:
+        dropped = f"; {len(self.dropped)} unusable examples left out" if self.dropped else ""
         return (f"{self.examples} examples, {self.total_tokens} tokens, {self.answer_tokens} trained "
-                f"(answer) tokens; {self.prompts_truncated} prompts cut from the left to fit")
+                f"(answer) tokens; {self.prompts_truncated} prompts cut from the left to fit{dropped}")
 
 
-def build_dataset(pairs: list[Pair], tokenizer: Any, formatter: Formatter, max_length: int):
+def build_dataset(pairs: list[Pair], tokenizer: Any, formatter: Formatter, max_length: int,
+                  drop_unusable: bool = False):
     """A `datasets.Dataset` of input_ids / labels / length, and the pre-flight report.
 
     Refuses (ConfigError) when an example would train on no answer token or when truncation
@@ -43,15 +46,24 @@ def build_dataset(pairs: list[Pair], tokenizer: Any, formatter: Formatter, max_l
     data = datasets.Dataset.from_list(rows).map(encode, remove_columns=["prompt", "answer"])
     empty = [i for i, (n, text) in enumerate(zip(data["answer_tokens"], (r["answer"] for r in rows)))
              if n <= 1 or not text.strip()]  # only EOS left: nothing of the answer is learned
+    cut = [i for i, n in enumerate(data["answer_cut"]) if n]
+    dropped: list[str] = []
+    if drop_unusable and (empty or cut):
+        bad = set(empty) | set(cut)
+        dropped = [rows[i]["id"] for i in sorted(bad)]
+        data = data.select([i for i in range(len(data)) if i not in bad])
+        rows = [r for i, r in enumerate(rows) if i not in bad]
+        empty, cut = [], []
     if empty:
         raise ConfigError(f"{len(empty)} examples have no answer tokens to train on (e.g. {rows[empty[0]]['id']}); "
-                          "remove pairs with empty outputs (pairsmith moderate drops them)")
-    cut = [i for i, n in enumerate(data["answer_cut"]) if n]
+                          "remove pairs with empty outputs (pairsmith moderate drops them) or pass --drop-unusable")
     if cut:
         raise ConfigError(f"--max-length {max_length} cuts into the answers of {len(cut)} examples "
-                          f"(e.g. {rows[cut[0]]['id']}); raise --max-length or drop long answers first")
+                          f"(e.g. {rows[cut[0]]['id']}); raise --max-length, drop long answers first, or pass --drop-unusable")
+    if len(data) == 0:
+        raise ConfigError("no example is left to train on")
     report = Preflight(len(data), int(sum(data["length"])), int(sum(data["answer_tokens"])),
-                       sum(1 for n in data["prompt_cut"] if n))
+                       sum(1 for n in data["prompt_cut"] if n), dropped)
     return data.remove_columns(["answer_tokens", "prompt_cut", "answer_cut", "id"]), report
 
 

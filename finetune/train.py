@@ -52,6 +52,7 @@ class TrainOptions(BaseModel):
     load_best: bool = True  # keep the checkpoint with the lowest eval loss
     seed: int = 123
     resume: bool = True
+    drop_unusable: bool = False  # leave out examples with no answer tokens or cut answers (else refuse)
     gradient_checkpointing: bool = True  # recompute activations: far less memory, no slower on CPU here
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on CUDA and on CPUs with bf16 units
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
@@ -141,8 +142,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     split = split_pairs(pairs, opts.eval_split, opts.seed)
     model, tokenizer, device = _load_model(opts)
     formatter = Formatter(opts.template)
-    train_data, preflight = build_dataset(split.train, tokenizer, formatter, opts.max_length)
-    eval_data = build_dataset(split.test, tokenizer, formatter, opts.max_length)[0] if split.test else None
+    train_data, preflight = build_dataset(split.train, tokenizer, formatter, opts.max_length, opts.drop_unusable)
+    eval_data = (build_dataset(split.test, tokenizer, formatter, opts.max_length, opts.drop_unusable)[0]
+                 if split.test else None)
     _say(f"split by {split.by}: {len(split.train)} train / {len(split.test)} test")
     _say(f"pre-flight: {preflight.line()}")
 

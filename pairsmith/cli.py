@@ -257,6 +257,8 @@ def train_command(
     precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = "auto",
     no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep activations (more memory).")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
+    drop_unusable: Annotated[bool, typer.Option("--drop-unusable", help="Leave out examples with no answer tokens "
+                                                "or cut answers instead of refusing.")] = False,
 ) -> None:
     """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
     from finetune.train import TrainOptions, train
@@ -264,7 +266,8 @@ def train_command(
     train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
                        max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
                        max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
-                       precision=precision, gradient_checkpointing=not no_checkpointing, resume=not no_resume))
+                       precision=precision, gradient_checkpointing=not no_checkpointing, resume=not no_resume,
+                       drop_unusable=drop_unusable))
 
 
 @app.command("eval")

@@ -54,6 +54,9 @@ def test_preflight_refuses_empty_answers_and_cut_answers(tokenizer) -> None:
     long_answer = Pair(instruction="Q?", output="word " * 400)
     with pytest.raises(ConfigError, match="--max-length 64 cuts into the answers of 1 examples"):
         build_dataset([long_answer], tokenizer, formatter, 64)
+    kept, report = build_dataset([Pair(instruction="Q?", output="  "), long_answer,
+                                  Pair(instruction="Q?", output="Fine.")], tokenizer, formatter, 64, drop_unusable=True)
+    assert len(kept) == 1 and report.dropped == [Pair(instruction="Q?", output="  ").id, long_answer.id]
     data, report = build_dataset([Pair(instruction="Q?", output="An answer.")], tokenizer, formatter, 512)
     assert report.examples == 1 and 0 < report.answer_tokens < report.total_tokens
     assert set(data.column_names) == {"input_ids", "labels", "length"}
