@@ -11,6 +11,7 @@ import numpy as np
 
 from moderation.config import ModerationConfig
 from moderation.pipeline import ModerationResult
+from pairsmith.charts import chart
 from pairsmith.io import atomic_write
 
 
@@ -38,24 +39,12 @@ def suggest_threshold(similarities: list[float], bins: int = 40, low: float = 0.
 
 
 def plot_histogram(similarities: list[float], threshold: float, suggested: float | None, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=110)
-    ax.hist(similarities, bins=50, range=(min(0.0, min(similarities)), 1.0), color="#4c72b0")
-    ax.axvline(threshold, color="#c44e52", linestyle="--", label=f"threshold {threshold:.2f}")
-    if suggested is not None:
-        ax.axvline(suggested, color="#55a868", linestyle=":", label=f"suggested {suggested:.2f}")
-    ax.set_xlabel("cosine similarity of each prompt to its nearest neighbour")
-    ax.set_ylabel("pairs")
-    ax.set_yscale("log")
-    ax.legend()
-    fig.tight_layout()
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png")
-    plt.close(fig)
+    with chart(path, "cosine similarity of each prompt to its nearest neighbour", "pairs") as ax:
+        ax.hist(similarities, bins=50, range=(min(0.0, min(similarities)), 1.0), color="#4c72b0")
+        ax.axvline(threshold, color="#c44e52", linestyle="--", label=f"threshold {threshold:.2f}")
+        if suggested is not None:
+            ax.axvline(suggested, color="#55a868", linestyle=":", label=f"suggested {suggested:.2f}")
+        ax.set_yscale("log")
 
 
 def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str, Any]:
