@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -126,7 +127,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
     from transformers import TrainingArguments
 
-    from finetune.trainer import AnswerOnlyTrainer
+    from finetune.trainer import AnswerOnlyTrainer, ReturnFreedMemory
 
     run = Path(opts.out)
     if Path(opts.data).resolve() == run.resolve():
@@ -180,7 +181,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         prediction_loss_only=True,
     )
     trainer = AnswerOnlyTrainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data if has_eval else None,
-                      data_collator=PadToLongest(tokenizer.pad_token_id), processing_class=tokenizer)
+                                data_collator=PadToLongest(tokenizer.pad_token_id), processing_class=tokenizer)
+    if device == "cpu" and sys.platform.startswith("linux"):
+        trainer.add_callback(ReturnFreedMemory())
     resume = last_checkpoint(checkpoints) if opts.resume else None
     if resume:
         _say(f"resuming from {resume}")
