@@ -27,6 +27,11 @@ bench: setup
 	$(VENV)/bin/python bench/openai_concurrency.py
 	$(VENV)/bin/python bench/local_throughput.py
 	$(VENV)/bin/python bench/local_grounding.py
+	$(VENV)/bin/python bench/dedupe_vs_alpaca.py
+	$(VENV)/bin/python bench/moderate_scale.py
+	$(VENV)/bin/python bench/train_throughput.py
+	$(VENV)/bin/python bench/eval_throughput.py
+	$(VENV)/bin/python bench/lamini_finetune.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache
