@@ -100,7 +100,7 @@ def semantic_memory(n: int) -> None:
 
     from moderation.semantic import neighbours_exact
 
-    print(f"semantic search alone (384-d vectors, numpy allocations traced):")
+    print("semantic search alone (384-d vectors, numpy allocations traced):")
     print(f"{'vectors':>8} {'blockwise MB':>13} {'n x n matrix MB':>16}")
     rng = np.random.default_rng(0)
     for size in (n // 4, n // 2, n, 2 * n):

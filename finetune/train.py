@@ -158,8 +158,6 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     bf16 = use_bf16(opts, device)
     # As the course reports them: FLOPs of one optimizer step of max-length sequences (the
     # course's floating_point_ops: 6 x non-embedding parameters x tokens), memory footprint.
-    import torch
-
     flops = training_flops(model, opts.max_length * opts.batch_size * opts.grad_accum)
     footprint = model.get_memory_footprint() / 1e9
     _say(f"model: {opts.model} on {device}{' (bf16 autocast)' if bf16 else ''}; memory footprint "
