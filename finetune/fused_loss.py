@@ -39,7 +39,8 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_output: torch.Tensor):  # type: ignore[override]
         grad_hidden, grad_weight = ctx.saved_tensors
         hidden_dtype, weight_dtype = ctx.dtypes
-        return ((grad_hidden * grad_output).to(hidden_dtype), (grad_weight * grad_output).to(weight_dtype),
+        # Scaled in place: the vocabulary-sized gradient is not copied once more.
+        return (grad_hidden.mul_(grad_output).to(hidden_dtype), grad_weight.mul_(grad_output).to(weight_dtype),
                 None, None, None)
 
 
