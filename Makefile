@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
-#   make run    set up .venv, then generate and moderate pairs from the bundled example docs (offline)
+#   make run    set up .venv, then the whole loop on the bundled example docs, offline:
+#               generate, moderate, fine-tune, evaluate (reports under out/)
 #   make test   set up .venv, then run the test suite
 VENV := .venv
 STAMP := $(VENV)/.pairsmith-installed

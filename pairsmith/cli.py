@@ -122,8 +122,10 @@ def run_all(
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
     pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = 2,
     config: Annotated[Optional[Path], typer.Option(help="Moderation config (YAML or JSON).")] = None,
+    train: Annotated[bool, typer.Option("--train/--no-train", help="Fine-tune and evaluate on the curated pairs.")] = True,
+    epochs: Annotated[float, typer.Option(help="Training epochs over the curated pairs.")] = 2.0,
 ) -> None:
-    """The whole loop: generate pairs from docs, then moderate them, with a report."""
+    """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with reports."""
     from alpaca_gen.generate import summary_lines
     from moderation.config import load_config
     from pairsmith.pipeline import run_pipeline
@@ -133,12 +135,21 @@ def run_all(
         options["model"] = model
     if base_url:
         options["base_url"] = base_url
-    result = run_pipeline(paths, out, options, load_config(config))
+    result = run_pipeline(paths, out, options, load_config(config), train_options={"epochs": epochs}, train=train)
     typer.echo("== generate")
     for line in summary_lines(result.generation):
         typer.echo(line)
     typer.echo("== moderate")
     typer.echo(result.moderation.summary())
+    if result.training:
+        typer.echo("== train")
+        t = result.training
+        typer.echo(f"{t['steps']} steps on {t['split']['train']} pairs ({t['split']['test']} held out by document), "
+                   f"train loss {t['train_loss']:.3f}" + (f", best eval loss {t['eval_loss']:.3f}" if t["eval_loss"] else ""))
+        typer.echo("== evaluate (held-out pairs, base vs tuned)")
+        for row in result.evaluation["headline"]:
+            typer.echo(f"{row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  delta {row['delta']:+.4f}  "
+                       f"95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
     typer.echo("== files")
     for name, path in result.files.items():
         typer.echo(f"{name:20} {path}")

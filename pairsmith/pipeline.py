@@ -1,4 +1,4 @@
-"""The whole loop in one call: docs -> pairs -> curated pairs (+ rejects and a report).
+"""The whole loop in one call: docs -> pairs -> curated pairs -> tuned model -> evaluation report.
 
 The only module besides the CLI that knows every stage. Each stage's outputs land in one
 run folder, named as the stage commands would name them, so any stage can be re-run alone.
@@ -6,7 +6,7 @@ run folder, named as the stage commands would name them, so any stage can be re-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +19,20 @@ from moderation.report import write_report
 
 @dataclass
 class PipelineResult:
-    """What each stage produced."""
+    """What each stage produced (training and evaluation only when they ran)."""
 
     generation: RunSummary
     moderation: ModerationResult
     files: dict[str, Path]
+    training: dict[str, Any] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)
 
 
 def run_pipeline(paths: list[str], out_dir: str | Path, generate_options: dict[str, Any] | None = None,
-                 moderation: ModerationConfig | None = None) -> PipelineResult:
-    """Generate pairs from `paths` into OUT/pairs.jsonl, then moderate them into OUT/curated.jsonl."""
+                 moderation: ModerationConfig | None = None, train_options: dict[str, Any] | None = None,
+                 eval_options: dict[str, Any] | None = None, train: bool = True) -> PipelineResult:
+    """Generate pairs from `paths` into OUT/pairs.jsonl, moderate them into OUT/curated.jsonl,
+    then (unless `train` is False) fine-tune on them into OUT/run and evaluate into OUT/eval."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = out / "pairs.jsonl"
@@ -38,4 +42,20 @@ def run_pipeline(paths: list[str], out_dir: str | Path, generate_options: dict[s
     report = write_report(result, config, out / "moderation_report.md")
     files = {"pairs": pairs, "generation_rejects": out / "pairs.rejects.jsonl", "curated": out / "curated.jsonl",
              "moderation_rejects": out / "curated.rejects.jsonl", **{f"report_{k}": v for k, v in report.items()}}
-    return PipelineResult(summary, result, files)
+    outcome = PipelineResult(summary, result, files)
+    if not train:
+        return outcome
+    from finetune.evaluate import EvalOptions, evaluate
+    from finetune.train import TrainOptions
+    from finetune.train import train as run_training
+
+    # Small doc sets: hold out whole documents (a fifth) and leave out unusable examples.
+    settings = {"eval_split": 0.2, "eval_steps": 20, "logging_steps": 5, "drop_unusable": True,
+                **(train_options or {})}
+    outcome.training = run_training(TrainOptions(data=str(out / "curated.jsonl"), out=str(out / "run"), **settings))
+    evaluation = evaluate(EvalOptions(runs=[str(out / "run")], out=str(out / "eval"), embedder=config.embedder,
+                                      **(eval_options or {})))
+    outcome.evaluation = evaluation
+    files.update(run=out / "run", loss_curve=out / "run" / "loss_curve.png",
+                 eval_md=Path(evaluation["files"]["md"]), eval_html=Path(evaluation["files"]["html"]))
+    return outcome

@@ -17,14 +17,14 @@ def answer_from_docs(body: dict) -> str:
     """One pair per chunk whose answer is the chunk's first prose line (grounded)."""
     chunk = prompt_of(body).split("<documentation>")[1].split("</documentation>")[0]
     line = next(l for l in chunk.splitlines() if l.strip() and not l.startswith(("#", "=", "|", "`")))
-    return json.dumps({"pairs": [{"instruction": f"What does the section say about {line.split()[1]}?",
+    return json.dumps({"pairs": [{"instruction": f"Which statement does the section make: {line[:48]}?",
                                   "input": "", "output": line.strip()}]})
 
 
 def test_run_pipeline(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     with OpenAIStub(responder=answer_from_docs) as server:
         result = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url},
-                              ModerationConfig(embedder=str(tiny_embedder)))
+                              ModerationConfig(embedder=str(tiny_embedder)), train=False)
     assert result.generation.pairs_written == 3
     moderation = result.moderation
     assert moderation.total == 3 == moderation.kept + moderation.review + moderation.dropped
@@ -38,6 +38,25 @@ def test_run_command(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     config.write_text(f"embedder: {tiny_embedder}\n")
     with OpenAIStub(responder=answer_from_docs) as server:
         result = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "run"), "--model", "m",
-                                          "--base-url", server.base_url, "--config", str(config)])
+                                          "--base-url", server.base_url, "--config", str(config), "--no-train"])
     assert result.exit_code == 0, result.output
     assert "== generate" in result.output and "== moderate" in result.output and "3 pairs:" in result.output
+
+
+def test_whole_loop_through_training_and_evaluation(tiny_lm: Path, tiny_embedder: Path, docs: Path,
+                                                    tmp_path: Path) -> None:
+    """docs -> pairs -> curated -> tuned tiny model -> evaluation report, in one call."""
+    for i in range(4):  # enough documents to hold some out whole
+        (docs / f"extra{i}.md").write_text(f"# Extra {i}\n\nExtra page {i} says that option {i} is on by default.\n",
+                                           encoding="utf-8")
+    moderation = ModerationConfig(embedder=str(tiny_embedder))
+    moderation.semantic.enabled = moderation.near.enabled = False  # the pages differ by one digit
+    with OpenAIStub(responder=answer_from_docs) as server:
+        result = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url}, moderation,
+                              train_options={"model": str(tiny_lm), "max_steps": 2, "max_length": 2048},
+                              eval_options={"max_new_tokens": 4})
+    assert result.training["steps"] == 2 and result.training["split"]["by"] == "source"
+    assert result.training["split"]["test"] >= 1
+    assert result.evaluation["examples_evaluated"] == result.training["split"]["test"]
+    for name in ("run", "loss_curve", "eval_md", "eval_html"):
+        assert result.files[name].exists(), name
