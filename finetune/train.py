@@ -123,6 +123,20 @@ def training_flops(model: Any, tokens: int) -> int:
     return 6 * int(params) * int(tokens)
 
 
+def _file_hash(path: str) -> str | None:
+    """SHA-256 of a data file (None for a dataset folder or hub name)."""
+    import hashlib
+
+    target = Path(path)
+    if not target.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(target, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
     from transformers import TrainingArguments
@@ -132,6 +146,15 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     run = Path(opts.out)
     if Path(opts.data).resolve() == run.resolve():
         raise ConfigError("--out must be a new run folder, not the data file")
+    finished = run / "run.json"
+    data_hash = _file_hash(opts.data)
+    if opts.resume and finished.exists():
+        record = json.loads(finished.read_text(encoding="utf-8"))
+        same = record.get("options") == opts.model_dump() and record.get("data_sha256") == data_hash
+        if same and (run / "model" / "config.json").exists():
+            _say(f"{run} already holds this finished run; nothing to train (use --no-resume or another --out "
+                 "to train again)")
+            return record
     pairs = load_pairs(opts.data)
     pending = [p for p in pairs if (p.moderation or {}).get("decision") == "review" and not p.review]
     dropped = [p for p in pairs if (p.moderation or {}).get("decision") == "drop"]
@@ -188,6 +211,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - started
+    train_loss = output.training_loss
     record: dict[str, Any] = {}
     if trainer.is_world_process_zero():
         final = trainer.model.merge_and_unload() if opts.lora else trainer.model
@@ -197,8 +221,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         epochs_done = trainer.state.epoch or 0.0
         record = {
             "base_model": opts.model, "base_model_path": models.resolve(opts.model), "template": formatter.id,
+            "data_sha256": data_hash,
             "options": opts.model_dump(), "split": {"by": split.by, "train": len(split.train), "test": len(split.test)},
-            "preflight": preflight.__dict__, "train_loss": output.training_loss, "steps": trainer.state.global_step,
+            "preflight": preflight.__dict__, "train_loss": train_loss, "steps": trainer.state.global_step,
             "epochs": epochs_done, "seconds": seconds, "device": device, "bf16": bf16, "flops_per_step": flops,
             "memory_footprint_gb": footprint, "best_checkpoint": trainer.state.best_model_checkpoint,
             "eval_loss": min((h["eval_loss"] for h in history if "eval_loss" in h), default=None),
@@ -212,5 +237,5 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         with atomic_write(run / "run.json") as fh:
             json.dump(record, fh, indent=2, default=str)
         _say(f"trained {trainer.state.global_step} steps in {seconds:.0f}s; final train loss "
-             f"{output.training_loss:.4f}; model saved to {run / 'model'}")
+             f"{train_loss:.4f}; model saved to {run / 'model'}")
     return record

@@ -126,7 +126,9 @@ def test_resume_continues_from_the_last_checkpoint(tiny_lm: Path, tmp_path: Path
     data = write_lamini(tmp_path, 24)
     common = dict(data=str(data), out=str(tmp_path / "run"), model=str(tiny_lm), template="course_qa", lr=1e-3,
                   batch_size=8, eval_steps=4, max_length=2048, load_best=False)
-    train(TrainOptions(max_steps=4, **common))
+    first = train(TrainOptions(max_steps=4, **common))
+    again = train(TrainOptions(max_steps=4, **common))  # finished already: nothing to do
+    assert again["steps"] == 4 and again["train_loss"] == first["train_loss"]
     record = train(TrainOptions(max_steps=8, **common))
     history = json.loads((tmp_path / "run" / "log_history.json").read_text())
     assert record["steps"] == 8
