@@ -18,8 +18,3 @@ class Block:
     start: int
     end: int
     level: int = 0  # heading level (1 = top); 0 for non-headings
-
-    @property
-    def atomic(self) -> bool:
-        """Code and tables must stay whole inside one chunk."""
-        return self.kind in ("code", "table")

@@ -45,11 +45,6 @@ class ResultCache:
             self._db.execute("INSERT OR REPLACE INTO units (key, value) VALUES (?, ?)",
                              (key, json.dumps(value, ensure_ascii=False)))
 
-    def __len__(self) -> int:
-        if self._db is None:
-            return 0
-        return int(self._db.execute("SELECT COUNT(*) FROM units").fetchone()[0])
-
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

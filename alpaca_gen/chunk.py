@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from alpaca_gen.blocks import Block
 from alpaca_gen.ingest import Document
 from pairsmith.records import content_hash
+from pairsmith.text import SENTENCE_BOUNDARY
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
 
 
 def count_tokens(text: str) -> int:
@@ -63,7 +63,7 @@ def _split_text(block: Block, budget: int) -> list[Block]:
         if count_tokens(line) <= budget:
             pieces.append((line, offset))
             continue
-        for sentence in _SENTENCE.split(line):
+        for sentence in SENTENCE_BOUNDARY.split(line):
             words = sentence.split(" ")
             while words:  # a sentence longer than the budget is cut by words
                 take, used = [], 0

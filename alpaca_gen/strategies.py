@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -22,8 +21,8 @@ from alpaca_gen.parse import parse_field, parse_pairs
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema, pairs_schema
 from alpaca_gen.self_instruct import alpaca_rule_violation, seed_examples
 from pairsmith.templates import Template
+from pairsmith.text import SENTENCE_BOUNDARY
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
 REASK = ("Your reply held no usable pair. Reply with only the JSON object "
          '{"pairs": [{"instruction": "...", "input": "", "output": "..."}]}.')
 
@@ -81,7 +80,7 @@ def answer_candidates(passage: str, max_chars: int = 700) -> list[str]:
                 atomic.append(stripped)
             continue
         flat = " ".join(stripped.split())
-        sentences += [s for s in SENTENCE_END.split(flat) if len(s.split()) >= 4]
+        sentences += [s for s in SENTENCE_BOUNDARY.split(flat) if len(s.split()) >= 4]
     spans = sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:]) if len(a) + len(b) < max_chars]
     return list(dict.fromkeys(spans + atomic)) or [" ".join(passage.split())[:max_chars]]
 

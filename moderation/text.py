@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import string
 
+from pairsmith.text import SENTENCE_BOUNDARY
+
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’«»…–—"})
 _SPACE = re.compile(r"\s+")
 _ROUGE_TOKEN = re.compile(r"[^a-z0-9]+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 
 
@@ -34,7 +35,7 @@ def prose(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """Sentences of the prose of a text (code blocks removed)."""
     flat = _SPACE.sub(" ", prose(text)).strip()
-    return [s for s in _SENTENCE.split(flat) if s.strip()] if flat else []
+    return [s for s in SENTENCE_BOUNDARY.split(flat) if s.strip()] if flat else []
 
 
 def prompt_text(instruction: str, input: str) -> str:

@@ -27,6 +27,13 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def echo_headline(rows: list[dict[str, Any]]) -> None:
+    """The evaluation's headline table, one metric per line."""
+    for row in rows:
+        typer.echo(f"{row['model']:8} {row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  "
+                   f"delta {row['delta']:+.4f}  95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
+
+
 def guarded(fn: F) -> F:
     """Turn library errors into one line on stderr and exit code 1."""
 
@@ -147,9 +154,7 @@ def run_all(
         typer.echo(f"{t['steps']} steps on {t['split']['train']} pairs ({t['split']['test']} held out by document), "
                    f"train loss {t['train_loss']:.3f}" + (f", best eval loss {t['eval_loss']:.3f}" if t["eval_loss"] else ""))
         typer.echo("== evaluate (held-out pairs, base vs tuned)")
-        for row in result.evaluation["headline"]:
-            typer.echo(f"{row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  delta {row['delta']:+.4f}  "
-                       f"95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
+        echo_headline(result.evaluation["headline"])
     typer.echo("== files")
     for name, path in result.files.items():
         typer.echo(f"{name:20} {path}")
@@ -302,9 +307,7 @@ def eval_command(
     report = evaluate(EvalOptions(runs=runs, out=str(out), data=data, limit=limit, baseline=baseline,
                                   max_new_tokens=max_new_tokens, batch_size=batch_size, embedder=embedder,
                                   judge_url=judge_url, judge_model=judge_model, harness=harness))
-    for row in report["headline"]:
-        typer.echo(f"{row['model']:8} {row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  "
-                   f"delta {row['delta']:+.4f}  95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
+    echo_headline(report["headline"])
     for key, value in report["judge"].items():
         typer.echo(f"judge {key}: {value}")
     if "harness" in report:
