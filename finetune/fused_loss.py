@@ -19,7 +19,7 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
                 chunk: int, dtype: torch.dtype) -> torch.Tensor:
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         grad_hidden = torch.empty(hidden.shape, dtype=torch.float32, device=hidden.device)
-        grad_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
+        grad_weight = None
         w = weight.detach().to(dtype)
         for start in range(0, hidden.shape[0], chunk):
             h = hidden[start : start + chunk].detach().to(dtype)
@@ -27,10 +27,14 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
             logits = (h @ w.T).float()  # (chunk, vocab): the only logits alive at a time
             lse = torch.logsumexp(logits, dim=-1)
             total += (lse - logits.gather(1, t[:, None]).squeeze(1)).sum()
-            probs = torch.exp(logits - lse[:, None])
-            probs[torch.arange(len(t), device=t.device), t] -= 1.0  # d loss / d logits
-            grad_hidden[start : start + chunk] = (probs.to(dtype) @ w).float()
-            grad_weight += (probs.to(dtype).T @ h).float()
+            probs = logits.sub_(lse[:, None]).exp_()  # in place: softmax, d loss / d logits after the next line
+            probs[torch.arange(len(t), device=t.device), t] -= 1.0
+            probs = probs.to(dtype)
+            grad_hidden[start : start + chunk] = probs @ w
+            if grad_weight is None:  # the first chunk's product is the buffer (no zeros, no add)
+                grad_weight = (probs.T @ h).float()
+            else:
+                grad_weight += probs.T @ h
         ctx.save_for_backward(grad_hidden, grad_weight)
         ctx.dtypes = (hidden.dtype, weight.dtype)
         return total

@@ -247,3 +247,89 @@ def test_chunked_cross_entropy_matches_the_plain_one() -> None:
     plain.backward()
     assert torch.allclose(ours, plain, atol=1e-4)
     assert torch.allclose(grads[0], hidden.grad, atol=1e-4) and torch.allclose(grads[1], weight.grad, atol=1e-4)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(lr=1e-3, scale_parameter=False, relative_step=False),  # what the Trainer's optim="adafactor" builds
+    dict(lr=None),  # relative step sizes, parameter scaling
+    dict(lr=None, warmup_init=True),
+    dict(lr=1e-3, scale_parameter=True, relative_step=False, beta1=0.9, weight_decay=0.01),
+])
+def test_lean_adafactor_makes_the_same_updates_as_transformers(settings: dict) -> None:
+    import torch
+    from transformers.optimization import Adafactor
+
+    from finetune.adafactor import LeanAdafactor
+
+    torch.manual_seed(0)
+    shapes = [(7, 5), (5,), (2, 3, 4)]  # factored, unfactored, factored with a leading dimension
+    start = [torch.randn(s) for s in shapes]
+    theirs = [p.clone().requires_grad_() for p in start]
+    ours = [p.clone().requires_grad_() for p in start]
+    reference, lean = Adafactor(theirs, **settings), LeanAdafactor(ours, **settings)
+    for _ in range(6):
+        for a, b in zip(theirs, ours):
+            a.grad = torch.randn_like(a)
+            b.grad = a.grad.clone()
+        reference.step()
+        lean.step()
+    for a, b, s in zip(theirs, ours, start):
+        assert not torch.equal(a, s)  # the parameters moved
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key, value in reference.state[theirs[0]].items():
+        if key.startswith("exp_avg"):  # the moment estimates (RMS is only kept where it is used)
+            assert torch.allclose(value, lean.state[ours[0]][key], rtol=1e-5)
+
+
+def test_the_trainer_builds_lean_adafactor_for_optim_adafactor(tmp_path: Path) -> None:
+    from transformers import TrainingArguments
+
+    from finetune.adafactor import LeanAdafactor
+    from finetune.trainer import AnswerOnlyTrainer
+
+    args = TrainingArguments(output_dir=str(tmp_path), optim="adafactor", report_to="none", use_cpu=True)
+    cls, kwargs = AnswerOnlyTrainer.get_optimizer_cls_and_kwargs(args)
+    assert cls is LeanAdafactor and kwargs["relative_step"] is False and kwargs["scale_parameter"] is False
+    args = TrainingArguments(output_dir=str(tmp_path), optim="adamw_torch", report_to="none", use_cpu=True)
+    assert AnswerOnlyTrainer.get_optimizer_cls_and_kwargs(args)[0] is not LeanAdafactor
+
+
+def test_lean_adafactor_keeps_fp32_masters_for_bf16_weights() -> None:
+    """Updates far below bf16's precision accumulate in the master instead of rounding away."""
+    import torch
+
+    from finetune.adafactor import LeanAdafactor
+
+    torch.manual_seed(0)
+    weight = torch.nn.Parameter(torch.full((8, 8), 0.5, dtype=torch.bfloat16))
+    optimizer = LeanAdafactor([weight], lr=1e-4, scale_parameter=False, relative_step=False)
+    for _ in range(40):
+        weight.grad = torch.ones_like(weight)
+        optimizer.step()
+    master = optimizer.state[weight]["master"]
+    assert master.dtype == torch.float32
+    assert torch.allclose(master, torch.full((8, 8), 0.5 - 40 * 1e-4), atol=1e-6)  # each step moved it by lr
+    assert torch.equal(weight.detach(), master.to(torch.bfloat16))  # the weight is the master, rounded
+    # Saved and loaded (as Trainer checkpoints do), the master stays fp32 and exact.
+    again = LeanAdafactor([weight], lr=1e-4, scale_parameter=False, relative_step=False)
+    again.load_state_dict(optimizer.state_dict())
+    assert again.state[weight]["master"].dtype == torch.float32 and torch.equal(again.state[weight]["master"], master)
+
+
+def test_cpu_training_with_bf16_weights_and_adafactor(tiny_lm: Path, tmp_path: Path) -> None:
+    """--optim adafactor --precision bf16 on the CPU: bf16 weights, fp32 masters; loss falls; resume."""
+    data = write_lamini(tmp_path, 32)
+    common = dict(data=str(data), out=str(tmp_path / "run"), model=str(tiny_lm), template="course_qa", lr=3e-3,
+                  batch_size=8, eval_steps=6, logging_steps=2, max_length=2048, optim="adafactor", precision="bf16",
+                  device="cpu", load_best=False)
+    record = train(TrainOptions(max_steps=6, **common))
+    assert record["precision"] == "bf16 weights, fp32 masters"
+    resumed = train(TrainOptions(max_steps=12, **common))
+    history = json.loads((tmp_path / "run" / "log_history.json").read_text())
+    losses = [h["loss"] for h in history if "loss" in h]
+    assert resumed["steps"] == 12 and len(losses) >= 5 and losses[-1] < losses[0]
+    import torch
+
+    state = torch.load(tmp_path / "run" / "checkpoints" / "checkpoint-12" / "optimizer.pt", weights_only=False)
+    masters = [s["master"] for s in state["state"].values() if "master" in s]
+    assert masters and all(m.dtype == torch.float32 for m in masters)
