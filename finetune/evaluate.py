@@ -143,8 +143,10 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
 
         stops = [s for s in {tokenizer.eos_token} if s]
         task = write_task(out / "harness", prompts, references, stops, opts.max_new_tokens)
-        ran, message = run_harness(out / "harness", str(Path(first["folder"]) / "model"))
-        report["harness"] = {"task": str(task), "ran": ran, "message": message}
+        from pairsmith.models import resolve
+
+        report["harness"] = {"task": str(task),
+                             **run_harness(out / "harness", {name: resolve(spec) for name, spec in models.items()})}
     with atomic_write(out / "eval.json") as fh:
         json.dump(report, fh, indent=1, ensure_ascii=False)
     return report

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pairsmith.io import atomic_write
 
@@ -52,17 +53,40 @@ def write_task(folder: Path, prompts: list[str], references: list[str], stops: l
     return task
 
 
-def harness_command(folder: Path, model_path: str) -> list[str]:
+def harness_command(folder: Path, model_path: str, name: str) -> list[str]:
+    """The `lm_eval` command line for one model, its results under folder/results/name."""
     return [sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args", f"pretrained={model_path}",
-            "--tasks", "pairsmith_heldout", "--include_path", str(folder), "--output_path", str(folder / "results")]
+            "--tasks", "pairsmith_heldout", "--include_path", str(folder),
+            "--output_path", str(folder / "results" / name)]
 
 
-def run_harness(folder: Path, model_path: str) -> tuple[bool, str]:
-    """Run lm_eval on the task when the package is installed; else say how to."""
-    command = harness_command(folder, model_path)
+def read_results(folder: Path) -> dict[str, float]:
+    """The task's metrics from the newest results file lm_eval wrote under `folder`."""
+    found = sorted(folder.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        return {}
+    task = json.loads(found[-1].read_text(encoding="utf-8")).get("results", {}).get("pairsmith_heldout", {})
+    return {key.split(",")[0]: float(value) for key, value in task.items()
+            if "," in key and "stderr" not in key and isinstance(value, (int, float))}
+
+
+def run_harness(folder: Path, model_paths: dict[str, str]) -> dict[str, Any]:
+    """Run lm_eval on the task for each model (base and tuned) when the package is installed;
+    else say how to. Returns {"ran", "message", "results": {model: {metric: value}}}."""
+    commands = {name: harness_command(folder, path, name) for name, path in model_paths.items()}
     if importlib.util.find_spec("lm_eval") is None:
-        return False, "lm_eval is not installed (pip install lm-eval); then run: " + " ".join(command)
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        return False, f"lm_eval failed ({done.returncode}): {done.stderr.strip().splitlines()[-1] if done.stderr else ''}"
-    return True, done.stdout[-2000:]
+        shown = "; ".join(" ".join(c) for c in commands.values())
+        return {"ran": False, "message": f"lm_eval is not installed (pip install lm-eval); then run: {shown}",
+                "results": {}}
+    results: dict[str, dict[str, float]] = {}
+    for name, command in commands.items():
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+            return {"ran": False, "message": f"lm_eval failed on {name} ({done.returncode}): {last}",
+                    "results": results}
+        results[name] = read_results(folder / "results" / name)
+    summary = "; ".join(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
+                        for name, metrics in results.items())
+    return {"ran": True, "message": f"lm_eval pairsmith_heldout: {summary} (results in {folder / 'results'})",
+            "results": results}
