@@ -21,7 +21,7 @@ from alpaca_gen.parse import parse_field, parse_pairs
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema, pairs_schema
 from alpaca_gen.self_instruct import alpaca_rule_violation, seed_examples
 from pairsmith.templates import Template
-from pairsmith.text import SENTENCE_BOUNDARY
+from pairsmith.text import passage_spans
 
 REASK = ("Your reply held no usable pair. Reply with only the JSON object "
          '{"pairs": [{"instruction": "...", "input": "", "output": "..."}]}.')
@@ -67,22 +67,9 @@ def _topic(chunk: Chunk) -> str:
 
 
 def answer_candidates(passage: str, max_chars: int = 700) -> list[str]:
-    """The spans an extractive answer may be: each sentence, two adjacent sentences, or a
-    whole code block or table (these are never cut)."""
-    sentences: list[str] = []
-    atomic: list[str] = []
-    for para in passage.split("\n\n"):
-        stripped = para.strip()
-        if not stripped:
-            continue
-        if stripped.startswith(("```", "~~~", "|", "+-", "=", "..")) or para.startswith("    "):
-            if len(stripped) <= max_chars:
-                atomic.append(stripped)
-            continue
-        flat = " ".join(stripped.split())
-        sentences += [s for s in SENTENCE_BOUNDARY.split(flat) if len(s.split()) >= 4]
-    spans = sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:]) if len(a) + len(b) < max_chars]
-    return list(dict.fromkeys(spans + atomic)) or [" ".join(passage.split())[:max_chars]]
+    """The spans an extractive answer may be: each sentence (of four words or more), two adjacent
+    sentences, or a whole code block or table (these are never cut)."""
+    return passage_spans(passage, min_words=4, max_chars=max_chars) or [" ".join(passage.split())[:max_chars]]
 
 
 class Strategy(ABC):

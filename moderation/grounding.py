@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 
 from moderation.text import sentences
 from pairsmith.records import Pair
+from pairsmith.text import passage_spans
 
 JUDGE_SCHEMA = {
     "type": "object",
@@ -65,17 +65,8 @@ class ChunkSource:
         return text if text.strip() else None
 
 def spans(text: str) -> list[str]:
-    """Sentences of the chunk, paragraph by paragraph (so headings and underlines stand
-    apart), and pairs of adjacent sentences (answers often join two)."""
-    parts: list[str] = []
-    for para in re.split(r"\n\s*\n", text):
-        stripped = para.strip()
-        if stripped.startswith(("```", "~~~", "|", "+-", "..")) or para.startswith("    "):
-            parts.append(stripped)  # code and tables are matched whole
-        else:
-            parts += [s for s in sentences(para) if any(c.isalnum() for c in s)]
-    parts = parts or [text]
-    return parts + [f"{a} {b}" for a, b in zip(parts, parts[1:])]
+    """What an answer is matched against: the chunk's sentences, adjacent pairs and whole blocks."""
+    return passage_spans(text) or [text]
 
 def embedding_support(embed: Callable[[list[str]], np.ndarray], answers: list[str], chunks: list[str]) -> list[float]:
     """Support score in [-1, 1] for each (answer, chunk) pair; `embed` gives normalised vectors."""

@@ -1,0 +1,43 @@
+"""The passage spans generation and grounding share."""
+
+from __future__ import annotations
+
+from alpaca_gen.strategies import answer_candidates
+from moderation.grounding import spans
+from pairsmith.text import passage_spans
+
+PASSAGE = """## Install
+
+Run the installer first. It needs Python 3.10 or newer.
+Then restart.
+
+```bash
+pip install pairsmith
+pip install torch
+```
+
+| flag | meaning |
+|---|---|
+| --out | where results go |
+"""
+
+
+def test_sentences_adjacent_pairs_and_whole_blocks() -> None:
+    found = passage_spans(PASSAGE)
+    assert "## Install" in found  # a heading is its own paragraph, not glued to the next sentence
+    assert "Run the installer first." in found and "It needs Python 3.10 or newer. Then restart." in found
+    assert "Run the installer first. It needs Python 3.10 or newer." in found
+    assert "```bash\npip install pairsmith\npip install torch\n```" in found  # code whole, lines kept
+    assert any(s.startswith("| flag | meaning |") and s.endswith("| --out | where results go |") for s in found)
+    assert not any("```" in s and "Run" in s for s in found)  # blocks are never paired with prose
+    assert len(found) == len(set(found))
+
+
+def test_generation_and_grounding_use_the_same_spans() -> None:
+    short = passage_spans(PASSAGE, min_words=4, max_chars=40)
+    assert "Then restart." not in short and "## Install" not in short  # under four words
+    assert "Run the installer first. It needs Python 3.10 or newer." not in short  # a pair over 40 characters
+    assert not any(s.startswith("```") for s in short)  # the code block is over 40 characters
+    assert answer_candidates(PASSAGE, max_chars=40) == short
+    assert spans(PASSAGE) == passage_spans(PASSAGE)
+    assert spans("- -") == ["- -"] and answer_candidates("no") == ["no"]  # nothing to split: the text itself
