@@ -346,3 +346,27 @@ def test_cpu_training_with_bf16_weights_and_adafactor(tiny_lm: Path, tmp_path: P
     state = torch.load(tmp_path / "run" / "checkpoints" / "checkpoint-12" / "optimizer.pt", weights_only=False)
     masters = [s["master"] for s in state["state"].values() if "master" in s]
     assert masters and all(m.dtype == torch.float32 for m in masters)
+
+
+def test_torchrun_with_two_processes_trains_once_and_rank_zero_writes(tiny_lm: Path, tmp_path: Path) -> None:
+    """The same `pairsmith train` under torchrun: two CPU processes (DDP over gloo), one run folder."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    data = write_lamini(tmp_path, 24)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+               "--master-port", str(port), "-m", "pairsmith.cli", "train", str(data), "--out", str(tmp_path / "run"),
+               "--model", str(tiny_lm), "--template", "course_qa", "--max-steps", "4", "--batch-size", "4",
+               "--eval-steps", "2", "--max-length", "2048"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("trained 4 steps") == 1 and done.stdout.count("pre-flight:") == 1  # rank 0 reports
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["steps"] == 4 and (tmp_path / "run" / "model" / "config.json").exists()
+    assert (tmp_path / "run" / "loss_curve.png").exists()
