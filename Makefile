@@ -30,6 +30,7 @@ bench: setup
 	$(VENV)/bin/python bench/local_grounding.py
 	$(VENV)/bin/python bench/dedupe_vs_alpaca.py
 	$(VENV)/bin/python bench/moderate_scale.py
+	$(VENV)/bin/python bench/adafactor_step.py
 	$(VENV)/bin/python bench/train_throughput.py
 	$(VENV)/bin/python bench/eval_throughput.py
 	$(VENV)/bin/python bench/lamini_finetune.py
