@@ -47,13 +47,11 @@ tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
 model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
 pairs = load_pairs(lamini)[:n]
 out = tempfile.mkdtemp()
-from finetune.train import TrainOptions, use_bf16, uses_bf16_weights
+from finetune.train import AUTOCAST, BF16_WEIGHTS, TrainOptions, set_precision
 opts = TrainOptions(data="-", out="-", **overrides)  # `pairsmith train` with these flags
-bf16 = setup == "pairsmith" and use_bf16(opts, "cpu")
-bf16_weights = setup == "pairsmith" and uses_bf16_weights(opts, "cpu")
-if bf16_weights:
-    model.to(torch.bfloat16)
-common = dict(output_dir=out, num_train_epochs=1, learning_rate=1e-5, report_to="none", bf16=bf16 and not bf16_weights,
+precision = set_precision(model, opts, "cpu") if setup == "pairsmith" else "fp32"
+bf16, bf16_weights = precision != "fp32", precision == BF16_WEIGHTS
+common = dict(output_dir=out, num_train_epochs=1, learning_rate=1e-5, report_to="none", bf16=precision == AUTOCAST,
               save_strategy="no", eval_strategy="no", logging_steps=1000, disable_tqdm=True, use_cpu=True,
               warmup_steps=1, seed=123)
 if setup == "course":

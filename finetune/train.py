@@ -105,6 +105,20 @@ def uses_bf16_weights(opts: TrainOptions, device: str) -> bool:
     return use_bf16(opts, device) and device == "cpu" and opts.optim == "adafactor" and not opts.lora
 
 
+BF16_WEIGHTS, AUTOCAST = "bf16 weights, fp32 masters", "bf16 autocast"
+
+
+def set_precision(model: Any, opts: TrainOptions, device: str) -> str:
+    """Cast the fp32-loaded model for the run's precision; returns which one: BF16_WEIGHTS,
+    AUTOCAST (the Trainer's bf16=True) or "fp32"."""
+    import torch
+
+    if uses_bf16_weights(opts, device):
+        model.to(torch.bfloat16)
+        return BF16_WEIGHTS
+    return AUTOCAST if use_bf16(opts, device) else "fp32"
+
+
 def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -150,7 +164,6 @@ def _file_hash(path: str) -> str | None:
 
 def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
-    import torch
     from transformers import TrainingArguments
 
     from finetune.trainer import EAGER_ATTENTION_MAX_LENGTH, AnswerOnlyTrainer, ReturnFreedMemory
@@ -190,10 +203,8 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         model = get_peft_model(model, LoraConfig(r=opts.lora_r, lora_alpha=opts.lora_alpha,
                                                  lora_dropout=opts.lora_dropout, target_modules="all-linear",
                                                  task_type="CAUSAL_LM"))
-    bf16, bf16_weights = use_bf16(opts, device), uses_bf16_weights(opts, device)
-    if bf16_weights:
-        model.to(torch.bfloat16)
-    precision = "bf16 weights, fp32 masters" if bf16_weights else "bf16 autocast" if bf16 else "fp32"
+    precision = set_precision(model, opts, device)
+    bf16 = precision != "fp32"
     # As the course reports them: FLOPs of one optimizer step of max-length sequences (the
     # course's floating_point_ops: 6 x non-embedding parameters x tokens), memory footprint.
     flops = training_flops(model, opts.max_length * opts.batch_size * opts.grad_accum)
@@ -212,7 +223,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         save_strategy="steps", save_steps=opts.eval_steps, save_total_limit=2,
         load_best_model_at_end=opts.load_best and has_eval, metric_for_best_model="eval_loss",
         greater_is_better=False, train_sampling_strategy="group_by_length", length_column_name="length",
-        remove_unused_columns=False, bf16=bf16 and not bf16_weights, gradient_checkpointing=opts.gradient_checkpointing,
+        remove_unused_columns=False, bf16=precision == AUTOCAST, gradient_checkpointing=opts.gradient_checkpointing,
         use_cpu=device == "cpu", report_to="none", seed=opts.seed, disable_tqdm=None,
         prediction_loss_only=True,
     )
