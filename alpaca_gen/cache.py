@@ -1,4 +1,4 @@
-"""The resume cache: finished generation units keyed by (chunk hash, template, model, params).
+"""The resume cache: finished generation units keyed by (chunk hash, template, server, model, params).
 
 A unit's result (its pairs, rejects and token usage) is stored once its model calls are done,
 in SQLite, so a crashed or extended run repeats only what is missing, and re-running the same

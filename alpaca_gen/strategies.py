@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from alpaca_gen.backends.base import Backend, Request
+from alpaca_gen.backends.base import RESPONSE_FORMATS as _MODES, Backend, Request
 from alpaca_gen.chunk import Chunk, count_tokens
 from alpaca_gen.parse import parse_field, parse_pairs
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema, pairs_schema
@@ -45,11 +45,17 @@ class UnitResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    response_format: str | None = None  # the least structured mode any of its calls was asked in
 
     def count(self, completion: Any) -> None:
+        """Add a completion's token usage, and its response_format mode, to the unit's."""
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens
         self.calls += 1
+        mode = getattr(completion, "response_format", None)
+        if mode in _MODES and (self.response_format not in _MODES
+                               or _MODES.index(mode) > _MODES.index(self.response_format)):
+            self.response_format = mode
 
 
 def _messages(template: Template, **values: Any) -> list[dict[str, str]]:

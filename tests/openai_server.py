@@ -3,7 +3,9 @@
 Tests script its behaviour per request (`script`), or let a `responder` answer from the
 prompt; every request body is recorded. Faults it can inject: any status with headers
 (429 + Retry-After, 500, 400), slow replies (client timeouts), bodies that are not JSON,
-and replies whose content is malformed or truncated JSON.
+replies whose content is malformed or truncated JSON, refusals of a `response_format` type
+(`refuse`: as llama-cpp-python 0.3 does, or as a 400), and a server that starts late on a
+fixed port (`port`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,23 @@ class Reply:
     finish_reason: str = "stop"
 
 
+def llama_cpp_refusal(delay: float = 0.05) -> Reply:
+    """How llama-cpp-python 0.3.36 answers a json_schema response_format: 500, a FastAPI validation error."""
+    detail = ("{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+              "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+              "'ctx': {'expected': \"'text' or 'json_object'\"}}")
+    error = {"message": f"1 validation error:\n  {detail}\n", "type": "internal_server_error",
+             "param": None, "code": None}
+    return Reply(status=500, raw=json.dumps({"error": error}).encode(), delay=delay)
+
+
+def openai_refusal(kind: str = "json_schema", status: int = 400, delay: float = 0.05) -> Reply:
+    """An OpenAI-style refusal of a response_format type, as a 400 (or `status`)."""
+    error = {"message": f"response_format {kind} is not supported by this server",
+             "type": "invalid_request_error", "param": "response_format", "code": None}
+    return Reply(status=status, raw=json.dumps({"error": error}).encode(), delay=delay)
+
+
 def chat_body(content: str, model: str, finish_reason: str = "stop", prompt_tokens: int = 10) -> dict[str, Any]:
     return {
         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
@@ -44,11 +63,14 @@ class OpenAIStub:
     """Start with `with OpenAIStub() as server:`; `server.base_url` is the /v1 root."""
 
     def __init__(self, responder: Callable[[dict[str, Any]], str] | None = None, delay: float = 0.0,
-                 reject_json_schema: bool = False) -> None:
+                 reject_json_schema: bool = False, refuse: dict[str, Reply] | None = None, port: int = 0) -> None:
         self.script: deque[Reply] = deque()
         self.responder = responder or (lambda body: '{"pairs": [{"instruction": "What?", "input": "", "output": "That."}]}')
         self.delay = delay
-        self.reject_json_schema = reject_json_schema
+        # response_format type -> the refusal every request of that type gets
+        self.refuse = dict(refuse or {})
+        if reject_json_schema:
+            self.refuse.setdefault("json_schema", openai_refusal(delay=0.0))
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
@@ -84,12 +106,8 @@ class OpenAIStub:
                     stub.headers.append({k.lower(): v for k, v in self.headers.items()})
                     reply = stub.script.popleft() if stub.script else None
                 if reply is None:
-                    fmt = (body.get("response_format") or {}).get("type")
-                    if stub.reject_json_schema and fmt == "json_schema":
-                        reply = Reply(status=400, raw=json.dumps({"error": {
-                            "message": "response_format json_schema is not supported", "type": "invalid_request_error"}}).encode())
-                    else:
-                        reply = Reply(content=stub.responder(body), delay=stub.delay)
+                    fmt = (body.get("response_format") or {}).get("type", "text")
+                    reply = stub.refuse.get(fmt) or Reply(content=stub.responder(body), delay=stub.delay)
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.raw is not None:
@@ -104,7 +122,7 @@ class OpenAIStub:
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # a burst of new connections must not overflow the backlog
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

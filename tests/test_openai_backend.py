@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
+import threading
+import time
 
 import pytest
 
@@ -11,7 +15,7 @@ from alpaca_gen.backends.base import Request
 from alpaca_gen.backends.openai_backend import OpenAIBackend, retry_after_seconds
 from alpaca_gen.schema import pairs_schema
 from pairsmith.errors import BackendError, BackendUnavailable
-from tests.openai_server import OpenAIStub, Reply
+from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal
 
 REQUEST = Request([{"role": "user", "content": "Write pairs."}], max_tokens=64, json_schema=pairs_schema(2))
 
@@ -65,6 +69,8 @@ def test_500s_back_off_exponentially(openai_server: OpenAIStub) -> None:
     # Jittered in [0.5, 1] x 1, 2, 4 seconds: each attempt waits longer than the one before.
     assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4
     assert backend.stats.retries == {"500": 1, "502": 1, "503": 1}
+    # A 500 that does not name the response_format is a fault, not a refusal of the schema.
+    assert {r["response_format"]["type"] for r in openai_server.requests} == {"json_schema"}
 
 
 def test_timeouts_are_retried(openai_server: OpenAIStub) -> None:
@@ -104,6 +110,120 @@ def test_falls_back_from_json_schema_to_json_mode() -> None:
         formats = [(r.get("response_format") or {}).get("type") for r in server.requests]
         assert formats == ["json_schema", "json_object"]
         assert any("json_object" in n for n in backend.stats.notes)
+
+
+def test_llama_cpp_500_refusal_is_read_and_json_mode_used() -> None:
+    """llama-cpp-python 0.3.36 answers json_schema with a 500 validation error: not a fault to retry."""
+    with OpenAIStub(refuse={"json_schema": llama_cpp_refusal()}) as server:
+        backend, delays = backend_for(server)
+        result = complete(backend)
+        assert "pairs" in result.text and result.response_format == "json_object"
+        assert [r["response_format"]["type"] for r in server.requests] == ["json_schema", "json_object"]
+        assert delays == [] and backend.stats.retries == {}
+        [note] = backend.stats.notes
+        assert "refused response_format json_schema (HTTP 500" in note and "json_object mode" in note
+        assert "Input should be 'text' or 'json_object'" in note  # the whole message, not its first line
+
+
+def test_refusal_of_both_modes_falls_to_plain_text() -> None:
+    refuse = {"json_schema": openai_refusal("json_schema"), "json_object": openai_refusal("json_object", 422)}
+    with OpenAIStub(refuse=refuse) as server:
+        backend, delays = backend_for(server)
+        assert complete(backend).response_format == "text"
+        formats = [(r.get("response_format") or {}).get("type") for r in server.requests]
+        assert formats == ["json_schema", "json_object", None] and delays == []
+        assert ["json_schema" in n for n in backend.stats.notes] == [True, False]
+
+
+def test_concurrent_refusals_step_down_once() -> None:
+    """Requests in flight at json_schema are all refused; only one steps down, the others resend."""
+    with OpenAIStub(refuse={"json_schema": openai_refusal(delay=0.1)}) as server:
+        backend, delays = backend_for(server, concurrency=4)
+
+        async def go():
+            try:
+                return await asyncio.gather(*(backend.complete(REQUEST) for _ in range(12)))
+            finally:
+                await backend.aclose()
+
+        results = asyncio.run(go())
+        assert {r.response_format for r in results} == {"json_object"}
+        formats = [(r.get("response_format") or {}).get("type") for r in server.requests]
+        assert None not in formats and formats.count("json_object") == 12 and formats.count("json_schema") >= 2
+        assert backend.level == 1 and len(backend.stats.notes) == 1 and delays == []
+
+
+def test_refused_request_shows_the_servers_whole_message(openai_server: OpenAIStub) -> None:
+    message = "1 validation error:\n  max_tokens\n    Input should be less than 4096"
+    openai_server.script.append(Reply(status=400, raw=json.dumps({"error": {"message": message}}).encode()))
+    backend, _ = backend_for(openai_server)
+    with pytest.raises(BackendError, match="validation error: max_tokens Input should be less than 4096"):
+        complete(backend, Request([{"role": "user", "content": "Hi."}], max_tokens=9999))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server_up_after(seconds: float, port: int):
+    """A stub that starts listening on `port` only after `seconds` (the port is closed until then)."""
+    started: list[OpenAIStub] = []
+
+    def start() -> None:
+        started.append(OpenAIStub(port=port).__enter__())
+
+    timer = threading.Timer(seconds, start)
+    timer.start()
+    try:
+        yield started
+    finally:
+        timer.cancel()
+        timer.join()
+        for server in started:
+            server.__exit__(None, None, None)
+
+
+def unreachable_backend(port: int, window: float) -> OpenAIBackend:
+    return OpenAIBackend("stub-model", base_url=f"http://127.0.0.1:{port}/v1", max_retries=1, timeout=5.0,
+                         backoff=0.2, max_backoff=1.0, connect_window=window)
+
+
+def test_server_back_within_the_window_costs_no_unit() -> None:
+    port = free_port()
+    with server_up_after(3.0, port) as started:
+        backend = unreachable_backend(port, window=10.0)
+        begun = time.monotonic()
+        assert "pairs" in complete(backend).text
+        assert 3.0 <= time.monotonic() - begun < 8.0 and len(started[0].requests) == 1
+        # More attempts than max_retries allows for other faults: the window decides.
+        assert backend.stats.retries["connection"] > 1 + backend.max_retries
+
+
+def test_server_down_past_the_window_fails_clearly() -> None:
+    backend = unreachable_backend(free_port(), window=1.0)
+    begun = time.monotonic()
+    clear = r"cannot connect to http://127.0.0.1:\d+/v1 .* for 1 s.*--retry-window"
+    with pytest.raises(BackendUnavailable, match=clear):
+        complete(backend)
+    assert time.monotonic() - begun < 3.0
+
+
+def test_connection_window_counts_waits_with_a_fake_sleep() -> None:
+    with socket.socket() as sock:  # nothing listens on this port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        backend = OpenAIBackend("stub-model", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0, backoff=1.0,
+                                max_backoff=60.0, connect_window=30.0, sleep=_no_wait)
+        with pytest.raises(BackendUnavailable, match="--retry-window"):
+            complete(backend)
+        assert backend.stats.retries["connection"] >= 6  # polled at most every 5 s for 30 s
+
+
+async def _no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)
 
 
 def test_truncated_reply_reports_length(openai_server: OpenAIStub) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+RESPONSE_FORMATS = ("json_schema", "json_object", "text")  # how a reply is asked for, most structure first
 
 
 @dataclass
@@ -31,6 +34,18 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str = "stop"  # "stop" or "length"
+    response_format: str | None = None  # mode the server was asked in: json_schema, json_object or text
+
+
+def redact_url(url: str) -> str:
+    """A base URL without user:password, query or trailing slash: safe to record and to key on."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", ""))
 
 
 @dataclass
