@@ -1,6 +1,7 @@
 """Blocks: the units a document is cut into before chunking (heading, text, code, table).
 
-Code and table blocks are atomic: the chunker never splits them. Line numbers are 1-based and
+Code and table blocks are atomic: the chunker never splits them, except an unterminated code
+fence, which would otherwise swallow the rest of the file. Line numbers are 1-based and
 inclusive, in the original file wherever the format allows it.
 """
 
@@ -18,3 +19,4 @@ class Block:
     start: int
     end: int
     level: int = 0  # heading level (1 = top); 0 for non-headings
+    unterminated: bool = False  # a code fence never closed: it runs to the end of the text

@@ -1,8 +1,9 @@
 """Chunking: by heading structure first, then by a token budget with overlap.
 
-Fenced code and tables are never split. Each chunk keeps its document path, heading path
-and line span, and its id is a hash of its text, so unchanged chunks keep their ids (and
-their cached generations) when a document is edited elsewhere.
+Fenced code and tables are never split (except an unterminated fence, cut at the budget with a
+warning). Each chunk keeps its document path, heading path and line span, the lines its text
+comes from, and its id is a hash of its text, so unchanged chunks keep their ids (and their
+cached generations) when a document is edited elsewhere.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _render(block: Block) -> str:
 
 
 def _split_text(block: Block, budget: int) -> list[Block]:
-    """Cut an over-long prose block into pieces under the budget, by lines then sentences."""
+    """Cut an over-long block into pieces of its kind under the budget, by lines then sentences."""
     if count_tokens(block.text) <= budget:
         return [block]
     pieces: list[tuple[str, int]] = []  # (text, line offset inside the block)
@@ -76,14 +77,14 @@ def _split_text(block: Block, budget: int) -> list[Block]:
     for piece, offset in pieces:
         size = count_tokens(piece)
         if text and used + size > budget:
-            out.append(Block("text", "\n".join(text), block.start + first, block.start + last))
+            out.append(Block(block.kind, "\n".join(text), block.start + first, block.start + last))
             text, used = [], 0
         if not text:
             first = offset
         text.append(piece)
         last, used = offset, used + size
     if text:
-        out.append(Block("text", "\n".join(text), block.start + first, block.start + last))
+        out.append(Block(block.kind, "\n".join(text), block.start + first, block.start + last))
     return out
 
 
@@ -108,9 +109,21 @@ def _make(doc: Document, headings: list[str], units: list[Block]) -> Chunk:
                  min(u.start for u in units), max(u.end for u in units), text, count_tokens(text))
 
 
+def _overlap(previous: list[Block], spare: int) -> list[Block]:
+    """The trailing text blocks of a chunk that fit in `spare` tokens, to open the next one."""
+    overlap: list[Block] = []
+    for block in reversed(previous):
+        cost = count_tokens(block.text)
+        if block.kind != "text" or cost > spare:
+            break
+        overlap.insert(0, block)
+        spare -= cost
+    return overlap
+
+
 def _pack(doc: Document, headings: list[str], units: list[Block], cfg: ChunkConfig) -> list[Chunk]:
-    """Fill chunks up to the budget; start each follow-on chunk with its heading and overlap."""
-    heading = units[0] if units and units[0].kind == "heading" else None
+    """Fill chunks up to the budget; each follow-on chunk opens with the overlap, not the heading
+    line again, so its text comes from its own line span (the heading path is in `headings`)."""
     chunks: list[Chunk] = []
     current: list[Block] = []
     used = 0
@@ -118,15 +131,7 @@ def _pack(doc: Document, headings: list[str], units: list[Block], cfg: ChunkConf
         size = count_tokens(_render(unit))
         if current and used + size > cfg.max_tokens and any(u.kind != "heading" for u in current):
             chunks.append(_make(doc, headings, current))
-            overlap: list[Block] = []
-            spare = cfg.overlap_tokens
-            for previous in reversed(current):
-                cost = count_tokens(previous.text)
-                if previous.kind != "text" or cost > spare:
-                    break
-                overlap.insert(0, previous)
-                spare -= cost
-            current = ([heading] if heading else []) + overlap
+            current = _overlap(current, min(cfg.overlap_tokens, cfg.max_tokens - size))  # room permitting
             used = sum(count_tokens(_render(u)) for u in current)
         current.append(unit)
         used += size
@@ -141,7 +146,7 @@ def chunk_document(doc: Document, cfg: ChunkConfig = ChunkConfig()) -> list[Chun
     pending: tuple[list[str], list[Block]] | None = None
     for headings, blocks in _sections(doc.blocks):
         units = [piece for b in blocks
-                 for piece in (_split_text(b, cfg.max_tokens) if b.kind == "text" else [b])]
+                 for piece in (_split_text(b, cfg.max_tokens) if b.kind == "text" or b.unterminated else [b])]
         if pending is not None:
             parent_path, parent_units = pending
             if headings[: len(parent_path)] == parent_path:  # a child: carry the intro into it
@@ -157,3 +162,10 @@ def chunk_document(doc: Document, cfg: ChunkConfig = ChunkConfig()) -> list[Chun
     if pending is not None and any(u.kind != "heading" for u in pending[1]):
         chunks.extend(_pack(doc, pending[0], pending[1], cfg))
     return chunks
+
+
+def chunk_warnings(doc: Document, cfg: ChunkConfig = ChunkConfig()) -> list[str]:
+    """What chunking had to work around in a document, one `path:line: problem` line each."""
+    return [f"{doc.path}:{b.start}: unterminated code fence"
+            + ("; cut at the chunk budget" if count_tokens(b.text) > cfg.max_tokens else "")
+            for b in doc.blocks if b.unterminated]

@@ -18,12 +18,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from alpaca_gen.backends.base import Backend
+from alpaca_gen.backends.base import Backend, redact_url
 from alpaca_gen.cache import ResultCache, unit_key
-from alpaca_gen.chunk import Chunk, ChunkConfig, chunk_document, count_tokens
+from alpaca_gen.chunk import Chunk, ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import DEFAULT_MAX_BYTES, IngestResult, ingest
 from alpaca_gen.strategies import Strategy, Unit, UnitResult
 from pairsmith.errors import BackendUnavailable, ConfigError
+from pairsmith.outputs import rejects_beside
 from pairsmith.io import JsonlAppender, read_jsonl
 from pairsmith.records import Pair, content_hash
 
@@ -34,6 +35,7 @@ class RunSummary:
 
     files_read: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # `path:line: problem`, e.g. an unterminated fence
     chunks: int = 0
     units: int = 0
     units_cached: int = 0
@@ -78,10 +80,14 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
 
 def collect_chunks(paths: Iterable[str | Path], chunking: ChunkConfig = ChunkConfig(),
                    max_bytes: int = DEFAULT_MAX_BYTES, shard: str | None = None) -> tuple[IngestResult, list[Chunk]]:
-    """Ingest and chunk; with a shard, keep only the chunks whose hash falls in it."""
+    """Ingest and chunk; with a shard, keep only the chunks whose hash falls in it.
+
+    Chunking's warnings are added to the ingest result's, so the run summary reports them.
+    """
     index, total = parse_shard(shard)
     found = ingest(paths, max_bytes)
     chunks = [c for doc in found.documents for c in chunk_document(doc, chunking)]
+    found.warnings.extend(w for doc in found.documents for w in chunk_warnings(doc, chunking))
     if total > 1:
         chunks = [c for c in chunks if int(c.id[2:], 16) % total == index]
     return found, chunks
@@ -109,27 +115,32 @@ class GenerationRun:
 
     def __init__(self, strategy: Strategy, backend_factory: Callable[[], Backend], backend_name: str,
                  model: str, out: str | Path, rejects: str | Path | None = None,
-                 cache: ResultCache | None = None, concurrency: int = 16, progress: bool | None = None) -> None:
+                 cache: ResultCache | None = None, concurrency: int = 16, progress: bool | None = None,
+                 server: str | None = None) -> None:
         self.strategy = strategy
         self.backend_factory = backend_factory
         self.backend_name = backend_name
         self.model = model
         self.out = Path(out)
-        self.rejects = Path(rejects) if rejects else self.out.with_name(self.out.stem + ".rejects.jsonl")
+        self.rejects = Path(rejects) if rejects else rejects_beside(self.out)
         self.cache = cache if cache is not None else ResultCache(None)
         self.concurrency = max(1, concurrency)
         self.progress = progress
+        self.server = redact_url(server) if server else None  # part of the cache key: another server, other replies
         self._backend: Backend | None = None
 
     def key(self, unit: Unit) -> str:
+        """The unit's cache key: chunk, templates, backend, server (when there is one), model, params."""
+        where = {"server": self.server} if self.server else {}  # local runs keep their old keys
         return unit_key(chunk=unit.chunk.id, text=content_hash(unit.chunk.text), unit=unit.index,
                         templates=self.strategy.template_ids, backend=self.backend_name, model=self.model,
-                        params=self.strategy.params())
+                        params=self.strategy.params(), **where)
 
     def _generator(self, result: UnitResult) -> dict[str, Any]:
         described = self._backend.describe() if self._backend else {"backend": self.backend_name, "model": self.model}
+        mode = {"response_format": result.response_format} if result.response_format else {}
         return {**described, "template": "+".join(self.strategy.template_ids), "params": self.strategy.params(),
-                "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}}
+                **mode, "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}}
 
     def _records(self, unit: Unit, key: str, result: UnitResult) -> dict[str, Any]:
         """The unit's output records, as cached and as written."""
@@ -219,11 +230,7 @@ def run_generation(paths: Iterable[str | Path], run: GenerationRun, chunking: Ch
     """Ingest, chunk and generate; the library entry point behind `pairsmith generate`."""
     try:
         found, chunks = collect_chunks(paths, chunking, max_bytes, shard)
-        inputs = {Path(p).resolve() for p in [*(d.path for d in found.documents), *(p for p, _ in found.skipped)]}
-        for target in (run.out, run.rejects):
-            if target.resolve() in inputs:
-                raise ConfigError(f"{target} is one of the inputs; write pairs to a new file")
-        summary = RunSummary(files_read=len(found.documents), skipped=found.skipped)
+        summary = RunSummary(files_read=len(found.documents), skipped=found.skipped, warnings=found.warnings)
         return asyncio.run(run.run(chunks, summary))
     finally:
         run.cache.close()
@@ -235,6 +242,7 @@ def summary_lines(summary: RunSummary) -> list[str]:
     lines = [
         f"files: {summary.files_read} read{skipped}",
         *(f"  skipped {path}: {reason}" for path, reason in summary.skipped),
+        *(f"warning: {warning}" for warning in summary.warnings),
         f"chunks: {summary.chunks}   units: {summary.units} ({summary.units_cached} from cache"
         + (f", {summary.units_failed} failed" if summary.units_failed else "") + ")",
         f"pairs: {summary.pairs_written} new" + (f", {summary.pairs_already_present} already in the output"

@@ -31,10 +31,12 @@ class Document:
 
 @dataclass
 class IngestResult:
-    """The documents read and the files skipped, each with the reason."""
+    """The documents read, the files skipped (each with the reason) and warnings about documents
+    that were read but not as their author meant (`path:line: problem`)."""
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def files_seen(self) -> int:

@@ -15,10 +15,12 @@ from alpaca_gen.backends.base import Backend
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
 from alpaca_gen.generate import GenerationRun, RunSummary, run_generation
+from alpaca_gen.ingest import expand
 from alpaca_gen.self_instruct import load_seed_tasks
 from alpaca_gen.strategies import MultiPairStrategy, StepwiseStrategy, Strategy
 from pairsmith import models
 from pairsmith.errors import ConfigError
+from pairsmith.outputs import Output, claim_outputs, rejects_beside
 from pairsmith.templates import load_template, seed_tasks_path
 
 
@@ -52,6 +54,7 @@ class GenerateOptions(BaseModel):
     constrain: bool = True  # local backend: grammar-constrained decoding to the reply's JSON schema
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
+    retry_window: float = Field(default=180.0, ge=0)  # seconds a server may stay unreachable before units fail
     chunk_tokens: int = Field(default=384, ge=32)
     overlap_tokens: int = Field(default=48, ge=0)
     max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
@@ -111,7 +114,8 @@ def backend_factory(opts: GenerateOptions):
 
             return OpenAIBackend(opts.model_name, base_url=opts.resolved_base_url,
                                  api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"),
-                                 concurrency=opts.concurrency, timeout=opts.timeout, max_retries=opts.max_retries)
+                                 concurrency=opts.concurrency, timeout=opts.timeout, max_retries=opts.max_retries,
+                                 connect_window=opts.retry_window)
         from alpaca_gen.backends.hf_backend import HFBackend
 
         return HFBackend(opts.model_name, device=opts.device, batch_size=opts.batch_size, constrain=opts.constrain)
@@ -129,10 +133,22 @@ def build_run(opts: GenerateOptions) -> GenerationRun:
     cache = ResultCache(None if opts.no_cache else (opts.cache or default_cache_path()))
     concurrency = opts.concurrency if opts.backend_name == "openai" else max(opts.concurrency, 2 * opts.batch_size)
     return GenerationRun(build_strategy(opts), backend_factory(opts), opts.backend_name, opts.model_name, out,
-                         rejects=opts.rejects, cache=cache, concurrency=concurrency, progress=opts.progress)
+                         rejects=opts.rejects, cache=cache, concurrency=concurrency, progress=opts.progress,
+                         server=opts.resolved_base_url if opts.backend_name == "openai" else None)
+
+
+def declared_outputs(opts: GenerateOptions) -> list[Output]:
+    """Every file a generate run writes: the pairs, the rejects and the resume cache."""
+    out = Path(opts.out)
+    outputs = [Output.file(out, "--out"), Output.file(opts.rejects or rejects_beside(out), "--rejects")]
+    if not opts.no_cache:  # SQLite in WAL mode takes several runs at once: shared, not locked
+        outputs.append(Output.file(opts.cache or default_cache_path(), "--cache", locked=False))
+    return outputs
 
 
 def generate(opts: GenerateOptions) -> RunSummary:
     """Run generation end to end (the library call behind `pairsmith generate`)."""
-    run = build_run(opts)
-    return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard)
+    inputs = {"the docs": [*opts.paths, *expand(opts.paths)], "--seed-tasks": opts.seed_tasks}
+    with claim_outputs(inputs, declared_outputs(opts)):
+        run = build_run(opts)
+        return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard)

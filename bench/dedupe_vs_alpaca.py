@@ -31,7 +31,7 @@ from moderation.minhash import sequential_minhash_filter  # noqa: E402
 from moderation.rouge import sequential_rouge_filter  # noqa: E402
 from pairsmith.formats import strip_course_template  # noqa: E402
 
-LAMINI = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 
 
 def planted_set(n: int, seed: int = 0) -> list[str]:

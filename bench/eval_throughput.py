@@ -25,7 +25,7 @@ from local_throughput import course_inference  # noqa: E402
 from alpaca_gen.backends.hf_backend import load_causal_lm  # noqa: E402
 from pairsmith.formats import load_pairs  # noqa: E402
 
-LAMINI = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 
 
 def main() -> None:

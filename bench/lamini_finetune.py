@@ -4,7 +4,7 @@ the course's split) and compare it with its base model on the held-out 140.
     .venv/bin/python bench/lamini_finetune.py [--out runs/lamini] [--epochs 1] [--optim adafactor --lr 1e-4]
 
 Equivalent to:
-    pairsmith train ../shared/data/lamini_docs.jsonl --out runs/lamini --template course_qa --seed 123 \
+    pairsmith train tests/data/lamini_docs.jsonl --out runs/lamini --template course_qa --seed 123 \
         --drop-unusable   # one training answer in the course's data is empty
     pairsmith eval runs/lamini --out runs/lamini/eval
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from finetune.evaluate import EvalOptions, evaluate  # noqa: E402
 from finetune.train import TrainOptions, train  # noqa: E402
 
-LAMINI = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from alpaca_gen.backends.base import Request  # noqa: E402
 from alpaca_gen.backends.hf_backend import HFBackend, load_causal_lm  # noqa: E402
 
-LAMINI = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 
 
 def course_inference(text: str, model, tokenizer, max_input_tokens: int = 1000, max_new_tokens: int = 100) -> tuple[str, int]:

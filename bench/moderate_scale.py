@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LAMINI = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 SETTINGS = ["", " in a Python project", " on a laptop without a GPU", " for a team of ten engineers",
             " when the data is in CSV files", " with a private deployment", " in a Jupyter notebook",
             " for customer support", " on Windows", " with a very small budget", " in production",

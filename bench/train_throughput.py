@@ -88,7 +88,7 @@ print(json.dumps({"setup": setup, "bf16": bf16, "bf16_weights": bf16_weights, "o
 
 
 def run(setup: str, n: int, **overrides: object) -> dict:
-    lamini = ROOT.parent / "shared" / "data" / "lamini_docs.jsonl"
+    lamini = ROOT / "tests" / "data" / "lamini_docs.jsonl"
     done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), setup, str(n), str(lamini), json.dumps(overrides)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

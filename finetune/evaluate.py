@@ -15,9 +15,10 @@ from finetune.formatting import Formatter
 from finetune.judge import compare, win_rate
 from finetune.metrics import METRICS, embedding_similarity, problems, score_answers
 from finetune.stats import bootstrap_delta, elo
-from pairsmith.errors import ConfigError
+from pairsmith.errors import ConfigError, PairsmithError
 from pairsmith.formats import load_pairs
 from pairsmith.io import atomic_write
+from pairsmith.outputs import Output, claim_outputs
 
 
 class EvalOptions(BaseModel):
@@ -49,8 +50,17 @@ def load_run(folder: str | Path) -> dict[str, Any]:
     return record
 
 
+EVAL_FILES = ("report.md", "report.html", "eval.json", "harness")
+
+
 def evaluate(opts: EvalOptions) -> dict[str, Any]:
     """Answer, score, compare and report; returns the report's data."""
+    outputs = [Output.folder(opts.out, "--out", EVAL_FILES)]
+    with claim_outputs({"the run": opts.runs, "--data": opts.data}, outputs):
+        return _evaluate(opts)
+
+
+def _evaluate(opts: EvalOptions) -> dict[str, Any]:
     from moderation.embed import Embedder
 
     runs = [load_run(r) for r in opts.runs]
@@ -100,20 +110,6 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
                              "delta": mean, "ci_low": low, "ci_high": high,
                              "significant": low > 0 or high < 0})
 
-    judge: dict[str, Any] = {}
-    if opts.judge_url:
-        key = opts.judge_key or os.environ.get("OPENAI_API_KEY")
-        questions = [p.instruction for p in pairs]
-        names = list(models)
-        matches: list[tuple[str, str, float]] = []
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                result = compare(opts.judge_url, opts.judge_model, key, questions, references, answers[a], answers[b])
-                judge[f"{b} vs {a}"] = win_rate(result)
-                matches += [(b, a, s) for s in result if s is not None]
-        if len(names) > 2:
-            judge["elo"] = elo(matches)
-
     examples = []
     tuned_name = list(models)[1]
     for i, pair in enumerate(pairs):
@@ -132,12 +128,15 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
                 problem_counts[n][problem] = problem_counts[n].get(problem, 0) + 1
 
     report = {"data": data, "examples_evaluated": len(pairs), "models": models, "headline": headline,
-              "judge": judge, "problems": problem_counts, "examples": examples,
+              "judge": {}, "problems": problem_counts, "examples": examples,
               "max_new_tokens": opts.max_new_tokens, "runs": [r["folder"] for r in runs]}
     out = Path(opts.out)
-    from finetune.report import write_eval_report
-
-    report["files"] = {k: str(v) for k, v in write_eval_report(report, runs, out).items()}
+    _write(report, runs, out)  # the answers are saved before the judge, which can fail, is asked
+    if opts.judge_url:
+        try:
+            report["judge"] = _judge(opts, pairs, references, models, answers)
+        except PairsmithError as exc:
+            raise type(exc)(f"{exc} (the report without the judge is saved in {out})") from None
     if opts.harness:
         from finetune.harness import run_harness, write_task
 
@@ -147,6 +146,33 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
 
         report["harness"] = {"task": str(task),
                              **run_harness(out / "harness", {name: resolve(spec) for name, spec in models.items()})}
+    if opts.judge_url or opts.harness:
+        _write(report, runs, out)
+    return report
+
+
+def _write(report: dict[str, Any], runs: list[dict[str, Any]], out: Path) -> None:
+    """report.md, report.html and eval.json in OUT."""
+    from finetune.report import write_eval_report
+
+    report["files"] = {k: str(v) for k, v in write_eval_report(report, runs, out).items()}
     with atomic_write(out / "eval.json") as fh:
         json.dump(report, fh, indent=1, ensure_ascii=False)
-    return report
+
+
+def _judge(opts: EvalOptions, pairs: list, references: list[str], models: dict[str, str],
+           answers: dict[str, list[str]]) -> dict[str, Any]:
+    """Pairwise win rates of every pairing of models (and an Elo ranking for more than two)."""
+    judge: dict[str, Any] = {"model": opts.judge_model}
+    key = opts.judge_key or os.environ.get("OPENAI_API_KEY")
+    questions = [p.instruction for p in pairs]
+    names = list(models)
+    matches: list[tuple[str, str, float]] = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            result = compare(opts.judge_url, opts.judge_model, key, questions, references, answers[a], answers[b])
+            judge[f"{b} vs {a}"] = win_rate(result)
+            matches += [(b, a, s) for s in result if s is not None]
+    if len(names) > 2:
+        judge["elo"] = elo(matches)
+    return judge

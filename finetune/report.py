@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pairsmith.io import atomic_write
+from pairsmith.markdown import md_code, md_text
 
 
 def _headline_rows(report: dict[str, Any]) -> list[list[str]]:
@@ -25,27 +26,28 @@ HEADERS = ["model", "metric", "base", "tuned", "delta", "95% CI", "CI excludes 0
 
 
 def markdown(report: dict[str, Any], loss_png: str | None) -> str:
-    lines = ["# Evaluation", "", f"{report['examples_evaluated']} held-out examples from `{report['data']}`, "
+    lines = ["# Evaluation", "", f"{report['examples_evaluated']} held-out examples from {md_code(report['data'])}, "
              f"greedy decoding, at most {report['max_new_tokens']} new tokens, the same prompts for every model.", "",
              "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(r) + " |" for r in _headline_rows(report)]
+    lines += ["| " + " | ".join(md_text(c) for c in r) + " |" for r in _headline_rows(report)]
     if report["judge"]:
         lines += ["", "## Judge (pairwise, both orders)", ""]
         for key, value in report["judge"].items():
-            lines.append(f"- {key}: {value}")
+            lines.append(f"- {md_text(key)}: {md_text(value)}")
     lines += ["", "## Problems per model", ""]
     for name, counts in report["problems"].items():
-        lines.append(f"- {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+        lines.append(f"- {md_text(name)}: " + (md_text(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+                                               or "none"))
     if loss_png:
         lines += ["", "## Loss curve", "", f"![loss curve]({loss_png})"]
     lines += ["", "## Examples (worst ROUGE-L regressions first)", ""]
-    for ex in report["examples"]:
-        lines += [f"### {ex['question'][:120]}", "", f"- reference: {ex['reference']}"]
+    for ex in report["examples"]:  # questions, references and answers are data: escaped
+        lines += [f"### {md_text(ex['question'][:120])}", "", f"- reference: {md_text(ex['reference'])}"]
         for name, answer in ex["answers"].items():
             s = ex["scores"][name]
-            flags = f" ⚠ {', '.join(ex['problems'][name])}" if ex["problems"][name] else ""
-            lines.append(f"- **{name}** (ROUGE-L {s['rouge_l']:.2f}, BLEU {s['bleu']:.1f}, "
-                         f"emb {s['embedding_similarity']:.2f}){flags}: {answer}")
+            flags = f" ⚠ {md_text(', '.join(ex['problems'][name]))}" if ex["problems"][name] else ""
+            lines.append(f"- **{md_text(name)}** (ROUGE-L {s['rouge_l']:.2f}, BLEU {s['bleu']:.1f}, "
+                         f"emb {s['embedding_similarity']:.2f}){flags}: {md_text(answer)}")
         lines.append("")
     return "\n".join(lines) + "\n"
 

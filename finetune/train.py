@@ -24,6 +24,7 @@ from pairsmith import models
 from pairsmith.errors import ConfigError
 from pairsmith.formats import load_pairs
 from pairsmith.io import atomic_write, write_jsonl_atomic
+from pairsmith.outputs import Output, claim_outputs
 
 
 class TrainOptions(BaseModel):
@@ -162,15 +163,21 @@ def _file_hash(path: str) -> str | None:
     return digest.hexdigest()
 
 
+RUN_FILES = ("model", "checkpoints", "run.json", "split.json", "test.jsonl", "log_history.json", "loss_curve.png")
+
+
 def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
+    with claim_outputs({"the data": opts.data}, [Output.folder(opts.out, "--out", RUN_FILES)]):
+        return _train(opts)
+
+
+def _train(opts: TrainOptions) -> dict[str, Any]:
     from transformers import TrainingArguments
 
     from finetune.trainer import EAGER_ATTENTION_MAX_LENGTH, AnswerOnlyTrainer, ReturnFreedMemory
 
     run = Path(opts.out)
-    if Path(opts.data).resolve() == run.resolve():
-        raise ConfigError("--out must be a new run folder, not the data file")
     finished = run / "run.json"
     data_hash = _file_hash(opts.data)
     if opts.resume and finished.exists():

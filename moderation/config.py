@@ -30,13 +30,16 @@ class _Strict(BaseModel):
 
 
 class RuleConfig(_Strict):
-    """Per-pair rules. Lengths are in words."""
+    """Per-pair rules. Lengths are in words, and in characters too for the upper limits (one
+    enormous token, such as a pasted blob, is too long however few words it has)."""
 
     enabled: bool = True
-    min_instruction_words: int = 2  # fewer: empty or near-empty instruction
-    min_output_words: int = 1  # fewer: empty output
+    min_instruction_words: int = 2  # fewer (but not blank): instruction_too_short
+    min_output_words: int = 1  # fewer (but not blank): output_too_short
     max_instruction_words: int = 400
     max_output_words: int = 1200
+    max_instruction_chars: int = 4000
+    max_output_chars: int = 12000
     refusal_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_REFUSALS))
     boilerplate_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BOILERPLATE))
     repeated_line_share: float = 0.3  # share of non-blank lines that repeat an earlier one
@@ -105,6 +108,7 @@ class ModerationConfig(_Strict):
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
     pairs: PairChecksConfig = Field(default_factory=PairChecksConfig)
     grounding: GroundingConfig = Field(default_factory=GroundingConfig)
+    source: Path | None = Field(default=None, exclude=True)  # the file it was read from, if any
 
 
 def load_config(path: str | Path | None) -> ModerationConfig:
@@ -126,8 +130,10 @@ def load_config(path: str | Path | None) -> ModerationConfig:
         problem = getattr(exc, "problem", None) or "syntax error"
         raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
     try:
-        return ModerationConfig.model_validate(data or {})
+        config = ModerationConfig.model_validate(data or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+    config.source = path
+    return config

@@ -12,9 +12,9 @@ from typing import Any
 from moderation.config import ModerationConfig
 from moderation.review_store import apply_decisions, load_decisions
 from moderation.steps import STEPS, Context, Item
-from pairsmith.errors import ConfigError
 from pairsmith.formats import load_pairs
 from pairsmith.io import write_jsonl_atomic
+from pairsmith.outputs import Output, claim_outputs, rejects_beside
 
 
 @dataclass
@@ -32,6 +32,7 @@ class ModerationResult:
     seconds: float = 0.0
     curated: str = ""
     rejects: str = ""
+    report_files: dict[str, Path] = field(default_factory=dict)
 
     def summary(self) -> str:
         rate = self.total / self.seconds if self.seconds else 0.0
@@ -39,15 +40,14 @@ class ModerationResult:
                 f"({self.seconds:.1f}s, {rate:.0f} pairs/s)")
 
 
-def default_rejects(out: Path) -> Path:
-    return out.with_name(out.stem + ".rejects.jsonl")
-
-
 def _decision(item: Item) -> dict[str, Any]:
     drops = [v for v in item.verdicts if v.decision == "drop"]
     chosen = drops[:1] if drops else [v for v in item.verdicts if v.decision == "review"]
     decision = "drop" if drops else "review" if chosen else "keep"
-    return {"decision": decision, "reasons": [v.reason for v in chosen], "evidence": [v.to_dict() for v in chosen]}
+    record = {"decision": decision, "reasons": [v.reason for v in chosen], "evidence": [v.to_dict() for v in chosen]}
+    if item.checks:
+        record["checks"] = item.checks
+    return record
 
 
 def _resolve_duplicate_chains(items: list[Item]) -> None:
@@ -77,16 +77,28 @@ def _resolve_duplicate_chains(items: list[Item]) -> None:
 
 def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None,
              config: ModerationConfig | None = None, reviews: str | Path | None = None,
-             judge_url: str | None = None, judge_key: str | None = None) -> ModerationResult:
-    """Moderate the pairs in `src` (any readable format); write curated and rejected JSONL."""
-    started = time.perf_counter()
+             judge_url: str | None = None, judge_key: str | None = None,
+             report: str | Path | None = None) -> ModerationResult:
+    """Moderate the pairs in `src` (any readable format); write curated and rejected JSONL, and
+    the report (REPORT.md, .json and the similarity PNG) when `report` is given."""
+    from moderation.report import report_paths, write_report
+
     config = config or ModerationConfig()
     out_path = Path(out)
-    rejects_path = Path(rejects) if rejects else default_rejects(out_path)
-    src_path = Path(src)
-    for target in (out_path, rejects_path):
-        if src_path.exists() and target.exists() and target.resolve() == src_path.resolve():
-            raise ConfigError(f"{target} is the input; write moderation results to new files")
+    rejects_path = Path(rejects) if rejects else rejects_beside(out_path)
+    outputs = [Output.file(out_path, "--out"), Output.file(rejects_path, "--rejects")]
+    if report:
+        outputs += [Output.file(path, "--report") for path in report_paths(report).values()]
+    with claim_outputs({"the input": src, "--reviews": reviews, "--config": config.source}, outputs):
+        result = _moderate(src, out_path, rejects_path, config, reviews, judge_url, judge_key)
+        if report:
+            result.report_files = write_report(result, config, report)
+    return result
+
+
+def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: ModerationConfig,
+              reviews: str | Path | None, judge_url: str | None, judge_key: str | None) -> ModerationResult:
+    started = time.perf_counter()
     pairs = load_pairs(src)
     items = [Item(index, pair) for index, pair in enumerate(pairs)]
     if reviews:

@@ -13,6 +13,7 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import ModerationResult
 from pairsmith.charts import chart
 from pairsmith.io import atomic_write
+from pairsmith.markdown import md_code, md_text
 
 
 def suggest_threshold(similarities: list[float], bins: int = 40, low: float = 0.5) -> float | None:
@@ -60,6 +61,7 @@ def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str
                      "search": result.stats.get("semantic_search"),
                      "histogram": np.histogram(nearest, bins=20, range=(0, 1))[0].tolist() if nearest else []},
         "grounding_checked": result.stats.get("grounding_checked", 0),
+        "grounding_method": result.stats.get("grounding_method"),
         "embeddings_computed": result.stats.get("embeddings_computed", 0),
         "outputs": {"curated": result.curated, "rejects": result.rejects},
         "seconds": round(result.seconds, 2),
@@ -73,15 +75,17 @@ def _markdown(report: dict[str, Any], png: str | None) -> str:
              *(f"| {k} | {v} |" for k, v in counts.items()), ""]
     for title, key in (("Dropped", "dropped_by_reason"), ("Sent to review", "review_by_reason")):
         lines += [f"## {title}", "", "| step:rule | pairs |", "|---|---|"]
-        lines += [f"| {reason} | {n} |" for reason, n in report[key].items()] or ["| (none) | 0 |"]
+        lines += [f"| {md_text(reason)} | {n} |" for reason, n in report[key].items()] or ["| (none) | 0 |"]
         lines.append("")
+    if report["grounding_method"]:
+        lines += [f"Grounding: {report['grounding_checked']} pairs checked by {md_text(report['grounding_method'])}.", ""]
     lines += ["## Examples", ""]
     for reason, examples in report["examples"].items():
-        lines.append(f"### {reason}")
+        lines.append(f"### {md_text(reason)}")
         for ex in examples:
-            instruction = ex["instruction"].replace("\n", " ")
-            output = ex["output"].replace("\n", " ")
-            lines.append(f"- `{ex['id']}` **{instruction}** → {output}  \n  _{'; '.join(ex['reasons'])}_")
+            # Pair text is data: escaped, so neither HTML nor Markdown in it takes effect.
+            lines.append(f"- {md_code(ex['id'])} **{md_text(ex['instruction'])}** → {md_text(ex['output'])}  \n"
+                         f"  _{md_text('; '.join(ex['reasons']))}_")
         lines.append("")
     semantic = report["semantic"]
     lines += ["## Nearest-neighbour similarity", ""]
@@ -94,24 +98,27 @@ def _markdown(report: dict[str, Any], png: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def report_paths(path: str | Path) -> dict[str, Path]:
+    """The files a report at `path` consists of: REPORT.md, REPORT.json and REPORT_similarity.png."""
+    stem = Path(path).with_suffix("")
+    return {"md": stem.with_suffix(".md"), "json": stem.with_suffix(".json"),
+            "png": stem.with_name(stem.name + "_similarity.png")}
+
+
 def write_report(result: ModerationResult, config: ModerationConfig, path: str | Path) -> dict[str, Path]:
     """Write REPORT.md, REPORT.json and REPORT.png (when similarities exist); returns the paths."""
-    path = Path(path)
-    stem = path.with_suffix("")
+    paths = report_paths(path)
     report = build_report(result, config)
     written = {}
     nearest = result.stats.get("nearest_similarities") or []
     png = None
     if nearest:
-        png_path = stem.with_name(stem.name + "_similarity.png")
-        plot_histogram(nearest, config.semantic.threshold, report["semantic"]["suggested_threshold"], png_path)
-        written["png"] = png_path
-        png = png_path.name
-    md_path = stem.with_suffix(".md")
-    with atomic_write(md_path) as fh:
+        plot_histogram(nearest, config.semantic.threshold, report["semantic"]["suggested_threshold"], paths["png"])
+        written["png"] = paths["png"]
+        png = paths["png"].name
+    with atomic_write(paths["md"]) as fh:
         fh.write(_markdown(report, png))
-    json_path = stem.with_suffix(".json")
-    with atomic_write(json_path) as fh:
+    with atomic_write(paths["json"]) as fh:
         json.dump(report, fh, indent=2, ensure_ascii=False)
-    written.update(md=md_path, json=json_path)
+    written.update(md=paths["md"], json=paths["json"])
     return written

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moderation.review_store import decision_record, normalise_status
+from moderation.review_store import append_decisions, apply_to_pairs, decision_record, normalise_status
 from pairsmith.errors import ConfigError, InputError
+from pairsmith.formats import load_pairs
 from pairsmith.io import atomic_write
+from pairsmith.outputs import Output, claim_outputs, rejects_beside
 from pairsmith.records import Pair
 
-EXPORT_FORMATS = ("csv", "argilla", "labelstudio")
+EXPORT_FILES = {"csv": ("review.csv",), "argilla": ("argilla_records.json", "argilla_settings.json"),
+                "labelstudio": ("labelstudio_tasks.json", "labelstudio_config.xml")}
+EXPORT_FORMATS = tuple(EXPORT_FILES)
 CSV_COLUMNS = ["id", "instruction", "input", "output", "reasons", "decision", "edited_instruction",
                "edited_output", "note", "reviewer"]
 
@@ -56,18 +61,27 @@ def _reasons(pair: Pair) -> str:
     return "; ".join((pair.moderation or {}).get("reasons", []))
 
 
-def export_review(pairs: Iterable[Pair], folder: str | Path, formats: Iterable[str] = EXPORT_FORMATS,
+def export_review(pairs: Iterable[Pair] | str | Path, folder: str | Path, formats: Iterable[str] = EXPORT_FORMATS,
                   everything: bool = False) -> dict[str, Path]:
-    """Write the pairs that need a human (or all, with `everything`) in each format."""
-    import pandas as pd
-
-    chosen = [p for p in pairs if everything or needs_review(p)]
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    """Write the pairs that need a human (or all, with `everything`) in each format; `pairs` is a
+    list or a file of pairs (then checked, like every output, against the files written)."""
+    formats = list(formats)
     for fmt in formats:
         if fmt not in EXPORT_FORMATS:
             raise ConfigError(f"unknown review format '{fmt}'; choose from {', '.join(EXPORT_FORMATS)}")
+    source = pairs if isinstance(pairs, (str, Path)) else None
+    inside = [name for fmt in formats for name in EXPORT_FILES[fmt]]
+    with claim_outputs({"the input": source}, [Output.folder(folder, "--out", inside)]):
+        return _export(load_pairs(source) if source is not None else pairs, Path(folder), formats, everything)
+
+
+def _export(pairs: Iterable[Pair], folder: Path, formats: list[str], everything: bool) -> dict[str, Path]:
+    import pandas as pd
+
+    chosen = [p for p in pairs if everything or needs_review(p)]
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in formats:
         if fmt == "csv":
             rows = [{"id": p.id, "instruction": p.instruction, "input": p.input, "output": p.output,
                      "reasons": _reasons(p)} for p in chosen]
@@ -116,7 +130,14 @@ def _decision(pair_id: str, status_word: Any, instruction: Any, output: Any, by:
 def _from_csv(path: Path) -> list[dict[str, Any]]:
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty; fill the review CSV that `pairsmith review export` wrote") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8 and import again") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: not a readable CSV ({str(exc).strip()})") from None
     if "id" not in frame.columns or "decision" not in frame.columns:
         raise InputError(f"{path}: a review CSV needs the columns id and decision")
     out = []
@@ -187,10 +208,12 @@ def read_decisions(path: str | Path) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".csv":
         return _from_csv(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else [json.loads(l) for l in text.splitlines() if l.strip()]
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); export it again as UTF-8") from None
     if isinstance(data, dict):
         data = data.get("records") or data.get("tasks") or [data]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -198,3 +221,32 @@ def read_decisions(path: str | Path) -> list[dict[str, Any]]:
     if any("annotations" in r for r in data):
         return _from_label_studio(data, path)
     return _from_argilla(data, path)
+
+
+@dataclass
+class ImportResult:
+    """What `review import` did: decisions read, ids not in the data, and the applied counts."""
+
+    decisions: int
+    store: Path
+    unknown_ids: list[str]
+    counts: dict[str, int]
+
+
+def import_review(decision_files: Iterable[str | Path], data: str | Path, out: str | Path,
+                  rejects: str | Path | None = None, store: str | Path | None = None) -> ImportResult:
+    """Read filled review files, append their decisions to the store (default reviews.jsonl beside
+    DATA) and write DATA with every stored decision applied to OUT (rejected pairs to REJECTS)."""
+    decision_files = [Path(p) for p in decision_files]
+    data, out = Path(data), Path(out)
+    rejects = Path(rejects) if rejects else rejects_beside(out)
+    store = Path(store) if store else data.with_name("reviews.jsonl")
+    outputs = [Output.file(out, "--out"), Output.file(rejects, "--rejects"), Output.file(store, "--reviews")]
+    with claim_outputs({"the decisions": decision_files, "--data": data}, outputs):
+        found = [d for path in decision_files for d in read_decisions(path)]
+        pairs = load_pairs(data)
+        known = {p.id for p in pairs}
+        unknown = list(dict.fromkeys(d["id"] for d in found if d["id"] not in known))
+        append_decisions(store, found)
+        counts = apply_to_pairs(pairs, store, out, rejects)
+    return ImportResult(len(found), store, unknown, counts)

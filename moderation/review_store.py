@@ -87,18 +87,22 @@ def apply_to_file(src: str | Path, decisions_path: str | Path, out: str | Path,
                   rejects: str | Path) -> dict[str, int]:
     """Apply stored decisions to a curated file: approved and edited pairs become `keep`,
     rejected ones move to `rejects`, undecided ones stay as they are. Returns counts."""
-    from pairsmith.errors import ConfigError
     from pairsmith.formats import load_pairs
+    from pairsmith.outputs import Output, claim_outputs
+
+    outputs = [Output.file(out, "--out"), Output.file(rejects, "--rejects")]
+    with claim_outputs({"--data": src, "--reviews": decisions_path}, outputs):
+        return apply_to_pairs(load_pairs(src), decisions_path, out, rejects)
+
+
+def apply_to_pairs(pairs: Iterable, decisions_path: str | Path, out: str | Path, rejects: str | Path) -> dict[str, int]:
+    """apply_to_file on pairs already read (the caller has claimed `out` and `rejects`)."""
     from pairsmith.io import write_jsonl_atomic
 
-    src_path = Path(src)
-    for target in (Path(out), Path(rejects)):
-        if target.exists() and target.resolve() == src_path.resolve():
-            raise ConfigError(f"{target} is the input; write the reviewed pairs to a new file")
     decisions = load_decisions(decisions_path)
     counts = {"approved": 0, "edited": 0, "rejected": 0, "undecided": 0}
     kept, dropped = [], []
-    for pair in load_pairs(src):
+    for pair in pairs:
         decision = decisions.get(pair.id)
         if decision is None:
             counts["undecided"] += 1

@@ -42,17 +42,35 @@ def _share_repeated(items: list) -> float:
     return repeated / len(items) if items else 0.0
 
 
-def check_lengths(pair: Pair, cfg: RuleConfig) -> Verdict | None:
-    n_instruction, n_output = len(words(pair.instruction)), len(words(pair.output))
-    if n_instruction < cfg.min_instruction_words:
-        return Verdict("rules", "empty_instruction", evidence={"words": n_instruction})
-    if n_output < cfg.min_output_words:
-        return Verdict("rules", "empty_output", evidence={"words": n_output})
-    if n_instruction > cfg.max_instruction_words:
-        return Verdict("rules", "instruction_too_long", evidence={"words": n_instruction})
-    if n_output > cfg.max_output_words:
-        return Verdict("rules", "output_too_long", evidence={"words": n_output})
+def _size(text: str) -> dict[str, int]:
+    return {"words": len(words(text)), "chars": len(text)}
+
+
+def _too_long(field: str, text: str, max_words: int, max_chars: int) -> Verdict | None:
+    size = _size(text)
+    if size["words"] > max_words or size["chars"] > max_chars:
+        return Verdict("rules", f"{field}_too_long", evidence=size)
     return None
+
+
+def _too_short(field: str, text: str, min_words: int) -> Verdict | None:
+    size = _size(text)
+    if size["words"] < min_words:
+        return Verdict("rules", f"{field}_too_short", evidence=size)
+    return None
+
+
+def check_lengths(pair: Pair, cfg: RuleConfig) -> Verdict | None:
+    """Blank first, then too long (words or characters), then too short (words), instruction
+    before output: a 1 MB single token is too long, "12345" is too short, neither is empty."""
+    for field_name in ("instruction", "output"):
+        text = getattr(pair, field_name)
+        if not text.strip():
+            return Verdict("rules", f"empty_{field_name}", evidence=_size(text))
+    return (_too_long("instruction", pair.instruction, cfg.max_instruction_words, cfg.max_instruction_chars)
+            or _too_long("output", pair.output, cfg.max_output_words, cfg.max_output_chars)
+            or _too_short("instruction", pair.instruction, cfg.min_instruction_words)
+            or _too_short("output", pair.output, cfg.min_output_words))
 
 
 def check_phrases(pair: Pair, cfg: RuleConfig) -> Verdict | None:

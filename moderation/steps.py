@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from alpaca_gen.backends.base import redact_url
 from moderation.config import ModerationConfig
 from moderation.embed import Embedder
 from moderation.grounding import ChunkSource, embedding_support, judge_support
@@ -37,6 +38,7 @@ class Item:
     verdicts: list[Verdict] = field(default_factory=list)
     approved: bool = False  # a human approved it earlier: no automatic drop or review
     support: float | None = None
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> what it measured, kept or not
 
     @property
     def dropped(self) -> bool:
@@ -137,7 +139,9 @@ def grounding_step(items: list[Item], ctx: Context) -> None:
     if ctx.judge_url:
         judgements = judge_support(ctx.judge_url, cfg.judge_model, ctx.judge_key,
                                    [(item.pair, text) for item, text in grounded])
+        ctx.stats["grounding_method"] = f"judge {cfg.judge_model} at {redact_url(ctx.judge_url)}"
         for (item, _), judged in zip(grounded, judgements):
+            item.checks["grounding"] = {"judge": cfg.judge_model, **judged}
             if judged["supported"] is None:
                 item.mark(Verdict("grounding", "judge_unreadable", decision="review", evidence={"reason": judged["reason"]}))
             else:
@@ -147,8 +151,10 @@ def grounding_step(items: list[Item], ctx: Context) -> None:
         return
     scores = embedding_support(ctx.embed, [item.pair.output for item, _ in grounded], [text for _, text in grounded])
     ctx.stats["support_scores"] = scores
+    ctx.stats["grounding_method"] = f"embeddings ({ctx.config.embedder}), threshold {cfg.threshold}"
     for (item, _), score in zip(grounded, scores):
         item.support = score
+        item.checks["grounding"] = {"score": round(score, 4)}
         if score < cfg.threshold - cfg.review_band:
             item.mark(Verdict("grounding", "unsupported_by_chunk", evidence={"score": score}))
         elif score < cfg.threshold:

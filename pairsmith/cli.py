@@ -50,6 +50,9 @@ def guarded(fn: F) -> F:
             fail(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}")
         except KeyboardInterrupt:
             fail("interrupted; run the same command again to resume", 130)
+        except OSError as exc:  # a path of the user's that the guard could not foresee (disk full, ...)
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
 
     return wrapper  # type: ignore[return-value]
 
@@ -78,6 +81,8 @@ def generate(
     device: Annotated[Optional[str], typer.Option(help="Local backend: cuda, mps or cpu.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
     timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = 120.0,
+    retry_window: Annotated[float, typer.Option(help="Seconds to keep retrying a server that is down "
+                                                "(connection refused or reset) before its units fail.")] = 180.0,
     chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = 384,
     max_file_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 5 * 1024 * 1024,
     shard: Annotated[Optional[str], typer.Option(help="Process only shard i/n of the chunks.")] = None,
@@ -94,7 +99,7 @@ def generate(
         pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
-        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
+        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
         cache=cache, no_cache=no_cache,
     )
     if dry_run:
@@ -110,6 +115,8 @@ def generate(
         typer.echo(f"files: {len(found.documents)} read, {len(found.skipped)} skipped")
         for path, reason in found.skipped:
             typer.echo(f"  skipped {path}: {reason}")
+        for warning in found.warnings:
+            typer.echo(f"warning: {warning}")
         typer.echo(f"dry run: {len(chunks)} chunks, {len(planned)} units; estimate ~{prompt} prompt tokens "
                    f"for first requests + up to {completion} completion tokens (no model was called)")
         return
@@ -183,7 +190,6 @@ def moderate(
 
     from moderation.config import load_config
     from moderation.pipeline import moderate as run_moderate
-    from moderation.report import write_report
 
     settings = load_config(config)
     if embedder:
@@ -198,14 +204,13 @@ def moderate(
         typer.echo(yaml.safe_dump(settings.model_dump(), sort_keys=False))
         return
     result = run_moderate(src, out, rejects, settings, reviews, judge_url=judge_url,
-                          judge_key=judge_key or os.environ.get("OPENAI_API_KEY"))
+                          judge_key=judge_key or os.environ.get("OPENAI_API_KEY"), report=report)
     for reason, count in result.drop_reasons.most_common():
         typer.echo(f"  dropped {count:5d}  {reason}")
     for reason, count in result.review_reasons.most_common():
         typer.echo(f"  review  {count:5d}  {reason}")
-    if report:
-        paths = write_report(result, settings, report)
-        typer.echo(f"report: {', '.join(str(p) for p in paths.values())}")
+    if result.report_files:
+        typer.echo(f"report: {', '.join(str(p) for p in result.report_files.values())}")
     typer.echo(result.summary())
 
 
@@ -224,9 +229,8 @@ def review_export(
 ) -> None:
     """Write the pairs that need a human to CSV, Argilla records and Label Studio tasks."""
     from moderation.review_io import export_review
-    from pairsmith.formats import load_pairs
 
-    written = export_review(load_pairs(curated), out, [f.strip() for f in format.split(",") if f.strip()], all_pairs)
+    written = export_review(Path(curated), out, [f.strip() for f in format.split(",") if f.strip()], all_pairs)
     for fmt, path in written.items():
         typer.echo(f"{fmt}: {path}")
 
@@ -241,15 +245,15 @@ def review_import(
     store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store (appended); default reviews.jsonl beside DATA.")] = None,
 ) -> None:
     """Read decisions back (approve, reject, edit), keep them, and apply them by pair id."""
-    from moderation.review_io import read_decisions
-    from moderation.review_store import append_decisions, apply_to_file
+    from moderation.review_io import import_review
 
-    store = store or data.with_name("reviews.jsonl")
-    found = [d for path in decisions for d in read_decisions(path)]
-    append_decisions(store, found)
-    counts = apply_to_file(data, store, out, rejects or out.with_name(out.stem + ".rejects.jsonl"))
-    typer.echo(f"{len(found)} decisions recorded in {store}")
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    result = import_review(decisions, data, out, rejects, store)
+    typer.echo(f"{result.decisions} decisions recorded in {result.store}")
+    if result.unknown_ids:
+        shown = ", ".join(result.unknown_ids[:5]) + (", ..." if len(result.unknown_ids) > 5 else "")
+        typer.echo(f"{len(result.unknown_ids)} of them name pairs not in {data} ({shown}); they stay in the store "
+                   "and apply if those pairs come back")
+    typer.echo(", ".join(f"{v} {k}" for k, v in result.counts.items()))
 
 
 @app.command("train")
@@ -299,6 +303,7 @@ def eval_command(
     embedder: Annotated[str, typer.Option(help="Embedding model for answer similarity.")] = "all-minilm-l6-v2",
     judge_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible judge for pairwise win rates.")] = None,
     judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = "judge",
+    judge_key: Annotated[Optional[str], typer.Option(help="The judge's API key; default $OPENAI_API_KEY.")] = None,
     harness: Annotated[bool, typer.Option("--harness", help="Also write (and run) an lm-evaluation-harness task.")] = False,
 ) -> None:
     """Compare base and tuned models on the same prompts: metrics with bootstrap CIs, one report."""
@@ -306,7 +311,8 @@ def eval_command(
 
     report = evaluate(EvalOptions(runs=runs, out=str(out), data=data, limit=limit, baseline=baseline,
                                   max_new_tokens=max_new_tokens, batch_size=batch_size, embedder=embedder,
-                                  judge_url=judge_url, judge_model=judge_model, harness=harness))
+                                  judge_url=judge_url, judge_model=judge_model, judge_key=judge_key,
+                                  harness=harness))
     echo_headline(report["headline"])
     for key, value in report["judge"].items():
         typer.echo(f"judge {key}: {value}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from pairsmith.errors import ConfigError, InputError, MissingDependencyError
 from pairsmith.io import atomic_write, dumps, read_jsonl
-from pairsmith.records import Pair
+from pairsmith.records import Pair, as_text
 
 COURSE_Q_PREFIX = "### Question:"
 COURSE_A_SUFFIX = "### Answer:"
@@ -50,20 +50,26 @@ def _from_alpaca(obj: dict[str, Any]) -> Pair:
 def _from_lamini(obj: dict[str, Any]) -> Pair:
     rest = _meta(obj, {"question", "answer"})
     return Pair.from_dict(
-        {**rest, "instruction": strip_course_template(str(obj["question"] or "")),
-         "output": obj["answer"] or ""}
+        {**rest, "instruction": strip_course_template(as_text(obj["question"], "question")),
+         "output": as_text(obj["answer"], "answer")}
     )
 
 
 def _from_prompt_completion(obj: dict[str, Any]) -> Pair:
     rest = _meta(obj, {"prompt", "completion"})
-    return Pair.from_dict({**rest, "instruction": obj["prompt"], "output": obj["completion"]})
+    return Pair.from_dict({**rest, "instruction": as_text(obj["prompt"], "prompt"),
+                           "output": as_text(obj["completion"], "completion")})
 
 
-def _from_turns(turns: list[dict[str, Any]], role_key: str, text_key: str) -> tuple[str, str, str]:
+def _from_turns(turns: Any, list_key: str, role_key: str, text_key: str) -> tuple[str, str, str]:
+    if not isinstance(turns, list):
+        raise ValueError(f"'{list_key}' holds {type(turns).__name__}, expected a list of turns")
     system = user = assistant = ""
-    for turn in turns:
-        role, text = str(turn.get(role_key, "")), str(turn.get(text_key, "") or "")
+    for index, turn in enumerate(turns):
+        if not isinstance(turn, dict):
+            raise ValueError(f"'{list_key}[{index}]' holds {type(turn).__name__}, expected an object")
+        role = as_text(turn.get(role_key), f"{list_key}[{index}].{role_key}")
+        text = as_text(turn.get(text_key), f"{list_key}[{index}].{text_key}")
         if role == "system":
             system = text
         elif role in ("user", "human") and not user:
@@ -76,14 +82,14 @@ def _from_turns(turns: list[dict[str, Any]], role_key: str, text_key: str) -> tu
 
 
 def _from_messages(obj: dict[str, Any]) -> Pair:
-    system, user, assistant = _from_turns(obj["messages"], "role", "content")
+    system, user, assistant = _from_turns(obj["messages"], "messages", "role", "content")
     rest = _meta(obj, {"messages"})
     return Pair.from_dict({**rest, "instruction": user, "input": "", "output": assistant,
                            **({"system": system} if system else {})})
 
 
 def _from_sharegpt(obj: dict[str, Any]) -> Pair:
-    system, user, assistant = _from_turns(obj["conversations"], "from", "value")
+    system, user, assistant = _from_turns(obj["conversations"], "conversations", "from", "value")
     rest = _meta(obj, {"conversations"})
     return Pair.from_dict({**rest, "instruction": user, "output": assistant,
                            **({"system": system} if system else {})})
@@ -122,7 +128,8 @@ def _read_json_lines(path: Path) -> Iterator[Pair]:
 
 def _numbered_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     # Count lines ourselves (blank ones too) so errors name the line an editor shows.
-    with open(path, encoding="utf-8", errors="strict") as fh:
+    # utf-8-sig: a byte-order mark (Windows editors, Excel) is skipped, not a JSON error.
+    with open(path, encoding="utf-8-sig", errors="strict") as fh:
         for lineno, line in enumerate(fh, start=1):
             if line.strip():
                 yield lineno, _parse_line(line, path, lineno)
@@ -136,7 +143,7 @@ def _parse_line(line: str, path: Path, lineno: int) -> Any:
 
 
 def _read_json(path: Path) -> Iterator[Pair]:
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     stripped = text.lstrip()
     if not stripped.startswith("["):
         # One object per line saved as .json is common; treat it as JSONL.
@@ -154,7 +161,7 @@ def _read_csv(path: Path) -> Iterator[Pair]:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read CSV ({exc})") from None
     for row_number, row in enumerate(frame.to_dict("records"), start=2):
@@ -332,11 +339,11 @@ def write_pairs(pairs: Iterable[Pair], path: str | Path, fmt: str) -> int:
 
 def convert(src: str | Path, dst: str | Path, fmt: str) -> int:
     """Read any supported input and write it in `fmt`; never overwrites the input."""
-    src_path, dst_path = Path(src), Path(dst)
-    if src_path.exists() and dst_path.exists() and src_path.resolve() == dst_path.resolve():
-        raise ConfigError(f"{dst} is the input file; write the conversion to a new path")
-    pairs = load_pairs(src)
-    return write_pairs(pairs, dst_path, fmt)
+    from pairsmith.outputs import Output, claim_outputs
+
+    target = Output.folder(dst, "DST") if fmt == "hf" else Output.file(dst, "DST")
+    with claim_outputs({"SRC": src}, [target]):
+        return write_pairs(load_pairs(src), Path(dst), fmt)
 
 
 __all__ = ["FORMATS", "convert", "load_pairs", "read_jsonl", "read_pairs", "record_to_pair", "write_pairs"]

@@ -90,9 +90,27 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux: /proc), since
+    setting and restoring it races with other threads creating files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Write to a temp file beside `path`, then rename over it: readers never see half a file."""
+    """Write to a temp file beside `path`, then rename over it: readers never see half a file.
+
+    The file gets the mode a plain open() would give (0o666 less the umask), not mkstemp's 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -101,6 +119,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

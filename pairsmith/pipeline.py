@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from alpaca_gen.generate import RunSummary
+from alpaca_gen.ingest import expand
 from alpaca_gen.options import GenerateOptions, generate
 from moderation.config import ModerationConfig
 from moderation.pipeline import ModerationResult, moderate
-from moderation.report import write_report
+from pairsmith.outputs import Output, claim_outputs
+
+# What a run folder holds, each named as the stage commands name it.
+RUN_FOLDER_FILES = ("pairs.jsonl", "pairs.rejects.jsonl", "curated.jsonl", "curated.rejects.jsonl",
+                    "moderation_report.md", "moderation_report.json", "moderation_report_similarity.png",
+                    "run", "eval")
 
 
 @dataclass
@@ -33,13 +39,20 @@ def run_pipeline(paths: list[str], out_dir: str | Path, generate_options: dict[s
                  eval_options: dict[str, Any] | None = None, train: bool = True) -> PipelineResult:
     """Generate pairs from `paths` into OUT/pairs.jsonl, moderate them into OUT/curated.jsonl,
     then (unless `train` is False) fine-tune on them into OUT/run and evaluate into OUT/eval."""
-    out = Path(out_dir)
+    config = moderation or ModerationConfig()
+    inputs = {"the docs": [*paths, *expand(paths)], "--config": config.source}
+    with claim_outputs(inputs, [Output.folder(out_dir, "--out", RUN_FOLDER_FILES)]):
+        return _run(paths, Path(out_dir), generate_options, config, train_options, eval_options, train)
+
+
+def _run(paths: list[str], out: Path, generate_options: dict[str, Any] | None, config: ModerationConfig,
+         train_options: dict[str, Any] | None, eval_options: dict[str, Any] | None, train: bool) -> PipelineResult:
     out.mkdir(parents=True, exist_ok=True)
     pairs = out / "pairs.jsonl"
     summary = generate(GenerateOptions(paths=list(paths), out=str(pairs), **(generate_options or {})))
-    config = moderation or ModerationConfig()
-    result = moderate(pairs, out / "curated.jsonl", out / "curated.rejects.jsonl", config=config)
-    report = write_report(result, config, out / "moderation_report.md")
+    result = moderate(pairs, out / "curated.jsonl", out / "curated.rejects.jsonl", config=config,
+                      report=out / "moderation_report.md")
+    report = result.report_files
     files = {"pairs": pairs, "generation_rejects": out / "pairs.rejects.jsonl", "curated": out / "curated.jsonl",
              "moderation_rejects": out / "curated.rejects.jsonl", **{f"report_{k}": v for k, v in report.items()}}
     outcome = PipelineResult(summary, result, files)

@@ -28,6 +28,19 @@ def content_hash(*parts: str, length: int = 16) -> str:
     return digest[:length]
 
 
+def as_text(value: Any, key: str) -> str:
+    """A record's text field as a string: null is empty and numbers are text, but an object,
+    list or boolean is refused (ValueError naming the key) rather than stored as its repr."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    kind = {dict: "an object", list: "a list", bool: "a boolean"}.get(type(value), type(value).__name__)
+    raise ValueError(f"'{key}' holds {kind}, expected text")
+
+
 def make_pair_id(instruction: str, input: str, output: str, source_path: str = "") -> str:
     """Stable id: the same content from the same source gives the same id on every run."""
     return "p_" + content_hash(
@@ -71,13 +84,16 @@ class Pair:
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Pair:
-        """Build a Pair from a record with Alpaca keys; unknown keys are kept in `extra`."""
+        """Build a Pair from a record with Alpaca keys; unknown keys are kept in `extra`.
+
+        A text field holding anything but a string, a number or null is a ValueError (see `as_text`).
+        """
         known = {"id", *ALPACA_KEYS, *META_KEYS}
         return cls(
-            instruction=record.get("instruction", ""),
-            input=record.get("input", "") or "",
-            output=record.get("output", ""),
-            id=record.get("id", "") or "",
+            instruction=as_text(record.get("instruction"), "instruction"),
+            input=as_text(record.get("input"), "input"),
+            output=as_text(record.get("output"), "output"),
+            id=as_text(record.get("id"), "id"),
             source=record.get("source"),
             generator=record.get("generator"),
             moderation=record.get("moderation"),

@@ -15,8 +15,28 @@ import pytest
 from tests.openai_server import OpenAIStub
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
-LAMINI = SHARED_DATA / "lamini_docs.jsonl"
+TEST_DATA = ROOT / "tests" / "data"  # every file the tests read; tests/data/README.md says whence
+LAMINI = TEST_DATA / "lamini_docs.jsonl"
+CANNED_ANSWER = "keep the discussion relevant to Lamini"  # the course data's off-topic boilerplate
+
+
+def lamini_rows() -> list[dict]:
+    """Every record of the course's dataset, as stored."""
+    with open(LAMINI, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def lamini_canned(rows: list[dict] | None = None) -> int:
+    """How many lamini answers are the canned off-topic reply (counted on the raw text, not by our rules)."""
+    return sum(CANNED_ANSWER in row["answer"] for row in (lamini_rows() if rows is None else rows))
+
+
+def lamini_file(folder: Path, n: int) -> tuple[Path, list[dict]]:
+    """The first n lamini records written to FOLDER/lamini.jsonl, and the records."""
+    rows = lamini_rows()[:n]
+    path = folder / "lamini.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path, rows
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"

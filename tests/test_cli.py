@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_out_may_not_be_an_input(docs: Path) -> None:
     target = docs / "guide.md"
     before = target.read_bytes()
     line = _one_line_error(runner.invoke(app, ["generate", str(docs), "--out", str(target)]))
-    assert "one of the inputs" in line and target.read_bytes() == before
+    assert "is the input given as the docs" in line and target.read_bytes() == before
 
 
 def test_convert_command(tmp_path: Path) -> None:
@@ -101,13 +102,14 @@ def test_server_url_from_environment(docs: Path, tmp_path: Path, monkeypatch: py
 
 
 def test_moderate_command(tiny_embedder: Path, tmp_path: Path) -> None:
-    from tests.conftest import LAMINI
+    from tests.conftest import lamini_file
 
-    result = runner.invoke(app, ["moderate", str(LAMINI), "--out", str(tmp_path / "c.jsonl"), "--embedder",
+    data, rows = lamini_file(tmp_path, 300)
+    result = runner.invoke(app, ["moderate", str(data), "--out", str(tmp_path / "c.jsonl"), "--embedder",
                                  str(tiny_embedder), "--report", str(tmp_path / "report.md")])
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
-    assert last.startswith("1400 pairs: ") and "kept" in last and "to review" in last and "dropped" in last
+    assert last.startswith(f"{len(rows)} pairs: ") and "kept" in last and "to review" in last and "dropped" in last
     assert "rules:boilerplate" in result.output
     assert (tmp_path / "report.md").exists() and (tmp_path / "report.json").exists()
 
@@ -124,3 +126,42 @@ def test_moderate_print_config_and_bad_config(tmp_path: Path) -> None:
 def test_moderate_missing_input_is_one_line(tmp_path: Path) -> None:
     line = _one_line_error(runner.invoke(app, ["moderate", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o.jsonl")]))
     assert "no such file" in line
+
+
+def test_values_of_the_wrong_type_stop_moderate_and_convert(tmp_path: Path) -> None:
+    src = tmp_path / "typed.jsonl"
+    src.write_text('{"instruction": "What is it?", "output": "A tool."}\n'
+                   '{"instruction": {"nested": 1}, "output": "An answer."}\n', encoding="utf-8")
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    for command in (["moderate", str(src), "--out", str(tmp_path / "c.jsonl")],
+                    ["convert", str(src), str(tmp_path / "c.csv")]):
+        line = _one_line_error(runner.invoke(app, command))
+        assert "typed.jsonl:2" in line and "'instruction' holds an object" in line
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "c.jsonl").exists() and not (tmp_path / "c.csv").exists()
+
+
+def test_convert_reads_a_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + b'{"instruction": "How do I install pairsmith?", "output": "Run pip install."}\n')
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    result = runner.invoke(app, ["convert", str(src), str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0 and "wrote 1 pairs" in result.output
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before
+
+
+def test_generate_summary_warns_about_an_unterminated_fence(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    code = "\n".join(f"result_{i} = compute(value_{i}, option={i})  # step {i}" for i in range(120))
+    (docs / "x.md").write_text(f"# Tool\n\nWhat the tool does, in one plain sentence.\n\n```python\n{code}\n",
+                               encoding="utf-8")
+    with OpenAIStub() as server:
+        result = runner.invoke(app, ["generate", str(docs), "--out", str(tmp_path / "o.jsonl"), "--model", "m",
+                                     "--base-url", server.base_url, "--pairs-per-chunk", "1",
+                                     "--chunk-tokens", "384", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if line.startswith("warning:"))
+    assert warning.endswith("x.md:5: unterminated code fence; cut at the chunk budget")
+    chunks = int(next(line for line in result.output.splitlines() if line.startswith("chunks:")).split()[1])
+    assert chunks >= 4  # 120 lines of code are cut into several chunks, not one of 5x the budget

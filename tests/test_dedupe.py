@@ -3,7 +3,6 @@ choice of which member of a duplicate group is kept."""
 
 from __future__ import annotations
 
-import json
 import random
 
 import numpy as np
@@ -13,15 +12,16 @@ from rouge_score import rouge_scorer
 from moderation.minhash import sequential_minhash_filter
 from moderation.rouge import rouge_l_text, sequential_rouge_filter
 from moderation.semantic import neighbours_ann, neighbours_exact, sequential_semantic_filter
-from tests.conftest import LAMINI
+from tests.conftest import lamini_rows
 
-QUESTIONS = [json.loads(l)["question"] for l in LAMINI.read_text(encoding="utf-8").splitlines()]
+def lamini_questions() -> list[str]:
+    return [row["question"] for row in lamini_rows()]
 
 
 def planted(n_base: int = 150, seed: int = 1) -> list[str]:
     """Lamini questions plus near-duplicates made by small edits (word drops, swaps, additions)."""
     rng = random.Random(seed)
-    base = QUESTIONS[:n_base]
+    base = lamini_questions()[:n_base]
     texts = list(base)
     for text in rng.sample(base, n_base // 3):
         words = text.split()
@@ -54,8 +54,9 @@ def alpaca_reference(texts: list[str], threshold: float = 0.7) -> dict[int, floa
 
 def test_rouge_l_matches_rouge_score() -> None:
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-    for a in QUESTIONS[:40]:
-        for b in QUESTIONS[40:60]:
+    questions = lamini_questions()
+    for a in questions[:40]:
+        for b in questions[40:60]:
             assert rouge_l_text(a, b) == pytest.approx(scorer.score(a, b)["rougeL"].fmeasure, abs=1e-12)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,8 @@ def test_random_split_matches_the_course() -> None:
 
     pairs = load_pairs(LAMINI)
     split = split_pairs(pairs, 0.1, seed=123)
-    assert (len(split.train), len(split.test), split.by) == (1260, 140, "random")
+    test_size = math.ceil(0.1 * len(pairs))  # how datasets (and sklearn) size a fractional test split
+    assert (len(split.train), len(split.test), split.by) == (len(pairs) - test_size, test_size, "random")
     course = datasets.load_dataset("json", data_files=str(LAMINI), split="train").train_test_split(
         test_size=0.1, shuffle=True, seed=123)
     assert sorted(p.output for p in split.test) == sorted(course["test"]["answer"])
@@ -205,6 +207,23 @@ def test_judge_in_both_orders_and_elo(trained: Path, tiny_embedder: Path, tmp_pa
     # The same model twice ties with itself in both orders.
     assert report["judge"]["run-2 vs run"]["win_rate"] == 0.5
     assert set(report["judge"]["elo"]) == {"base", "run", "run-2"}
+
+
+def test_a_failing_judge_keeps_the_answers_and_the_report(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
+    from pairsmith.errors import BackendError
+    from tests.openai_server import Reply
+
+    out = tmp_path / "eval"
+    with OpenAIStub() as server:
+        server.script.extend(Reply(status=401) for _ in range(4))
+        with pytest.raises(BackendError, match="report without the judge is saved"):
+            evaluate(EvalOptions(runs=[str(trained)], out=str(out), embedder=str(tiny_embedder), max_new_tokens=8,
+                                 judge_url=server.base_url, judge_key="sk-test", limit=3))
+        assert server.requests and server.headers[0]["authorization"] == "Bearer sk-test"
+    saved = json.loads((out / "eval.json").read_text())
+    assert saved["examples_evaluated"] == 3 and saved["judge"] == {}
+    assert all(set(e["answers"]) == {"base", "tuned"} for e in saved["examples"])
+    assert (out / "report.md").exists() and (out / "report.html").exists()
 
 
 def test_bootstrap_and_elo() -> None:
@@ -370,3 +389,24 @@ def test_torchrun_with_two_processes_trains_once_and_rank_zero_writes(tiny_lm: P
     record = json.loads((tmp_path / "run" / "run.json").read_text())
     assert record["steps"] == 4 and (tmp_path / "run" / "model" / "config.json").exists()
     assert (tmp_path / "run" / "loss_curve.png").exists()
+
+
+def test_evaluation_markdown_escapes_questions_and_answers() -> None:
+    from markdown_it import MarkdownIt
+
+    from finetune.report import markdown
+
+    script, img = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
+    scores = {"rouge_l": 0.5, "bleu": 1.0, "embedding_similarity": 0.5}
+    report = {"examples_evaluated": 1, "data": "held`out`.jsonl", "max_new_tokens": 8, "judge": {},
+              "headline": [{"model": "tuned", "metric": "rouge_l", "base": 0.1, "tuned": 0.2, "delta": 0.1,
+                            "ci_low": 0.0, "ci_high": 0.2, "significant": True}],
+              "problems": {"base": {}, "tuned": {}},
+              "examples": [{"question": f"What is {script}?", "reference": f"It is\n\n# {img}",
+                            "answers": {"base": f"| {img} |", "tuned": "*fine*"},
+                            "scores": {"base": scores, "tuned": scores}, "problems": {"base": [], "tuned": []}}]}
+    text = markdown(report, None)
+    assert script not in text and img not in text and "| tuned | rouge_l |" in text
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    assert "<script" not in rendered and "<img" not in rendered and "<em>fine" not in rendered
+    assert rendered.count("<h3>") == 1  # a "#" inside an answer does not start a heading

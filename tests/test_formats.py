@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from pairsmith.errors import ConfigError, InputError
 from pairsmith.formats import FORMATS, convert, load_pairs, write_pairs
+from pairsmith.io import read_jsonl
 from pairsmith.records import Pair
 from tests.conftest import LAMINI, lamini_slice
 
@@ -114,3 +117,58 @@ def test_non_utf8_input_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes('{"instruction": "caf\xe9", "output": "x"}\n'.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
         load_pairs(path)
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ('{"instruction": {"nested": 1}, "output": "b"}', "'instruction' holds an object"),
+    ('{"instruction": ["a", "b"], "output": "b"}', "'instruction' holds a list"),
+    ('{"instruction": "a", "input": true, "output": "b"}', "'input' holds a boolean"),
+    ('{"question": "a", "answer": {"text": "b"}}', "'answer' holds an object"),
+    ('{"prompt": ["a"], "completion": "b"}', "'prompt' holds a list"),
+    ('{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}]}',
+     r"'messages\[0\].content' holds a list"),
+    ('{"conversations": [{"from": "human", "value": false}]}', r"'conversations\[0\].value' holds a boolean"),
+])
+def test_values_of_the_wrong_type_name_the_line_and_key(line: str, key: str, tmp_path: Path) -> None:
+    path = tmp_path / "typed.jsonl"
+    path.write_text('{"instruction": "fine", "output": "ok"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"typed\.jsonl:2: .*{key}"):
+        load_pairs(path)
+
+
+def test_numbers_are_text_and_null_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "loose.jsonl"
+    rows = [{"instruction": 12345, "input": None, "output": 2.5}, {"question": "Q?", "answer": None}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    first, second = load_pairs(path)
+    assert (first.instruction, first.input, first.output) == ("12345", "", "2.5")
+    assert second.output == ""
+    alpaca = tmp_path / "typed.json"
+    alpaca.write_text(json.dumps([{"instruction": "a", "output": {"x": 1}}]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"typed\.json: item 0: .*'output' holds an object"):
+        load_pairs(alpaca)
+
+
+@pytest.mark.parametrize("name", ["bom.jsonl", "bom.json", "bom.csv"])
+def test_a_byte_order_mark_is_accepted(name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    write_pairs(sample_pairs(), path, {".jsonl": "jsonl", ".json": "alpaca", ".csv": "csv"}[path.suffix])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    back = load_pairs(path)
+    assert [p.instruction for p in back] == [p.instruction for p in sample_pairs()]
+    if path.suffix == ".jsonl":
+        assert [r["instruction"] for r in read_jsonl(path)] == [p.instruction for p in sample_pairs()]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "alpaca", "csv"])
+def test_written_files_honour_the_umask(fmt: str, tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        path = tmp_path / f"out{FORMATS[fmt].suffix}"
+        write_pairs(sample_pairs(), path, fmt)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)
+        write_pairs(sample_pairs(), path, fmt)  # replacing a file gives it the new mode too
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from alpaca_gen.generate import collect_chunks, dry_run
 from alpaca_gen.options import GenerateOptions, build_strategy, generate
-from tests.conftest import ROOT, SHARED_DATA
-from tests.openai_server import OpenAIStub, Reply, prompt_of
+from tests.conftest import ROOT, TEST_DATA
+from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal, prompt_of
 
 
 def pair_reply(body: dict) -> str:
@@ -49,6 +49,7 @@ def test_pairs_carry_provenance_and_usage(openai_server: OpenAIStub, docs: Path,
     gen = first["generator"]
     assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "qa_from_chunk@2"
     assert gen["usage"]["prompt_tokens"] == 10 and gen["params"]["temperature"] == 0.7
+    assert gen["response_format"] == "json_schema"
     assert summary.prompt_tokens == 10 * summary.model_calls
 
 
@@ -128,13 +129,59 @@ def test_failed_units_are_retried_by_a_rerun(openai_server: OpenAIStub, docs: Pa
     assert len(lines(out)) == 2 * first.units
 
 
+def more_pages(docs: Path, n: int = 8) -> None:
+    for i in range(n):
+        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail.\n",
+                                          encoding="utf-8")
+
+
+def test_llama_cpp_refusing_json_schema_runs_in_json_mode(docs: Path, tmp_path: Path) -> None:
+    """llama-cpp-python 0.3.36 answers json_schema with HTTP 500: every unit is done in JSON mode."""
+    with OpenAIStub(responder=pair_reply, refuse={"json_schema": llama_cpp_refusal()}) as server:
+        out = tmp_path / "pairs.jsonl"
+        summary = generate(options(server, docs, out, concurrency=1))
+        assert summary.units_failed == 0 and summary.pairs_written == 2 * summary.units
+        assert summary.retries == {} and summary.model_calls == summary.units
+        formats = [r["response_format"]["type"] for r in server.requests]
+        assert formats == ["json_schema"] + ["json_object"] * summary.units
+        assert {r["generator"]["response_format"] for r in lines(out)} == {"json_object"}
+        assert any("refused response_format json_schema" in n for n in summary.notes)
+
+
+def test_concurrent_refusals_keep_json_mode(docs: Path, tmp_path: Path) -> None:
+    """400 refusals racing at --concurrency 4 step down to JSON mode once, never to plain text."""
+    more_pages(docs)
+    with OpenAIStub(responder=pair_reply, refuse={"json_schema": openai_refusal(delay=0.1)}) as server:
+        out = tmp_path / "pairs.jsonl"
+        summary = generate(options(server, docs, out, concurrency=4))
+        assert summary.units_failed == 0 and summary.retries == {}
+        records = lines(out)
+        assert len(records) == 2 * summary.units
+        assert {r["generator"]["response_format"] for r in records} == {"json_object"}  # none "text"
+        assert all(r.get("response_format") for r in server.requests)
+        assert sum(r["response_format"]["type"] == "json_schema" for r in server.requests) > 1  # they did race
+
+
+def test_cache_is_keyed_on_the_server(docs: Path, tmp_path: Path) -> None:
+    """Another server with the same model name is asked again; credentials in the URL do not matter."""
+    with OpenAIStub(responder=pair_reply) as first, OpenAIStub(responder=pair_reply) as second:
+        summary = generate(options(first, docs, tmp_path / "a.jsonl"))
+        generate(options(second, docs, tmp_path / "b.jsonl"))
+        assert len(second.requests) == summary.units
+        calls = len(first.requests)
+        with_user = options(first, docs, tmp_path / "c.jsonl")
+        with_user.base_url = first.base_url.replace("http://", "http://user:secret@") + "/"
+        again = generate(with_user)
+        assert again.units_cached == summary.units and len(first.requests) == calls
+
+
 def test_self_instruct_with_alpaca_seed_tasks(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
     openai_server.responder = lambda body: json.dumps({"pairs": [
         {"instruction": "Explain how the cache avoids repeated model calls.", "input": "", "output": "It stores results."},
         {"instruction": "Draw a diagram of the pipeline stages.", "input": "", "output": "..."},
         {"instruction": "Why?", "input": "", "output": "Too short."}]})
     out = tmp_path / "tasks.jsonl"
-    seeds = SHARED_DATA / "alpaca_seed_tasks.jsonl"
+    seeds = TEST_DATA / "alpaca_seed_tasks.jsonl"
     summary = generate(options(openai_server, docs, out, mode="self-instruct", seed_tasks=str(seeds),
                                pairs_per_chunk=5))
     prompt = prompt_of(openai_server.requests[0])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alpaca_gen.chunk import ChunkConfig, chunk_document, count_tokens
+from alpaca_gen.chunk import ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import ingest, read_document
 from pairsmith.errors import InputError
 
@@ -179,3 +179,45 @@ def test_notebook_json_without_cells_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "odd.ipynb"
     path.write_text(json.dumps({"nbformat": 4}), encoding="utf-8")
     assert read_document(path).startswith("cannot parse as notebook")
+
+
+def _span_holds_text(chunk, lines: list[str]) -> bool:
+    """The chunk's text comes from its reported lines: its first and last lines sit on the span's
+    first and last non-blank lines, and every line of text is found inside the span."""
+    text = [line for line in chunk.text.splitlines() if line.strip()]
+    span = [line for line in lines[chunk.start - 1 : chunk.end] if line.strip()]
+    return text[0] in span[0] and text[-1] in span[-1] and all(line in "\n".join(span) for line in text)
+
+
+def test_every_chunk_of_a_long_section_reports_its_own_lines() -> None:
+    readme = ROOT / "README.md"  # real Markdown with sections many times the default budget
+    doc = read_document(readme)
+    assert not isinstance(doc, str)
+    lines = readme.read_text(encoding="utf-8").splitlines()
+    chunks = chunk_document(doc)
+    by_section: dict[tuple[str, ...], list] = {}
+    for chunk in chunks:
+        by_section.setdefault(tuple(chunk.headings), []).append(chunk)
+        assert _span_holds_text(chunk, lines), (chunk.headings, chunk.start, chunk.end, chunk.text[:80])
+    long_sections = [cs for cs in by_section.values() if len(cs) >= 3]
+    assert long_sections, "README.md should have a section cut into several chunks"
+    for section in long_sections:
+        heading_line = section[0].start
+        # Follow-on chunks start where their own text starts, not at the section's heading.
+        assert all(c.start > heading_line for c in section[1:])
+        assert all(c.headings == section[0].headings for c in section)
+
+
+def test_an_unterminated_fence_is_cut_at_the_budget_with_a_warning(tmp_path: Path) -> None:
+    code = "\n".join(f"result_{i} = compute(value_{i}, option={i})  # step {i}" for i in range(300))
+    text = f"# Tool\n\nIntro that says what the tool does in a sentence or two.\n\n```python\n{code}\n"
+    doc, lines = _doc(tmp_path, "broken.md", text + "\n## Later\n\nThis section is swallowed by the fence.\n")
+    cfg = ChunkConfig(max_tokens=120, overlap_tokens=20)
+    chunks = chunk_document(doc, cfg)
+    assert len(chunks) > 10 and all(c.tokens <= cfg.max_tokens for c in chunks)
+    assert all(_span_holds_text(c, lines) for c in chunks)
+    joined = "\n".join(c.text for c in chunks)
+    assert all(f"result_{i} = compute" in joined for i in range(300))  # cut, nothing lost
+    assert chunk_warnings(doc, cfg) == [f"{doc.path}:5: unterminated code fence; cut at the chunk budget"]
+    closed, _ = _doc(tmp_path, "closed.md", NESTED_MD)
+    assert chunk_warnings(closed, cfg) == []

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markdown_it import MarkdownIt
 
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
 from moderation.report import suggest_threshold, write_report
 from pairsmith.errors import ConfigError
 from pairsmith.formats import load_pairs, write_pairs
+from pairsmith.markdown import md_code, md_text
 from pairsmith.records import Pair
-from tests.conftest import LAMINI
+from tests.conftest import lamini_canned, lamini_file
 from tests.openai_server import OpenAIStub
 
 
@@ -31,17 +33,18 @@ def read(path: Path) -> list[dict]:
 
 
 def test_nothing_is_lost_on_the_course_data(tiny_embedder: Path, tmp_path: Path) -> None:
-    result = moderate(LAMINI, tmp_path / "curated.jsonl", config=config_with(tiny_embedder))
+    data, rows = lamini_file(tmp_path, 500)
+    result = moderate(data, tmp_path / "curated.jsonl", config=config_with(tiny_embedder))
     curated, rejects = read(tmp_path / "curated.jsonl"), read(tmp_path / "curated.rejects.jsonl")
-    assert result.total == 1400 == result.kept + result.review + result.dropped
+    assert result.total == len(rows) == result.kept + result.review + result.dropped
     assert len(curated) == result.kept + result.review and len(rejects) == result.dropped
-    ids = [p.id for p in load_pairs(LAMINI)]
+    ids = [p.id for p in load_pairs(data)]
     assert sorted(r["id"] for r in curated + rejects) == sorted(ids)
     for record in rejects:  # every drop says why, with evidence
         moderation = record["moderation"]
         assert moderation["decision"] == "drop" and moderation["reasons"] and moderation["evidence"]
         assert {"step", "rule"} <= set(moderation["evidence"][0])
-    assert result.drop_reasons["rules:boilerplate"] == 39
+    assert result.drop_reasons["rules:boilerplate"] == lamini_canned(rows) > 0
     duplicates = [r for r in rejects if "duplicate_of" in r["moderation"]["evidence"][0]]
     kept_ids = {r["id"] for r in curated}
     assert duplicates
@@ -113,20 +116,29 @@ def test_grounding_with_a_judge_server(docs: Path, tmp_path: Path) -> None:
     cfg = ModerationConfig()
     cfg.semantic.enabled = False
     with OpenAIStub(responder=judge) as server:
-        result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url)
+        result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url,
+                          report=tmp_path / "report.md")
         assert len(server.requests) == 2
         assert server.requests[0]["response_format"]["type"] == "json_schema"
     rejected = read(tmp_path / "out.rejects.jsonl")
     assert result.dropped == 1 and rejected[0]["moderation"]["evidence"][0]["reason"] == "not in the docs"
+    # The kept pair carries the judge's verdict too, and the report says a judge decided.
+    kept = read(tmp_path / "out.jsonl")[0]["moderation"]
+    assert kept["decision"] == "keep"
+    assert kept["checks"]["grounding"] == {"judge": cfg.grounding.judge_model, "supported": True,
+                                           "reason": "matches the docs"}
+    assert f"checked by judge {cfg.grounding.judge_model} at {server.base_url}" in (tmp_path / "report.md").read_text()
 
 
 def test_report_files_and_threshold_suggestion(tiny_embedder: Path, tmp_path: Path) -> None:
     cfg = config_with(tiny_embedder)
-    result = moderate(LAMINI, tmp_path / "out.jsonl", config=cfg)
+    data, rows = lamini_file(tmp_path, 300)
+    result = moderate(data, tmp_path / "out.jsonl", config=cfg)
     paths = write_report(result, cfg, tmp_path / "report.md")
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     report = json.loads(paths["json"].read_text())
-    assert report["counts"]["total"] == 1400 and report["dropped_by_reason"]["rules:boilerplate"] == 39
+    assert report["counts"]["total"] == len(rows)
+    assert report["dropped_by_reason"]["rules:boilerplate"] == lamini_canned(rows)
     text = paths["md"].read_text()
     assert "rules:boilerplate" in text and "report_similarity.png" in text
     rng = np.random.default_rng(0)
@@ -153,3 +165,40 @@ def test_output_may_not_be_the_input(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is the input"):
         moderate(src, src)
     assert src.read_bytes() == before
+
+
+SCRIPT, IMG = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
+
+
+def test_report_escapes_pair_text(tmp_path: Path) -> None:
+    pairs = [Pair(instruction=SCRIPT, output=f"Fine.\n\n{IMG}"),  # too short: an example in the report
+             Pair(instruction=f"What does {IMG} do | *here*?",
+                  output=f"As an AI language model, I cannot say. {SCRIPT} `tick` [link](javascript:x)"),
+             Pair(instruction="Which line breaks?", output="The options are,", id="p_`odd` <b>id</b>")]
+    src = tmp_path / "in.jsonl"
+    write_pairs(pairs, src, "jsonl")
+    cfg = ModerationConfig()
+    cfg.semantic.enabled = cfg.grounding.enabled = False
+    result = moderate(src, tmp_path / "out.jsonl", config=cfg)
+    text = write_report(result, cfg, tmp_path / "report.md")["md"].read_text(encoding="utf-8")
+    assert result.dropped == 3
+    for raw in (SCRIPT, IMG, "[link](javascript:x)", "| *here*"):
+        assert raw not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    rendered = MarkdownIt("commonmark", {"html": True}).render(text)  # a viewer that passes HTML through
+    for tag in ("<script", "<img", "<b>", "<a ", "<em>here"):
+        assert tag not in rendered
+    assert "<code>p_`odd` &lt;b&gt;id&lt;/b&gt;</code>" in rendered  # the id, whole, in a code span
+    example_lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(example_lines) == 3  # each example stays on its line: newlines in pair text are spaces
+
+
+@pytest.mark.parametrize("raw", [SCRIPT, IMG, "a | b", "*bold* _em_ `code` [x](y) ![i](z)", "# not a heading",
+                                 "1. not a list", "line one\n\n- line two", "&amp; stays literal", "snake_case"])
+def test_md_text_renders_as_the_literal_text(raw: str) -> None:
+    render = MarkdownIt("commonmark").enable("table").render
+    flat = " ".join(raw.split())
+    literal = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert render(md_text(raw)).strip() == f"<p>{literal}</p>"
+    assert render(f"x {md_code(raw)}").strip() == f"<p>x <code>{literal}</code></p>"
+    assert render(f"| h |\n|---|\n| {md_text(raw)} |").count("<td>") == 1  # a pipe never splits a cell

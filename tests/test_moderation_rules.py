@@ -104,3 +104,15 @@ def test_pii(text: str, kind: str) -> None:
 def test_documentation_emails_and_versions_are_not_pii() -> None:
     assert verdict("Who maintains it?", "Write to maintainers@example.com with questions.") is None
     assert verdict("Which version?", "Version 2.13.0 was released on 2026-11-01.") is None
+
+
+def test_length_reasons_say_what_is_wrong() -> None:
+    blob = "x" * 1_000_000  # one enormous token: too long, not empty
+    found = verdict(blob, "An answer.")
+    assert found.rule == "instruction_too_long" and found.evidence == {"words": 1, "chars": 1_000_000}
+    assert verdict("How do I use it?", "y" * 20_000).rule == "output_too_long"
+    found = verdict("12345", "An answer.")
+    assert found.rule == "instruction_too_short" and found.evidence == {"words": 1, "chars": 5}
+    assert verdict("   \n", "An answer.").rule == "empty_instruction"
+    assert apply_rules(Pair(instruction="What is it?", output="Yes."), RuleConfig(min_output_words=2)).rule \
+        == "output_too_short"
