@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
+
+from pairsmith.models.kv_cache import KVCache
 
 
 def unit_key(**parts: Any) -> str:
@@ -20,32 +21,14 @@ def unit_key(**parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-class ResultCache:
-    """A small key -> JSON store backed by SQLite (or nothing, when disabled)."""
+class ResultCache(KVCache):
+    """Finished units by key, as JSON, in the core's SQLite store (or nothing, when disabled)."""
 
     def __init__(self, path: str | Path | None) -> None:
-        self.path = Path(path) if path else None
-        self._db: sqlite3.Connection | None = None
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # Survives a killed process (the WAL is in the OS cache); skips an fsync per unit.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        super().__init__(path, table="units")
 
     def get(self, key: str) -> dict[str, Any] | None:
-        if self._db is None:
-            return None
-        row = self._db.execute("SELECT value FROM units WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self.get_json(key)
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        if self._db is not None:
-            self._db.execute("INSERT OR REPLACE INTO units (key, value) VALUES (?, ?)",
-                             (key, json.dumps(value, ensure_ascii=False)))
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self.put_json(key, value)

@@ -18,11 +18,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from alpaca_gen.backends.base import Backend, redact_url
+from pairsmith.backends.base import Backend, redact_url
 from alpaca_gen.cache import ResultCache, unit_key
 from alpaca_gen.chunk import Chunk, ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import DEFAULT_MAX_BYTES, IngestResult, ingest
 from alpaca_gen.strategies import Strategy, Unit, UnitResult
+from pairsmith.asyncio_compat import run_sync
 from pairsmith.errors import BackendUnavailable, ConfigError
 from pairsmith.outputs import rejects_beside
 from pairsmith.io import JsonlAppender, read_jsonl
@@ -231,7 +232,7 @@ def run_generation(paths: Iterable[str | Path], run: GenerationRun, chunking: Ch
     try:
         found, chunks = collect_chunks(paths, chunking, max_bytes, shard)
         summary = RunSummary(files_read=len(found.documents), skipped=found.skipped, warnings=found.warnings)
-        return asyncio.run(run.run(chunks, summary))
+        return run_sync(run.run(chunks, summary))
     finally:
         run.cache.close()
 

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alpaca_gen.backends.base import Backend
+from pairsmith.backends.base import Backend
+from pairsmith.backends.registry import create
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
 from alpaca_gen.generate import GenerationRun, RunSummary, run_generation
@@ -110,15 +111,11 @@ def backend_factory(opts: GenerateOptions):
 
     def build() -> Backend:
         if opts.backend_name == "openai":
-            from alpaca_gen.backends.openai_backend import OpenAIBackend
-
-            return OpenAIBackend(opts.model_name, base_url=opts.resolved_base_url,
-                                 api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"),
-                                 concurrency=opts.concurrency, timeout=opts.timeout, max_retries=opts.max_retries,
-                                 connect_window=opts.retry_window)
-        from alpaca_gen.backends.hf_backend import HFBackend
-
-        return HFBackend(opts.model_name, device=opts.device, batch_size=opts.batch_size, constrain=opts.constrain)
+            return create("openai", model=opts.model_name, base_url=opts.resolved_base_url,
+                          api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
+                          timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
+        return create("hf", model=opts.model_name, device=opts.device, batch_size=opts.batch_size,
+                      constrain=opts.constrain)
 
     return build
 

@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+from pairsmith.backends.base import strip_think
+
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)(?:```|$)", re.S)
 _INSTRUCTION_KEYS = ("instruction", "question", "prompt", "task", "query")
 _OUTPUT_KEYS = ("output", "answer", "response", "completion")
@@ -22,15 +23,6 @@ _ALPACA_ITEM = re.compile(
     r"\s*\d+\s*\.\s*Output:\s*(?P<output>.*?)\s*(?=###|\n\s*\d+\s*\.\s*Instruction:|$)",
     re.S,
 )
-
-
-def strip_think(text: str) -> str:
-    """Remove reasoning blocks; an unclosed <think> hides everything after it."""
-    text = _THINK.sub("", text)
-    lower = text.lower()
-    if "<think>" in lower:
-        text = text[: lower.index("<think>")]
-    return text.replace("</think>", "").strip()
 
 
 def _pick(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -15,13 +15,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from alpaca_gen.backends.base import RESPONSE_FORMATS as _MODES, Backend, Request
+from pairsmith.backends.base import RESPONSE_FORMATS as _MODES, Backend, Request
 from alpaca_gen.chunk import Chunk, count_tokens
 from alpaca_gen.parse import parse_field, parse_pairs
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema, pairs_schema
 from alpaca_gen.self_instruct import alpaca_rule_violation, seed_examples
 from pairsmith.templates import Template
-from pairsmith.text import passage_spans
+from pairsmith.textmetrics import passage_spans
 
 REASK = ("Your reply held no usable pair. Reply with only the JSON object "
          '{"pairs": [{"instruction": "...", "input": "", "output": "..."}]}.')

@@ -50,7 +50,7 @@ def make_set(n: int, path: Path) -> None:
 CHILD = """
 import json, resource, sys, time
 from moderation.config import ModerationConfig
-from moderation.embed import Embedder
+from pairsmith.models.embedder import Embedder
 Embedder().model  # load the embedder before measuring the baseline
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()

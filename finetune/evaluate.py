@@ -61,7 +61,7 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
 
 
 def _evaluate(opts: EvalOptions) -> dict[str, Any]:
-    from moderation.embed import Embedder
+    from pairsmith.models.embedder import Embedder
 
     runs = [load_run(r) for r in opts.runs]
     first = runs[0]

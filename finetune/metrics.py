@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.config import RuleConfig
-from moderation.rouge import rouge_l_text
-from moderation.rules import check_repetition
-from pairsmith.records import Pair
+from pairsmith.textmetrics import repetition, rouge_l_text
 
 METRICS = ("exact_match", "rouge_l", "bleu", "embedding_similarity")
 
@@ -30,7 +27,7 @@ def problems(answer: str, reference: str, finish_reason: str) -> list[str]:
     words, ref_words = len(answer.split()), len(reference.split())
     if words == 0:
         return ["empty"]
-    if check_repetition(Pair(instruction="-", output=answer), RuleConfig(min_words_for_repetition=16)):
+    if repeats(answer):
         found.append("repetition")
     if words > 3 * max(ref_words, 1) and words > 40:
         found.append("far_too_long")
@@ -39,6 +36,12 @@ def problems(answer: str, reference: str, finish_reason: str) -> list[str]:
     if finish_reason == "length":
         found.append("hit_token_limit")
     return found
+
+
+def repeats(answer: str, share: float = 0.3, min_words: int = 16) -> bool:
+    """A looping answer: repeated lines, or repeated word 4-grams (moderation's rule, from 16 words)."""
+    found = repetition(answer)
+    return (found.lines >= 3 and found.line_share >= share) or (found.words >= min_words and found.ngram_share >= share)
 
 
 def score_answers(answers: list[str], references: list[str]) -> dict[str, list[float]]:

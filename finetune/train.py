@@ -124,7 +124,7 @@ def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from alpaca_gen.backends.hf_backend import pick_device
+    from pairsmith.models import pick_device
 
     device = pick_device() if opts.device == "auto" else opts.device
     path = models.resolve(opts.model)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -61,7 +62,7 @@ class NearConfig(_Strict):
     """Near duplicates of the prompt (instruction + input)."""
 
     enabled: bool = True
-    method: str = "minhash"  # "minhash" (scales) or "rouge" (Alpaca's rule, exact parity)
+    method: Literal["minhash", "rouge"] = "minhash"  # minhash scales; rouge is Alpaca's rule, exact parity
     threshold: float = 0.7  # Jaccard of the prompts' word shingles (minhash)
     rouge_threshold: float = 0.7  # ROUGE-L F above which Alpaca's rule drops (method: rouge)
     num_perm: int = 128

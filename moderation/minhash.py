@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from datasketch import MinHash, MinHashLSH
 
-from moderation.text import normalise
+from pairsmith.textmetrics import normalise
 
 
 def shingles(text: str, size: int = 3) -> set[str]:

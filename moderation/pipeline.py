@@ -103,10 +103,12 @@ def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: Moder
     items = [Item(index, pair) for index, pair in enumerate(pairs)]
     if reviews:
         apply_decisions(items, load_decisions(reviews))
-    ctx = Context(config, judge_url=judge_url, judge_key=judge_key)
+    ctx = Context(config, judge_url=judge_url, judge_key=judge_key,
+                  source_file=str(src) if Path(str(src)).is_file() else None)
     try:
         for step in STEPS:
-            step(items, ctx)
+            if step.enabled(config):
+                step.run(items, ctx)
     finally:
         if ctx.embedder is not None:
             ctx.stats["embeddings_computed"] = ctx.embedder.computed

@@ -62,6 +62,7 @@ def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str
                      "histogram": np.histogram(nearest, bins=20, range=(0, 1))[0].tolist() if nearest else []},
         "grounding_checked": result.stats.get("grounding_checked", 0),
         "grounding_method": result.stats.get("grounding_method"),
+        "grounding_missing_files": result.stats.get("grounding_missing_files", []),
         "embeddings_computed": result.stats.get("embeddings_computed", 0),
         "outputs": {"curated": result.curated, "rejects": result.rejects},
         "seconds": round(result.seconds, 2),
@@ -79,6 +80,11 @@ def _markdown(report: dict[str, Any], png: str | None) -> str:
         lines.append("")
     if report["grounding_method"]:
         lines += [f"Grounding: {report['grounding_checked']} pairs checked by {md_text(report['grounding_method'])}.", ""]
+    missing = report["grounding_missing_files"]
+    if missing:
+        shown = ", ".join(md_code(m) for m in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        lines += [f"{len(missing)} source files were not found, so their pairs were not grounded: {shown}. "
+                  "Set `grounding.docs_root` to the folder the docs paths start from.", ""]
     lines += ["## Examples", ""]
     for reason, examples in report["examples"].items():
         lines.append(f"### {md_text(reason)}")

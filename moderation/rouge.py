@@ -14,37 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import sparse
 
-from moderation.text import rouge_tokens
-
-
-def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
-    """Length of the longest common subsequence (dynamic programming, one row of memory)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
-
-
-def rouge_l(a: Sequence, b: Sequence) -> float:
-    """ROUGE-L F-measure of two token sequences (0 when either is empty)."""
-    if not a or not b:
-        return 0.0
-    lcs = lcs_length(a, b)
-    if lcs == 0:
-        return 0.0
-    # rouge-score's arithmetic exactly (not the equal 2·lcs/(|a|+|b|)): at a threshold such as
-    # 0.7 the last bit decides whether "> 0.7" holds, and parity with Alpaca needs the same bit.
-    precision, recall = lcs / len(b), lcs / len(a)
-    return 2 * precision * recall / (precision + recall)
-
-
-def rouge_l_text(a: str, b: str) -> float:
-    return rouge_l(rouge_tokens(a), rouge_tokens(b))
+from pairsmith.textmetrics import rouge_l, rouge_tokens
 
 
 def _encode(tokenised: list[list[str]]) -> tuple[list[list[int]], sparse.csr_matrix]:

@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from moderation.config import RuleConfig
 from moderation.pii import find_pii
-from moderation.text import prose, words
 from moderation.verdict import Verdict
 from pairsmith.records import Pair
+from pairsmith.textmetrics import prose, repetition, words
 
 _STOPWORDS = frozenset(
     "the a an and or of to in on for with is are was were be been it this that these those you your "
@@ -30,16 +30,6 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     alternatives = "|".join(re.escape(p.strip()) for p in sorted(phrases, key=len, reverse=True) if p.strip())
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
-
-
-def _share_repeated(items: list) -> float:
-    seen: set = set()
-    repeated = 0
-    for item in items:
-        if item in seen:
-            repeated += 1
-        seen.add(item)
-    return repeated / len(items) if items else 0.0
 
 
 def _size(text: str) -> dict[str, int]:
@@ -83,18 +73,11 @@ def check_phrases(pair: Pair, cfg: RuleConfig) -> Verdict | None:
 
 
 def check_repetition(pair: Pair, cfg: RuleConfig) -> Verdict | None:
-    text = pair.output
-    lines = [line.strip() for line in prose(text).splitlines() if len(line.strip()) > 3]
-    if len(lines) >= 3:
-        share = _share_repeated(lines)
-        if share >= cfg.repeated_line_share:
-            return Verdict("rules", "repeated_lines", evidence={"score": share})
-    tokens = [w.lower() for w in words(prose(text))]
-    if len(tokens) >= cfg.min_words_for_repetition:
-        grams = [tuple(tokens[i : i + cfg.ngram]) for i in range(len(tokens) - cfg.ngram + 1)]
-        share = _share_repeated(grams)
-        if share >= cfg.repeated_ngram_share:
-            return Verdict("rules", "repeated_ngrams", evidence={"score": share})
+    found = repetition(pair.output, cfg.ngram)
+    if found.lines >= 3 and found.line_share >= cfg.repeated_line_share:
+        return Verdict("rules", "repeated_lines", evidence={"score": found.line_share})
+    if found.words >= cfg.min_words_for_repetition and found.ngram_share >= cfg.repeated_ngram_share:
+        return Verdict("rules", "repeated_ngrams", evidence={"score": found.ngram_share})
     return None
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from alpaca_gen.backends.base import Request
-from alpaca_gen.backends.hf_backend import HFBackend, pick_device
+from pairsmith.backends.base import Request
+from pairsmith.backends.hf import HFBackend
+from pairsmith.models import pick_device
 from alpaca_gen.generate import collect_chunks
 from alpaca_gen.options import GenerateOptions, generate
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema

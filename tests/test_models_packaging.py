@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 
 def test_alias_without_its_package_resolves_to_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "local_source", lambda alias: None)
+    monkeypatch.setattr(models.aliases, "local_source", lambda alias: None)
     assert models.resolve("smollm2-135m-instruct") == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert models.resolve("all-minilm-l6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -156,6 +156,9 @@ def test_config_file_and_errors(tmp_path: Path) -> None:
     path.write_text("semantic:\n  treshold: 0.9\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="semantic.treshold"):
         load_config(path)
+    path.write_text("near:\n  method: minhas\n", encoding="utf-8")  # once silently minhash
+    with pytest.raises(ConfigError, match="near.method: Input should be 'minhash' or 'rouge'"):
+        load_config(path)
 
 
 def test_output_may_not_be_the_input(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from alpaca_gen.backends.base import Request
-from alpaca_gen.backends.openai_backend import OpenAIBackend, retry_after_seconds
+from pairsmith.backends.base import Request
+from pairsmith.backends.openai import OpenAIBackend, retry_after_seconds
 from alpaca_gen.schema import pairs_schema
 from pairsmith.errors import BackendError, BackendUnavailable
 from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal

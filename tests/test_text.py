@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alpaca_gen.strategies import answer_candidates
 from moderation.grounding import spans
-from pairsmith.text import passage_spans
+from pairsmith.textmetrics import passage_spans
 
 PASSAGE = """## Install
 

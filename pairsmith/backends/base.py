@@ -7,6 +7,7 @@ micro-batches for one `generate` call.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,18 @@ class Completion:
     completion_tokens: int = 0
     finish_reason: str = "stop"  # "stop" or "length"
     response_format: str | None = None  # mode the server was asked in: json_schema, json_object or text
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+
+
+def strip_think(text: str) -> str:
+    """A reply without its reasoning blocks; an unclosed <think> hides everything after it."""
+    text = _THINK.sub("", text)
+    lower = text.lower()
+    if "<think>" in lower:
+        text = text[: lower.index("<think>")]
+    return text.replace("</think>", "").strip()
 
 
 def redact_url(url: str) -> str:

@@ -13,42 +13,10 @@ import json
 import threading
 from typing import Any
 
-from alpaca_gen.backends.base import Backend, Completion, Request
-from pairsmith import models
-from pairsmith.errors import BackendError, ModelError
-
-
-def pick_device() -> str:
-    """CUDA, then Apple's MPS, then the CPU."""
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def load_causal_lm(name: str, device: str | None = None) -> tuple[Any, Any, str]:
-    """(model, tokenizer, device) for an alias, hub id or path; eval mode, left padding."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    device = device or pick_device()
-    path = models.resolve(name)
-    dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-    except OSError as exc:
-        raise ModelError(f"cannot load model '{name}' ({path}): {str(exc).splitlines()[0]}; "
-                         "give an alias from `pairsmith models`, a local folder, or a hub id "
-                         "on a machine with network access") from None
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    model.to(device).eval()
-    return model, tokenizer, device
+from pairsmith.backends.base import Backend, Completion, Request
+from pairsmith.backends.registry import register
+from pairsmith.errors import BackendError
+from pairsmith.models import DEFAULT_CAUSAL_LM, load_causal_lm
 
 
 class _Grammars:
@@ -84,12 +52,13 @@ class _Grammars:
         return xgr.contrib.hf.LogitsProcessor(compiled)
 
 
+@register("hf")
 class HFBackend(Backend):
     """Generation with a local causal LM."""
 
     name = "hf"
 
-    def __init__(self, model: str = models.DEFAULT_CAUSAL_LM, device: str | None = None,
+    def __init__(self, model: str = DEFAULT_CAUSAL_LM, device: str | None = None,
                  batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None,
                  chat_template: bool = True) -> None:
         super().__init__(model)

@@ -8,14 +8,14 @@ Vectors are L2-normalised float32, so a dot product is the cosine similarity.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pairsmith import models
 from pairsmith.errors import ModelError
+from pairsmith.models import aliases as models
+from pairsmith.models.kv_cache import KVCache
 
 
 def _key(text: str) -> str:
@@ -32,21 +32,15 @@ class Embedder:
         self.device = device
         self._model: Any = None
         self.computed = 0  # texts embedded by the model (not from the cache), for reports
-        self._db: sqlite3.Connection | None = None
-        if cache:
-            path = models.cache_dir() / "embeddings" / f"{_key(str(Path(name)))[:16]}.sqlite"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        path = models.cache_dir() / "embeddings" / f"{_key(str(Path(name)))[:16]}.sqlite" if cache else None
+        self._store = KVCache(path, table="embeddings")
 
     @property
     def model(self) -> Any:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            from alpaca_gen.backends.hf_backend import pick_device
+            from pairsmith.models.device import pick_device
 
             source = models.resolve(self.name)
             try:
@@ -57,15 +51,7 @@ class Embedder:
         return self._model
 
     def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        if self._db is None:
-            return found
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in self._store.get_many(keys).items()}
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) normalised float32 vectors; each distinct text is computed once."""
@@ -82,12 +68,8 @@ class Embedder:
             self.computed += len(missing)
             for key, vector in zip(missing, encoded):
                 vectors[key] = vector
-            if self._db is not None:
-                self._db.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                                     [(k, vectors[k].tobytes()) for k in missing])
+            self._store.put_many((k, vectors[k].tobytes()) for k in missing)
         return np.stack([vectors[k] for k in keys])
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self._store.close()

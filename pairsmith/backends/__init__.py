@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from alpaca_gen.backends.base import Backend, BackendStats, Completion, Request
+from pairsmith.backends.base import Backend, BackendStats, Completion, Request
 
 __all__ = ["Backend", "BackendStats", "Completion", "Request"]

@@ -18,7 +18,8 @@ from typing import Any
 
 import openai
 
-from alpaca_gen.backends.base import RESPONSE_FORMATS as _LEVELS, Backend, Completion, Request, redact_url
+from pairsmith.backends.base import RESPONSE_FORMATS as _LEVELS, Backend, Completion, Request, redact_url
+from pairsmith.backends.registry import register
 from pairsmith.errors import BackendError, BackendUnavailable
 
 __all__ = ["OpenAIBackend", "redact_url", "retry_after_seconds"]
@@ -55,6 +56,7 @@ def retry_after_seconds(headers: Any) -> float | None:
     return max(0.0, parsed.timestamp() - time.time())
 
 
+@register("openai")
 class OpenAIBackend(Backend):
     """Chat completions from an OpenAI-compatible server."""
 
