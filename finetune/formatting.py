@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pairsmith.errors import ConfigError
+from pairsmith.models.tokens import bos_ids, text_ids
 from pairsmith.records import Pair
 from pairsmith.templates import load_template
 
@@ -67,12 +68,11 @@ class Tokenized:
 
 def tokenize_pair(prompt: str, answer: str, tokenizer: Any, max_length: int) -> Tokenized:
     """Prompt + answer + EOS as ids; labels on the answer and EOS; left-truncate the prompt."""
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    prompt_ids = text_ids(tokenizer, prompt)  # bos + these are pairsmith.models.tokens.prompt_ids
+    answer_ids = text_ids(tokenizer, answer)
     if tokenizer.eos_token_id is not None:
         answer_ids = answer_ids + [tokenizer.eos_token_id]
-    bos = [tokenizer.bos_token_id] if getattr(tokenizer, "bos_token_id", None) is not None and \
-        getattr(tokenizer, "add_bos_token", False) else []
+    bos = bos_ids(tokenizer)
     budget = max_length - len(bos)
     answer_cut = max(0, len(answer_ids) - budget + 1)  # keep at least one prompt token
     if answer_cut:

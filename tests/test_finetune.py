@@ -63,6 +63,28 @@ def test_preflight_refuses_empty_answers_and_cut_answers(tokenizer) -> None:
     assert set(data.column_names) == {"input_ids", "labels", "length"}
 
 
+@pytest.mark.parametrize("template", ["alpaca", "course_qa", "chat"])
+@pytest.mark.parametrize("with_bos", [False, True])
+def test_evaluation_sees_the_token_ids_training_trained_on(tiny_lm: Path, template: str, with_bos: bool) -> None:
+    from pairsmith.backends.base import Request
+    from pairsmith.backends.hf import HFBackend
+    from pairsmith.models import load_causal_lm
+
+    model, tok, device = load_causal_lm(str(tiny_lm), "cpu")
+    if with_bos:  # the Llama-2 style tokenizers prepend a BOS: both sides must agree
+        tok.bos_token, tok.add_bos_token = tok.eos_token, True
+    backend = HFBackend(str(tiny_lm), constrain=False, loaded=(model, tok, device))
+    pairs = [Pair(instruction="How do I install it?", output="Run pip install pairsmith."),
+             Pair(instruction="Summarise this.", input="The cache keeps finished work.", output="It caches.")]
+    for pair in pairs:
+        prompt = Formatter(template).prompt(pair, tok)
+        example = tokenize_pair(prompt, pair.output, tok, 2048)
+        trained_prompt = [i for i, label in zip(example.input_ids, example.labels) if label == IGNORE]
+        evaluated = backend.encode([Request.formatted(prompt)])["input_ids"][0].tolist()
+        assert evaluated == trained_prompt
+        assert (evaluated[0] == tok.bos_token_id) == with_bos
+
+
 def test_templates(tokenizer) -> None:
     pair = Pair(instruction="Translate", input="bonjour", output="hello")
     assert Formatter("alpaca").prompt(pair, tokenizer).startswith("Below is an instruction that describes a task, paired")

@@ -25,6 +25,13 @@ class Request:
     temperature: float = 0.0
     seed: int | None = None
     json_schema: dict[str, Any] | None = None  # constrain the reply to this schema when possible
+    prompt: str | None = None  # a prompt already formatted for the model: sent as it is, no chat template
+
+    @classmethod
+    def formatted(cls, prompt: str, **options: Any) -> Request:
+        """A request for a prompt already formatted (training's template): local models see its
+        exact token ids; servers get it as the user message."""
+        return cls([{"role": "user", "content": prompt}], prompt=prompt, **options)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pairsmith.backends.base import Backend, Completion, Request
 from pairsmith.backends.registry import register
 from pairsmith.errors import BackendError
 from pairsmith.models import DEFAULT_CAUSAL_LM, load_causal_lm
+from pairsmith.models.tokens import prompt_ids, text_ids
 
 
 class _Grammars:
@@ -59,12 +60,10 @@ class HFBackend(Backend):
     name = "hf"
 
     def __init__(self, model: str = DEFAULT_CAUSAL_LM, device: str | None = None,
-                 batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None,
-                 chat_template: bool = True) -> None:
+                 batch_size: int = 16, constrain: bool = True, loaded: tuple[Any, Any, str] | None = None) -> None:
         super().__init__(model)
         self.lm, self.tokenizer, self.device = loaded or load_causal_lm(model, device)
         self.batch_size = max(1, batch_size)
-        self.chat_template = chat_template  # False: prompts are already formatted (evaluation)
         self.grammars = _Grammars(self.lm, self.tokenizer) if constrain else None
         if constrain and not self.grammars.available:
             self.stats.notes.append("xgrammar is not installed: replies are not constrained to JSON")
@@ -111,11 +110,21 @@ class HFBackend(Backend):
                         future.set_result(result)
 
     def prompt_text(self, request: Request) -> str:
-        """The request rendered with the model's chat template (plain join without one)."""
-        if self.chat_template and self.tokenizer.chat_template:
+        """The request rendered with the model's chat template (plain join without one); a
+        formatted request's prompt as it is."""
+        if request.prompt is not None:
+            return request.prompt
+        if self.tokenizer.chat_template:
             return self.tokenizer.apply_chat_template(request.messages, tokenize=False,
                                                       add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in request.messages) + "\n\n"
+
+    def encode(self, requests: list[Request]) -> dict[str, Any]:
+        """Left-padded input ids and attention mask; a formatted prompt gets exactly the ids
+        training gave it (pairsmith.models.tokens.prompt_ids)."""
+        ids = [prompt_ids(self.tokenizer, r.prompt) if r.prompt is not None
+               else text_ids(self.tokenizer, self.prompt_text(r)) for r in requests]
+        return self.tokenizer.pad({"input_ids": ids}, padding=True, return_tensors="pt")
 
     def generate_batch(self, requests: list[Request]) -> list[Completion]:
         """Run one left-padded `generate` over requests that share decoding settings."""
@@ -124,9 +133,7 @@ class HFBackend(Backend):
         with self._lock:
             self.stats.requests += len(requests)
             first = requests[0]
-            texts = [self.prompt_text(r) for r in requests]
-            enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-            enc = {k: v.to(self.device) for k, v in enc.items()}
+            enc = {k: v.to(self.device) for k, v in self.encode(requests).items()}
             kwargs: dict[str, Any] = {"max_new_tokens": first.max_tokens,
                                       "pad_token_id": self.tokenizer.pad_token_id}
             if first.temperature > 0:
