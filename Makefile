@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.pairsmith-installed
 OUT ?= out
 
-.PHONY: setup run test test-slow bench clean
+.PHONY: setup run test test-slow test-llamacpp bench clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,15 @@ test: setup
 # End-to-end checks with the real offline default models (minutes on a CPU); CI runs them.
 test-slow: setup
 	$(VENV)/bin/python -m pytest -m slow
+
+# Against the real llama.cpp server serving the offline GGUF; CI runs it. llama-cpp-python
+# compiles for ~8 minutes the first time, so it is installed here only, when not importable.
+LLAMACPP_SPEC ?= llama-cpp-python[server]==0.3.36
+test-llamacpp: setup
+	$(VENV)/bin/python -c "import llama_cpp.server" 2>/dev/null || \
+		$(VENV)/bin/python -m pip --disable-pip-version-check -q install "$(LLAMACPP_SPEC)"
+	$(VENV)/bin/python -c "import llama_cpp.server"
+	$(VENV)/bin/python -m pytest -m llamacpp
 
 bench: setup
 	$(VENV)/bin/python bench/openai_concurrency.py

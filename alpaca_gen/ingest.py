@@ -38,10 +38,6 @@ class IngestResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def files_seen(self) -> int:
-        return len(self.documents) + len(self.skipped)
-
 
 def _display(path: Path) -> str:
     """A stable path for provenance: relative to the working directory when inside it."""

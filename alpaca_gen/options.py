@@ -11,17 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pairsmith.backends.base import Backend
-from pairsmith.backends.registry import create
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
-from alpaca_gen.generate import GenerationRun, RunSummary, run_generation
-from alpaca_gen.ingest import expand
+from alpaca_gen.run import GenerationRun
 from alpaca_gen.self_instruct import load_seed_tasks
 from alpaca_gen.strategies import MultiPairStrategy, StepwiseStrategy, Strategy
 from pairsmith import models
+from pairsmith.backends.base import Backend
+from pairsmith.backends.registry import create
 from pairsmith.errors import ConfigError
-from pairsmith.outputs import Output, claim_outputs, rejects_beside
 from pairsmith.templates import load_template, seed_tasks_path
 
 
@@ -132,20 +130,3 @@ def build_run(opts: GenerateOptions) -> GenerationRun:
     return GenerationRun(build_strategy(opts), backend_factory(opts), opts.backend_name, opts.model_name, out,
                          rejects=opts.rejects, cache=cache, concurrency=concurrency, progress=opts.progress,
                          server=opts.resolved_base_url if opts.backend_name == "openai" else None)
-
-
-def declared_outputs(opts: GenerateOptions) -> list[Output]:
-    """Every file a generate run writes: the pairs, the rejects and the resume cache."""
-    out = Path(opts.out)
-    outputs = [Output.file(out, "--out"), Output.file(opts.rejects or rejects_beside(out), "--rejects")]
-    if not opts.no_cache:  # SQLite in WAL mode takes several runs at once: shared, not locked
-        outputs.append(Output.file(opts.cache or default_cache_path(), "--cache", locked=False))
-    return outputs
-
-
-def generate(opts: GenerateOptions) -> RunSummary:
-    """Run generation end to end (the library call behind `pairsmith generate`)."""
-    inputs = {"the docs": [*opts.paths, *expand(opts.paths)], "--seed-tasks": opts.seed_tasks}
-    with claim_outputs(inputs, declared_outputs(opts)):
-        run = build_run(opts)
-        return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard)

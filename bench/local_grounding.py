@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from alpaca_gen.generate import collect_chunks  # noqa: E402
-from alpaca_gen.options import GenerateOptions, generate  # noqa: E402
+from alpaca_gen.run import collect_chunks  # noqa: E402
+from alpaca_gen.generate import generate  # noqa: E402
+from alpaca_gen.options import GenerateOptions  # noqa: E402
 from alpaca_gen.strategies import answer_candidates  # noqa: E402
 from pairsmith import models  # noqa: E402
 

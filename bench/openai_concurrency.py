@@ -23,8 +23,9 @@ import openai
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from alpaca_gen.generate import collect_chunks  # noqa: E402
-from alpaca_gen.options import GenerateOptions, build_run, build_strategy, generate  # noqa: E402
+from alpaca_gen.run import collect_chunks  # noqa: E402
+from alpaca_gen.generate import generate  # noqa: E402
+from alpaca_gen.options import GenerateOptions, build_run, build_strategy  # noqa: E402
 
 
 def start_server(delay: float, workdir: Path) -> tuple[subprocess.Popen, str]:

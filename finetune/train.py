@@ -8,7 +8,6 @@ DDP), with files and reports written by rank 0 only.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,9 @@ from pairsmith import models
 from pairsmith.errors import ConfigError
 from pairsmith.formats import load_pairs
 from pairsmith.io import atomic_write, write_jsonl_atomic
+from pairsmith.log import say
 from pairsmith.outputs import Output, claim_outputs
+from pairsmith.records import Pair
 
 
 class TrainOptions(BaseModel):
@@ -60,13 +61,19 @@ class TrainOptions(BaseModel):
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
 
-def _rank_zero() -> bool:
-    return int(os.environ.get("RANK", "0")) == 0
-
-
-def _say(message: str) -> None:
-    if _rank_zero():
-        print(message, flush=True)
+def trainable(pairs: list[Pair]) -> tuple[list[Pair], int, int]:
+    """The pairs to train on, and how many were left out as waiting for review or dropped.
+    Each pair is judged by its own decision (a twin of a dropped pair stays)."""
+    kept, pending, dropped = [], 0, 0
+    for pair in pairs:
+        decision = (pair.moderation or {}).get("decision")
+        if decision == "drop":
+            dropped += 1
+        elif decision == "review" and not pair.review:
+            pending += 1
+        else:
+            kept.append(pair)
+    return kept, pending, dropped
 
 
 def last_checkpoint(folder: Path) -> str | None:
@@ -184,15 +191,12 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
         record = json.loads(finished.read_text(encoding="utf-8"))
         same = record.get("options") == opts.model_dump() and record.get("data_sha256") == data_hash
         if same and (run / "model" / "config.json").exists():
-            _say(f"{run} already holds this finished run; nothing to train (use --no-resume or another --out "
+            say(f"{run} already holds this finished run; nothing to train (use --no-resume or another --out "
                  "to train again)")
             return record
-    pairs = load_pairs(opts.data)
-    pending = [p for p in pairs if (p.moderation or {}).get("decision") == "review" and not p.review]
-    dropped = [p for p in pairs if (p.moderation or {}).get("decision") == "drop"]
-    pairs = [p for p in pairs if p not in pending and p not in dropped]
+    pairs, pending, dropped = trainable(load_pairs(opts.data))
     if pending or dropped:
-        _say(f"skipping {len(pending)} pairs still waiting for review and {len(dropped)} dropped by moderation")
+        say(f"skipping {pending} pairs still waiting for review and {dropped} dropped by moderation")
     if len(pairs) < 2:
         raise ConfigError(f"{opts.data} has {len(pairs)} trainable pairs; training needs at least 2")
     split = split_pairs(pairs, opts.eval_split, opts.seed)
@@ -201,8 +205,8 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
     train_data, preflight = build_dataset(split.train, tokenizer, formatter, opts.max_length, opts.drop_unusable)
     eval_data = (build_dataset(split.test, tokenizer, formatter, opts.max_length, opts.drop_unusable)[0]
                  if split.test else None)
-    _say(f"split by {split.by}: {len(split.train)} train / {len(split.test)} test")
-    _say(f"pre-flight: {preflight.line()}")
+    say(f"split by {split.by}: {len(split.train)} train / {len(split.test)} test")
+    say(f"pre-flight: {preflight.line()}")
 
     if opts.lora:
         from peft import LoraConfig, get_peft_model
@@ -216,7 +220,7 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
     # course's floating_point_ops: 6 x non-embedding parameters x tokens), memory footprint.
     flops = training_flops(model, opts.max_length * opts.batch_size * opts.grad_accum)
     footprint = model.get_memory_footprint() / 1e9
-    _say(f"model: {opts.model} on {device} ({precision}); memory footprint "
+    say(f"model: {opts.model} on {device} ({precision}); memory footprint "
          f"{footprint:.3f} GB; {flops / 1e9:.1f} GFLOPs per step")
 
     checkpoints = run / "checkpoints"
@@ -241,7 +245,7 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
         trainer.add_callback(ReturnFreedMemory())
     resume = last_checkpoint(checkpoints) if opts.resume else None
     if resume:
-        _say(f"resuming from {resume}")
+        say(f"resuming from {resume}")
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - started
@@ -270,6 +274,6 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
         plot_loss(history, run / "loss_curve.png")
         with atomic_write(run / "run.json") as fh:
             json.dump(record, fh, indent=2, default=str)
-        _say(f"trained {trainer.state.global_step} steps in {seconds:.0f}s; final train loss "
+        say(f"trained {trainer.state.global_step} steps in {seconds:.0f}s; final train loss "
              f"{train_loss:.4f}; model saved to {run / 'model'}")
     return record

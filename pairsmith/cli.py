@@ -9,16 +9,32 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from pydantic import BaseModel
 
+from alpaca_gen.options import GenerateOptions
+from finetune.evaluate import EvalOptions
+from finetune.train import TrainOptions
 from pairsmith.errors import PairsmithError
+from pairsmith.log import show_on_stdout
+
+show_on_stdout()  # the library's progress lines, shown plainly on stdout
 
 app = typer.Typer(help="From a folder of docs to a curated instruction dataset and a model trained on it.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def defaults(options: type[BaseModel]) -> SimpleNamespace:
+    """The defaults of an options model: each option's default is defined there, once."""
+    return SimpleNamespace(**{name: field.default for name, field in options.model_fields.items()})
+
+
+GENERATE, TRAIN, EVAL = defaults(GenerateOptions), defaults(TrainOptions), defaults(EvalOptions)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -65,34 +81,35 @@ def generate(
     model: Annotated[Optional[str], typer.Option(help="Alias, hub id or path (local); model name (server).")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
     api_key: Annotated[Optional[str], typer.Option(help="API key; default $OPENAI_API_KEY.")] = None,
-    pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = 3,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
+    pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = GENERATE.pairs_per_chunk,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = GENERATE.concurrency,
     template: Annotated[Optional[str], typer.Option(help="Prompt template name or file.")] = None,
     answer_template: Annotated[Optional[str], typer.Option(help="Answer template (stepwise strategy).")] = None,
-    mode: Annotated[str, typer.Option(help="qa: pairs from chunks; self-instruct: Alpaca-style tasks from seeds.")] = "qa",
-    strategy: Annotated[str, typer.Option(help="auto, multi (several pairs per call) or stepwise.")] = "auto",
+    mode: Annotated[str, typer.Option(help="qa: pairs from chunks; self-instruct: Alpaca-style tasks from seeds.")] = GENERATE.mode,
+    strategy: Annotated[str, typer.Option(help="auto, multi (several pairs per call) or stepwise.")] = GENERATE.strategy,
     seed_tasks: Annotated[Optional[str], typer.Option(help="Seed tasks (Alpaca format) for self-instruct.")] = None,
     temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature; 0 is greedy.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed for sampling.")] = 0,
-    max_tokens: Annotated[int, typer.Option(help="Completion token limit for multi-pair requests.")] = 1536,
-    max_reasks: Annotated[int, typer.Option(help="Re-asks after a reply with no usable pair.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed for sampling.")] = GENERATE.seed,
+    max_tokens: Annotated[int, typer.Option(help="Completion token limit for multi-pair requests.")] = GENERATE.max_tokens,
+    max_reasks: Annotated[int, typer.Option(help="Re-asks after a reply with no usable pair.")] = GENERATE.max_reasks,
     rejects: Annotated[Optional[str], typer.Option(help="Rejects file; default OUT.rejects.jsonl.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Local backend: prompts per generate call.")] = 16,
+    batch_size: Annotated[int, typer.Option(help="Local backend: prompts per generate call.")] = GENERATE.batch_size,
     device: Annotated[Optional[str], typer.Option(help="Local backend: cuda, mps or cpu.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
-    timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = 120.0,
+    timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = GENERATE.timeout,
     retry_window: Annotated[float, typer.Option(help="Seconds to keep retrying a server that is down "
-                                                "(connection refused or reset) before its units fail.")] = 180.0,
-    chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = 384,
-    max_file_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = 5 * 1024 * 1024,
+                                                "(connection refused or reset) before its units fail.")] = GENERATE.retry_window,
+    chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = GENERATE.chunk_tokens,
+    max_file_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = GENERATE.max_file_bytes,
     shard: Annotated[Optional[str], typer.Option(help="Process only shard i/n of the chunks.")] = None,
     cache: Annotated[Optional[str], typer.Option(help="Resume cache file (SQLite).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the resume cache.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print chunks, prompts and a token estimate only.")] = False,
 ) -> None:
     """Generate instruction pairs from docs with a local model or an OpenAI-compatible server."""
-    from alpaca_gen.generate import collect_chunks, dry_run as plan, summary_lines
-    from alpaca_gen.options import GenerateOptions, build_strategy, generate as run_generate
+    from alpaca_gen.run import collect_chunks, dry_run as plan, summary_lines
+    from alpaca_gen.generate import generate as run_generate
+    from alpaca_gen.options import GenerateOptions, build_strategy
 
     opts = GenerateOptions(
         paths=paths, out=str(out), model=model, base_url=base_url, api_key=api_key,
@@ -140,7 +157,7 @@ def run_all(
     epochs: Annotated[float, typer.Option(help="Training epochs over the curated pairs.")] = 2.0,
 ) -> None:
     """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with reports."""
-    from alpaca_gen.generate import summary_lines
+    from alpaca_gen.run import summary_lines
     from moderation.config import load_config
     from pairsmith.pipeline import run_pipeline
 
@@ -261,20 +278,20 @@ def review_import(
 def train_command(
     data: Annotated[str, typer.Argument(help="Curated pairs (any readable format).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (model, split, loss curve, checkpoints).")],
-    model: Annotated[str, typer.Option(help="Base model: alias, hub id or path.")] = "smollm2-135m-instruct",
-    template: Annotated[str, typer.Option(help="alpaca, course_qa, chat (the model's own) or a template file.")] = "alpaca",
+    model: Annotated[str, typer.Option(help="Base model: alias, hub id or path.")] = TRAIN.model,
+    template: Annotated[str, typer.Option(help="alpaca, course_qa, chat (the model's own) or a template file.")] = TRAIN.template,
     lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (peft) instead of all weights.")] = False,
-    epochs: Annotated[float, typer.Option(help="Epochs over the training split.")] = 1.0,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (overrides epochs).")] = -1,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = 5e-5,
-    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = 4,
-    grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps.")] = 1,
-    optim: Annotated[str, typer.Option(help="Optimizer (adamw_torch, adafactor as in the course, ...).")] = "adamw_torch",
-    max_length: Annotated[int, typer.Option(help="Token limit per example; prompts are cut from the left.")] = 512,
-    eval_split: Annotated[float, typer.Option(help="Share held out for evaluation (by source document).")] = 0.1,
-    eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = 123,
-    precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = "auto",
+    epochs: Annotated[float, typer.Option(help="Epochs over the training split.")] = TRAIN.epochs,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (overrides epochs).")] = TRAIN.max_steps,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = TRAIN.lr,
+    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = TRAIN.batch_size,
+    grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps.")] = TRAIN.grad_accum,
+    optim: Annotated[str, typer.Option(help="Optimizer (adamw_torch, adafactor as in the course, ...).")] = TRAIN.optim,
+    max_length: Annotated[int, typer.Option(help="Token limit per example; prompts are cut from the left.")] = TRAIN.max_length,
+    eval_split: Annotated[float, typer.Option(help="Share held out for evaluation (by source document).")] = TRAIN.eval_split,
+    eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = TRAIN.eval_steps,
+    seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = TRAIN.seed,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = TRAIN.precision,
     no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep activations (more memory).")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
     drop_unusable: Annotated[bool, typer.Option("--drop-unusable", help="Leave out examples with no answer tokens "
@@ -298,11 +315,11 @@ def eval_command(
     data: Annotated[Optional[str], typer.Option(help="Pairs to evaluate on; default the run's held-out split.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate on the first N pairs only.")] = None,
     baseline: Annotated[Optional[str], typer.Option(help="Model to compare with; default the run's base model.")] = None,
-    max_new_tokens: Annotated[int, typer.Option(help="Answer length limit.")] = 128,
-    batch_size: Annotated[int, typer.Option(help="Prompts per generate call.")] = 16,
-    embedder: Annotated[str, typer.Option(help="Embedding model for answer similarity.")] = "all-minilm-l6-v2",
+    max_new_tokens: Annotated[int, typer.Option(help="Answer length limit.")] = EVAL.max_new_tokens,
+    batch_size: Annotated[int, typer.Option(help="Prompts per generate call.")] = EVAL.batch_size,
+    embedder: Annotated[str, typer.Option(help="Embedding model for answer similarity.")] = EVAL.embedder,
     judge_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible judge for pairwise win rates.")] = None,
-    judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = "judge",
+    judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = EVAL.judge_model,
     judge_key: Annotated[Optional[str], typer.Option(help="The judge's API key; default $OPENAI_API_KEY.")] = None,
     harness: Annotated[bool, typer.Option("--harness", help="Also write (and run) an lm-evaluation-harness task.")] = False,
 ) -> None:
@@ -359,10 +376,6 @@ def templates() -> None:
     for name in list_templates():
         template = load_template(name)
         typer.echo(f"{template.id:28} {template.purpose:14} {template.description}")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alpaca_gen.generate import RunSummary
+from alpaca_gen.run import RunSummary
 from alpaca_gen.ingest import expand
-from alpaca_gen.options import GenerateOptions, generate
+from alpaca_gen.generate import generate
+from alpaca_gen.options import GenerateOptions
 from moderation.config import ModerationConfig
 from moderation.pipeline import ModerationResult, moderate
 from pairsmith.outputs import Output, claim_outputs

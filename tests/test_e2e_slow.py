@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from alpaca_gen.generate import collect_chunks
+from alpaca_gen.run import collect_chunks
 from alpaca_gen.strategies import answer_candidates, focus_passages
 from pairsmith import models
 from tests.conftest import ROOT

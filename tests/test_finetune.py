@@ -168,20 +168,31 @@ def test_lora_trains_and_saves_merged_weights(tiny_lm: Path, tmp_path: Path) -> 
     assert not (tmp_path / "run" / "model" / "adapter_config.json").exists()  # merged
 
 
-def test_trainer_skips_pairs_waiting_for_review(tiny_lm: Path, tmp_path: Path, capsys) -> None:
+def test_a_twin_of_a_dropped_pair_is_trained_on() -> None:
+    from finetune.train import trainable
+
+    twin = Pair(instruction="What is it?", output="A tool.")
+    dropped = Pair(instruction="What is it?", output="A tool.", moderation={"decision": "drop", "reasons": ["x"]})
+    waiting = Pair(instruction="Why?", output="Because.", moderation={"decision": "review", "reasons": ["y"]})
+    kept, pending, dropped_count = trainable([dropped, twin, waiting])
+    assert kept == [twin] and kept[0].moderation is None and (pending, dropped_count) == (1, 1)
+
+
+def test_trainer_skips_pairs_waiting_for_review(tiny_lm: Path, tmp_path: Path, caplog) -> None:
     pairs = [Pair(instruction=f"Question {i}?", output=f"Answer {i}.") for i in range(6)]
     pairs[0].moderation = {"decision": "review", "reasons": ["x"]}
     from pairsmith.formats import write_pairs
 
     write_pairs(pairs, tmp_path / "c.jsonl", "jsonl")
-    record = train(TrainOptions(data=str(tmp_path / "c.jsonl"), out=str(tmp_path / "run"), model=str(tiny_lm),
-                                max_steps=1, eval_split=0.0, max_length=512))
-    assert record["split"]["train"] == 5 and "skipping 1 pairs still waiting for review" in capsys.readouterr().out
+    with caplog.at_level("INFO", logger="pairsmith"):
+        record = train(TrainOptions(data=str(tmp_path / "c.jsonl"), out=str(tmp_path / "run"), model=str(tiny_lm),
+                                    max_steps=1, eval_split=0.0, max_length=512))
+    assert record["split"]["train"] == 5 and "skipping 1 pairs still waiting for review" in caplog.text
 
 
 def test_evaluation_report_end_to_end(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
     report = evaluate(EvalOptions(runs=[str(trained)], out=str(tmp_path / "eval"), embedder=str(tiny_embedder),
-                                  max_new_tokens=12, harness=True))
+                                  max_new_tokens=12))
     metrics = {row["metric"] for row in report["headline"]}
     assert metrics == {"exact_match", "rouge_l", "bleu", "embedding_similarity"}
     for row in report["headline"]:
@@ -192,6 +203,13 @@ def test_evaluation_report_end_to_end(trained: Path, tiny_embedder: Path, tmp_pa
     html = (tmp_path / "eval" / "report.html").read_text()
     assert "<table>" in html and "data:image/png;base64" in html and "worst regressions first" in html
     assert "| tuned | rouge_l |" in (tmp_path / "eval" / "report.md").read_text()
+    assert "harness" not in report
+
+
+@pytest.mark.slow  # two lm_eval subprocesses: what they check, lm_eval's own run, the default suite cannot
+def test_the_harness_runs_lm_eval_on_both_models(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
+    report = evaluate(EvalOptions(runs=[str(trained)], out=str(tmp_path / "eval"), embedder=str(tiny_embedder),
+                                  max_new_tokens=12, harness=True))
     task = (tmp_path / "eval" / "harness" / "pairsmith_heldout.yaml").read_text()
     assert "task: pairsmith_heldout" in task and "doc_to_text" in task
     assert len((tmp_path / "eval" / "harness" / "heldout.jsonl").read_text().splitlines()) == report["examples_evaluated"]
@@ -389,6 +407,7 @@ def test_cpu_training_with_bf16_weights_and_adafactor(tiny_lm: Path, tmp_path: P
     assert masters and all(m.dtype == torch.float32 for m in masters)
 
 
+@pytest.mark.slow  # two extra processes each loading torch and training: minutes on 2 cores
 def test_torchrun_with_two_processes_trains_once_and_rank_zero_writes(tiny_lm: Path, tmp_path: Path) -> None:
     """The same `pairsmith train` under torchrun: two CPU processes (DDP over gloo), one run folder."""
     import os

@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from alpaca_gen.generate import collect_chunks, dry_run
-from alpaca_gen.options import GenerateOptions, build_strategy, generate
+from alpaca_gen.run import collect_chunks, dry_run
+from alpaca_gen.generate import generate
+from alpaca_gen.options import GenerateOptions, build_strategy
 from tests.conftest import ROOT, TEST_DATA
 from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal, prompt_of
 

@@ -11,8 +11,9 @@ import pytest
 from pairsmith.backends.base import Request
 from pairsmith.backends.hf import HFBackend
 from pairsmith.models import pick_device
-from alpaca_gen.generate import collect_chunks
-from alpaca_gen.options import GenerateOptions, generate
+from alpaca_gen.run import collect_chunks
+from alpaca_gen.generate import generate
+from alpaca_gen.options import GenerateOptions
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema
 from alpaca_gen.strategies import answer_candidates, focus_passages
 

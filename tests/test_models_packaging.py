@@ -48,6 +48,7 @@ def test_templates_render_and_have_versions() -> None:
     assert course.render(instruction="What?") == "### Question:\nWhat?\n\n### Answer:"
 
 
+@pytest.mark.slow  # builds and installs a wheel in subprocesses
 def test_wheel_ships_templates_and_works_installed(tmp_path: Path) -> None:
     """A non-editable install finds the templates inside the package."""
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
