@@ -21,10 +21,10 @@ from alpaca_gen.parse import parse_field, parse_pairs
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema, pairs_schema
 from alpaca_gen.self_instruct import alpaca_rule_violation, seed_examples
 from pairsmith.templates import Template
+from pairsmith.templates import load_template
 from pairsmith.textmetrics import passage_spans
 
-REASK = ("Your reply held no usable pair. Reply with only the JSON object "
-         '{"pairs": [{"instruction": "...", "input": "", "output": "..."}]}.')
+REASK = load_template("reask_json").render()
 
 
 @dataclass
