@@ -98,6 +98,63 @@ class GroundingConfig(_Strict):
     judge_model: str = "judge"
 
 
+class AnswerFormConfig(_Strict):
+    """The answer's form: markup, bare URLs, terminal drawings, table scraps, dangling intros."""
+
+    enabled: bool = True
+    min_letter_words: int = 3  # fewer words of letters left once markup, links and URLs are removed: markup_only
+    url_share: float = 0.5  # share of the answer's tokens that are bare URLs at or above: url_list
+    drawing_share: float = 0.2  # share of non-space characters that are box-drawing or block characters: drawing_fragment
+    max_table_rows: int = 1  # a table with at most this many content rows (a lone row or separator): table_fragment
+    dangling_intro: bool = True  # ends on ":" or "the following", "as follows", "below", "here is/are", "like this"
+
+
+class QuestionFormConfig(_Strict):
+    """The question's form and its fit to the source chunk (the chunk rules skip pairs without one)."""
+
+    enabled: bool = True
+    repeat_ngram: int = 3  # a word n-gram this long appearing twice (or a clause said twice): repeated_question
+    min_repeat_content: int = 1  # ... when the n-gram holds at least this many non-stop words
+    # placeholder text anywhere in the question: template_echo; so is a <placeholder>, a question of only digits
+    # or punctuation, a bare "Question"/"Answer", and one that starts with "json" (not every mention of JSON:
+    # "How do I convert JSON to JSONL?" is a real question about the docs)
+    template_phrases: list[str] = Field(default_factory=lambda: [
+        "your answer", "your question", "question:", "answer:", "{", "}"])
+    imperative_verbs: list[str] = Field(default_factory=lambda: [
+        "explain", "describe", "list", "show", "give", "write", "tell", "summarize", "summarise", "compare",
+        "provide", "name", "define", "create", "generate", "outline", "suggest", "recommend", "find", "help"])
+    min_words_unterminated: int = 15  # no final ?.! and not a request, with at least this many words: cut_off
+    language: bool = True  # the question's language differs from its chunk's: wrong_language
+    min_words_for_language: int = 5  # both question and chunk need this many words (chunk: 4x) to compare
+    unknown_names: bool = True  # names in the question (`code`, CamelCase, snake_case, a.b, v2) none in the chunk
+    code_example: bool = True  # the question is quoted in the chunk's code (an example it shows)
+    code_example_similarity: float = 0.8  # ROUGE-L to a string literal in the chunk's code at or above: quoted
+    # regexes for questions that fit any answer, matched against the whole question (final ?.! removed,
+    # case-insensitive); a question whose words are all generic ("What does it do?") is generic too
+    generic_patterns: list[str] = Field(default_factory=lambda: [
+        r"what (is|are|will be) the (output|result)s? of (the|this|these) (following|above|below)?\s*(\w+\s+)?"
+        r"(command|commands|code|query|program|script|snippet|function|example|statement)",
+        r"what does (this|the following|the above|it) ((\w+\s+)?(code|command|function|snippet|program|script) )?"
+        r"(do|mean|return|print|output)",
+        r"what (is|are) (this|these|that|it)", r"what is the (purpose|meaning|point|use) of (this|that|it)",
+        r"can you explain (this|that|it)( to me)?", r"what is the answer to (this|the|that|the following) question.*",
+        r"which of the following.*", r"explain (this|that|it)"])
+
+
+class RelevanceConfig(_Strict):
+    """Relative relevance: does another answer (or another passage of the chunk) fit the
+    question clearly better than its own answer? Measured in bench/relevance_swapped.py."""
+
+    enabled: bool = True
+    threshold: float = 0.23  # margin (best competitor cosine - own cosine) above: answer_mismatch (drop)
+    review_band: float = 0.1  # margin in (threshold - band, threshold]: weak_relevance (review)
+    same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
+    displaced_only: bool = True  # another pair's answer competes only if it fits this question better than its own
+    chunk_spans: bool = True  # passages of the source chunk that are not the answer compete too
+    span_overlap: float = 0.5  # a span sharing more than this share of its words with the answer is the answer
+    block_size: int = 2048  # rows per block of question x answer similarities (memory linear in n)
+
+
 class ModerationConfig(_Strict):
     """All moderation settings (see the README's table of defaults)."""
 
@@ -109,6 +166,9 @@ class ModerationConfig(_Strict):
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
     pairs: PairChecksConfig = Field(default_factory=PairChecksConfig)
     grounding: GroundingConfig = Field(default_factory=GroundingConfig)
+    answer_form: AnswerFormConfig = Field(default_factory=AnswerFormConfig)
+    question_form: QuestionFormConfig = Field(default_factory=QuestionFormConfig)
+    relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     source: Path | None = Field(default=None, exclude=True)  # the file it was read from, if any
 
 

@@ -48,8 +48,32 @@ def plot_histogram(similarities: list[float], threshold: float, suggested: float
         ax.set_yscale("log")
 
 
+def plot_margins(margins: list[float], threshold: float, review_from: float, path: Path) -> None:
+    with chart(path, "relevance margin (best competitor cosine - own answer cosine)", "pairs") as ax:
+        ax.hist(margins, bins=50, range=(min(-1.0, min(margins)), max(1.0, max(margins))), color="#4c72b0")
+        ax.axvline(threshold, color="#c44e52", linestyle="--", label=f"drop above {threshold:.2f}")
+        ax.axvline(review_from, color="#dd8452", linestyle=":", label=f"review above {review_from:.2f}")
+        ax.set_yscale("log")
+
+
+STEP_SECTIONS = ("answer_form", "question_form", "relevance")
+
+
+def _step_counts(result: ModerationResult, step: str) -> dict[str, dict[str, int]]:
+    """Pairs dropped and sent to review by one step, per rule."""
+    counts: dict[str, dict[str, int]] = {"dropped": {}, "review": {}}
+    for key, reasons in (("dropped", result.drop_reasons), ("review", result.review_reasons)):
+        for reason, n in reasons.items():
+            for part in reason.split("; "):
+                found_step, _, rule = part.partition(":")
+                if found_step == step:
+                    counts[key][rule] = counts[key].get(rule, 0) + n
+    return counts
+
+
 def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str, Any]:
     nearest = result.stats.get("nearest_similarities") or []
+    margins = result.stats.get("relevance_margins") or []
     suggested = suggest_threshold(nearest)
     return {
         "summary": result.summary(),
@@ -63,13 +87,18 @@ def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str
         "grounding_checked": result.stats.get("grounding_checked", 0),
         "grounding_method": result.stats.get("grounding_method"),
         "grounding_missing_files": result.stats.get("grounding_missing_files", []),
+        "steps": {step: _step_counts(result, step) for step in STEP_SECTIONS},
+        "relevance": {"threshold": config.relevance.threshold,
+                      "review_from": round(config.relevance.threshold - config.relevance.review_band, 4),
+                      "checked": result.stats.get("relevance_checked", 0),
+                      "histogram": (np.histogram(margins, bins=20, range=(-1, 1))[0].tolist() if margins else [])},
         "embeddings_computed": result.stats.get("embeddings_computed", 0),
         "outputs": {"curated": result.curated, "rejects": result.rejects},
         "seconds": round(result.seconds, 2),
     }
 
 
-def _markdown(report: dict[str, Any], png: str | None) -> str:
+def _markdown(report: dict[str, Any], png: str | None, margins_png: str | None = None) -> str:
     counts = report["counts"]
     lines = ["# Moderation report", "", report["summary"], "",
              "| | pairs |", "|---|---|",
@@ -85,6 +114,20 @@ def _markdown(report: dict[str, Any], png: str | None) -> str:
         shown = ", ".join(md_code(m) for m in missing[:5]) + (", ..." if len(missing) > 5 else "")
         lines += [f"{len(missing)} source files were not found, so their pairs were not grounded: {shown}. "
                   "Set `grounding.docs_root` to the folder the docs paths start from.", ""]
+    titles = {"answer_form": "Answer form", "question_form": "Question form", "relevance": "Relevance"}
+    for step, counts in report["steps"].items():
+        lines += [f"## {titles[step]} (`{step}`)", "", "| rule | dropped | to review |", "|---|---|---|"]
+        rules = sorted(set(counts["dropped"]) | set(counts["review"]))
+        lines += [f"| {md_text(rule)} | {counts['dropped'].get(rule, 0)} | {counts['review'].get(rule, 0)} |"
+                  for rule in rules] or ["| (none) | 0 | 0 |"]
+        lines.append("")
+        if step == "relevance":
+            relevance = report["relevance"]
+            lines.append(f"{relevance['checked']} pairs checked; margin = best competitor cosine - own answer cosine, "
+                         f"drop above {relevance['threshold']}, review above {relevance['review_from']}.")
+            if margins_png:
+                lines.append(f"![relevance margins]({margins_png})")
+            lines.append("")
     lines += ["## Examples", ""]
     for reason, examples in report["examples"].items():
         lines.append(f"### {md_text(reason)}")
@@ -105,10 +148,12 @@ def _markdown(report: dict[str, Any], png: str | None) -> str:
 
 
 def report_paths(path: str | Path) -> dict[str, Path]:
-    """The files a report at `path` consists of: REPORT.md, REPORT.json and REPORT_similarity.png."""
+    """The files a report at `path` consists of: REPORT.md, REPORT.json, REPORT_similarity.png and
+    REPORT_relevance.png."""
     stem = Path(path).with_suffix("")
     return {"md": stem.with_suffix(".md"), "json": stem.with_suffix(".json"),
-            "png": stem.with_name(stem.name + "_similarity.png")}
+            "png": stem.with_name(stem.name + "_similarity.png"),
+            "relevance_png": stem.with_name(stem.name + "_relevance.png")}
 
 
 def write_report(result: ModerationResult, config: ModerationConfig, path: str | Path) -> dict[str, Path]:
@@ -122,8 +167,14 @@ def write_report(result: ModerationResult, config: ModerationConfig, path: str |
         plot_histogram(nearest, config.semantic.threshold, report["semantic"]["suggested_threshold"], paths["png"])
         written["png"] = paths["png"]
         png = paths["png"].name
+    margins = result.stats.get("relevance_margins") or []
+    margins_png = None
+    if margins:
+        plot_margins(margins, config.relevance.threshold, report["relevance"]["review_from"], paths["relevance_png"])
+        written["relevance_png"] = paths["relevance_png"]
+        margins_png = paths["relevance_png"].name
     with atomic_write(paths["md"]) as fh:
-        fh.write(_markdown(report, png))
+        fh.write(_markdown(report, png, margins_png))
     with atomic_write(paths["json"]) as fh:
         json.dump(report, fh, indent=2, ensure_ascii=False)
     written.update(md=paths["md"], json=paths["json"])

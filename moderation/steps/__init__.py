@@ -1,15 +1,20 @@
-"""The moderation steps, one file each, in the order they run: per-pair rules first, then
-exact duplicates and restated answers, grounding, and the near and semantic duplicate steps,
-which keep the better-grounded member of a group."""
+"""The moderation steps, one file each, in the order they run: per-pair rules first, the
+answer's and the question's form, then exact duplicates and restated answers, grounding,
+relative relevance (on the survivors), and the near and semantic duplicate steps, which keep
+the better-grounded member of a group."""
 
+from moderation.steps.answer_form import AnswerForm
 from moderation.steps.base import Context, Item, PairStep, Step
 from moderation.steps.exact import ExactDuplicates
 from moderation.steps.grounding import Grounding
 from moderation.steps.near import NearDuplicates
+from moderation.steps.question_form import QuestionForm
+from moderation.steps.relevance import Relevance
 from moderation.steps.restate import RestatedAnswers
 from moderation.steps.rules import Rules
 from moderation.steps.semantic import SemanticDuplicates
 
-STEPS: list[Step] = [Rules(), ExactDuplicates(), RestatedAnswers(), Grounding(), NearDuplicates(), SemanticDuplicates()]
+STEPS: list[Step] = [Rules(), AnswerForm(), QuestionForm(), ExactDuplicates(), RestatedAnswers(), Grounding(),
+                     Relevance(), NearDuplicates(), SemanticDuplicates()]
 
 __all__ = ["STEPS", "Context", "Item", "PairStep", "Step"]

@@ -1,0 +1,107 @@
+"""The answer's form: answers that are only markup, bare URLs, a scrap of a terminal drawing or
+of a table, or an introduction to something that is not there.
+
+Generated answers are copied from the docs, so they are grounded, yet some copy the wrong
+thing: `</div>`, a row of badges, `.. code-block:: python`, a box-drawing line of a terminal
+screenshot, or "Run the following to test the output on your terminal:". Each rule is a few
+regular expressions over the answer (no model), so 20,000 pairs take about a second.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from moderation.steps.base import Context, Item, PairStep
+from moderation.verdict import Verdict
+
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_MD_LINK = re.compile(r"\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")  # links and reference links, badges after images
+_MD_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.M)
+_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+[\w:-]+::.*$|^\s*:[\w -]+:.*$|^\s*\.\.\s+_[^:]+:.*$", re.M)
+_RST_SUBST = re.compile(r"\|[\w .-]+\|_{0,2}")
+_RST_LINK = re.compile(r"`[^`<]*<[^>]+>`_{1,2}")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_DRAWING = re.compile(r"[\u2500-\u259f\u25a0-\u25ff]")  # box drawing, block elements, geometric shapes
+_TABLE_CHARS = re.compile(r"[|+=:\-]{2,}|[\u2500-\u259f]")
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_FENCE = re.compile(r"^\s*(```|~~~)", re.M)
+_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$|^\s*\+[-=+]+\+\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
+_INTRO = re.compile(r"(?:\bthe following|\bas follows|\bbelow|\bhere (?:is|are)|\blike this|\bfor example|\be\.g\.)"
+                    r"\s*[.:]*$", re.I)
+
+
+def strip_markup(text: str) -> str:
+    """The answer without HTML tags, Markdown images, links and badges, reST directives and
+    substitutions, URLs and table or box-drawing characters: what is left to read."""
+    for pattern in (_HTML_TAG, _MD_IMAGE, _MD_LINK, _MD_REF_DEF, _RST_DIRECTIVE, _RST_LINK, _RST_SUBST, _URL,
+                    _DRAWING, _TABLE_CHARS):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def excerpt(text: str, size: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
+def _table_fragment(text: str, max_rows: int) -> bool:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines or not all(line.strip().startswith(("|", "+")) or _TABLE_SEPARATOR.match(line) for line in lines):
+        return False
+    rows = [line for line in lines if not _TABLE_SEPARATOR.match(line)]
+    return len(rows) <= max_rows
+
+
+def _dangling(text: str) -> str | None:
+    """The introduction the answer ends on, when nothing it introduces follows."""
+    lines = [line for line in text.rstrip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1].strip()
+    if _FENCE.match(last) or _LIST_ITEM.match(last) or lines[-1].startswith(("    ", "\t")):
+        return None  # the answer ends on a code block or a list: what was introduced is there
+    last = re.sub(r"[*_`]+$", "", last).rstrip()  # "**Note:**" ends on a colon too
+    if last.endswith(":"):
+        return last
+    if _INTRO.search(last):
+        return last
+    return None
+
+
+class AnswerForm(PairStep):
+    name = "answer_form"
+    section = "answer_form"
+
+    def measure(self, answer: str) -> dict[str, Any]:
+        tokens = answer.split()
+        chars = [c for c in answer if not c.isspace()]
+        left = strip_markup(answer)
+        return {"letter_words": len(_LETTER_WORD.findall(left)),
+                "markup_removed": len(" ".join(left.split())) < len(" ".join(answer.split())),
+                "url_share": round(sum(bool(_URL.match(t.strip("<>()[]`*"))) for t in tokens) / max(1, len(tokens)), 3),
+                "drawing_share": round(len(_DRAWING.findall(answer)) / max(1, len(chars)), 3)}
+
+    def check(self, item: Item, ctx: Context) -> Verdict | None:
+        cfg = ctx.config.answer_form
+        answer = item.pair.output
+        if not answer.strip():
+            return None  # blank answers are the rules step's
+        found = self.measure(answer)
+        item.checks[self.name] = found
+        clip = excerpt(answer)
+        if found["drawing_share"] >= cfg.drawing_share:
+            return Verdict(self.name, "drawing_fragment", evidence={"score": found["drawing_share"], "excerpt": clip})
+        if found["url_share"] >= cfg.url_share:
+            return Verdict(self.name, "url_list", evidence={"score": found["url_share"], "excerpt": clip})
+        if _table_fragment(answer, cfg.max_table_rows):
+            return Verdict(self.name, "table_fragment", evidence={"score": found["letter_words"], "excerpt": clip})
+        if found["markup_removed"] and found["letter_words"] < cfg.min_letter_words:
+            return Verdict(self.name, "markup_only", evidence={"score": found["letter_words"], "excerpt": clip})
+        if cfg.dangling_intro:
+            intro = _dangling(answer)
+            if intro is not None:
+                return Verdict(self.name, "dangling_intro", evidence={"score": 1.0, "excerpt": excerpt(intro)})
+        return None

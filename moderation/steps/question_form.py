@@ -1,0 +1,258 @@
+"""The question's form, and its fit to the source chunk.
+
+Small generators ask questions a user never would: the same clause twice, a template echoed
+back ("Your answer", "1"), a question cut off at the token limit, one in another language than
+the docs, one about names the chunk never mentions, an example question quoted from a code
+sample ("What is the capital of France?"), or one that fits any answer ("What is the output of
+the following command?"). Every rule is word lists and regular expressions: no model.
+The chunk rules (language, names, code examples) need the chunk and skip pairs without one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from moderation.grounding import ChunkSource
+from moderation.steps.answer_form import excerpt
+from moderation.steps.base import Context, Item, PairStep, alive
+from moderation.verdict import Verdict
+from pairsmith.textmetrics import normalise, rouge_l, rouge_tokens
+
+_STOP = {
+    "en": frozenset("the a an and or of to in on for with is are was were be been it this that these those you your "
+                    "i we they he she as at by from not no can will do does how what which when where why who if "
+                    "then than there their has have had its my our us but so such into about over more most also "
+                    "only should would could use using".split()),
+    "es": frozenset("el la los las de del y que en un una es por con para como pero no se lo su al más esta este "
+                    "son ser hay".split()),
+    "fr": frozenset("le la les de des du et que en un une est pour avec dans ce qui pas sur au aux ne se son sont "
+                    "comment".split()),
+    "de": frozenset("der die das und ist nicht ein eine zu mit den von für auf dem des im sich wie was auch "
+                    "werden kann".split()),
+    "it": frozenset("il lo la gli le di del della dei delle e che un una è per con non come sono da nel questo "
+                    "anche".split()),
+    "pt": frozenset("o a os as de do da dos das e que em um uma é para com não como por mais se".split()),
+}
+# A question may end on a preposition ("What is it used for?"), never on an article or conjunction.
+_CONNECTIVES = frozenset("a an the and or but nor its their your my our whose".split())
+_TEMPLATE_WORDS = re.compile(r"^\W*json\b|^\W*(?:question|answer|instruction|input|output|response|text|query)\W*$", re.I)
+_GENERIC_WORDS = frozenset(
+    "output result results purpose meaning point use uses following above below command commands code snippet "
+    "function program script query example answer question this that it these those they them something thing "
+    "things mean means work works explain describe tell me please one here there do does did is are was be what "
+    "which how why who where when can could would should the a an of to in for on with following sql python "
+    "difference between best way".split())
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_CLAUSE = re.compile(r"[,;?.!:]+")
+_PLACEHOLDER = re.compile(r"<[A-Za-z_][^<>]{0,40}>|\[(?:insert|your|question|answer)[^\]]*\]", re.I)
+_FENCED = re.compile(r"(```|~~~)[^\n]*\n(.*?)(?:\1|$)", re.S)
+_INLINE = re.compile(r"`([^`\n]+)`")
+_INDENTED = re.compile(r"(?m)^(?: {4}|\t)(.+)$|^\s*>>>\s?(.*)$")
+_STRING = re.compile(r"\"([^\"\n]{8,})\"|'([^'\n]{8,})'")
+_BACKTICK = re.compile(r"`([^`]+)`")
+_NAME_PATTERNS = (
+    re.compile(r"\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b"),  # camelCase, CamelCase
+    re.compile(r"\b\w+_\w+\b"),  # snake_case
+    re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b"),  # dotted.names, file.py
+    re.compile(r"\b(?=\w*[A-Za-z])(?=\w*\d)[\w-]+\b"),  # words with digits: python3, v2, gpt-4
+)
+
+
+def _tokens(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _script(text: str) -> str | None:
+    """The dominant script of the letters: 'latin' or another Unicode script name."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            script = "latin" if name.startswith("LATIN") else (name.split(" ")[0].lower() or "other")
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def guess_language(text: str, min_words: int) -> tuple[str | None, float]:
+    """(language, stop-word share) from stop words and script; None when too short to tell."""
+    words = _tokens(text)
+    if len(words) < min_words:
+        return None, 0.0
+    script = _script(text)
+    if script and script != "latin":
+        return script, 1.0
+    shares = {lang: sum(w in stop for w in words) / len(words) for lang, stop in _STOP.items()}
+    lang = max(shares, key=shares.get)
+    if shares[lang] < 0.1:
+        return None, shares[lang]
+    return lang, shares[lang]
+
+
+@lru_cache(maxsize=4096)
+def _code_of(chunk: str) -> tuple[str, tuple[str, ...]]:
+    """The chunk's code (fenced, indented, doctest, inline), normalised, and its string literals."""
+    parts = [m.group(2) for m in _FENCED.finditer(chunk)]
+    parts += [m.group(1) or m.group(2) or "" for m in _INDENTED.finditer(chunk)]
+    parts += _INLINE.findall(chunk)
+    code = "\n".join(parts)
+    literals = tuple(a or b for a, b in _STRING.findall(code))
+    return normalise(code), literals
+
+
+def question_names(question: str) -> list[str]:
+    """What the question names: `code`, CamelCase, snake_case, dotted names, words with digits,
+    and capitalised words not at the start of a sentence."""
+    names = [m.strip() for m in _BACKTICK.findall(question) if m.strip()]
+    plain = _BACKTICK.sub(" ", question)
+    for pattern in _NAME_PATTERNS:
+        names += pattern.findall(plain)
+    words = plain.split()
+    for i, word in enumerate(words):
+        clean = word.strip(".,;:!?()[]\"'“”")
+        at_start = i == 0 or words[i - 1].endswith((".", "?", "!", ":"))
+        if clean[:1].isupper() and not at_start and clean.lower() not in _STOP["en"] and clean != "I" \
+                and not clean.replace(".", "").isdigit():
+            names.append(clean)
+    return list(dict.fromkeys(n for n in names if len(n) > 1))
+
+
+class QuestionForm(PairStep):
+    name = "question_form"
+    section = "question_form"
+
+    def run(self, items: list[Item], ctx: Context) -> None:
+        self.source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
+        self.patterns = [re.compile(p, re.I) for p in ctx.config.question_form.generic_patterns]
+        for item in alive(items):
+            verdict = self.check(item, ctx)
+            if verdict is not None:
+                item.mark(verdict)
+
+    # --- form rules: the question alone -------------------------------------------------
+
+    def repeated(self, question: str, n: int, min_content: int) -> str | None:
+        words = _tokens(question)
+        seen: set[tuple[str, ...]] = set()
+        for i in range(len(words) - n + 1):
+            gram = tuple(words[i : i + n])
+            if gram in seen and sum(w not in _STOP["en"] for w in gram) >= min_content:
+                return " ".join(gram)
+            seen.add(gram)
+        clauses = [normalise(c) for c in _CLAUSE.split(question)]
+        clauses = [c for c in clauses if len(c.split()) >= 2]
+        for i, clause in enumerate(clauses):
+            if clause in clauses[:i]:
+                return clause
+        return None
+
+    def template(self, question: str, phrases: list[str]) -> str | None:
+        stripped = question.strip()
+        if not any(c.isalpha() for c in stripped):
+            return stripped[:40] or "(blank)"
+        lowered = stripped.lower()
+        for phrase in phrases:
+            p = phrase.lower()
+            if (re.search(rf"(?<!\w){re.escape(p)}(?!\w)", lowered) if p[:1].isalnum() and p[-1:].isalnum()
+                    else p in lowered):
+                return phrase
+        found = _PLACEHOLDER.search(stripped) or _TEMPLATE_WORDS.search(stripped)
+        return found.group(0).strip() if found else None
+
+    def cut_off(self, question: str, verbs: list[str], min_words: int) -> str | None:
+        text = question.strip()
+        words = text.rstrip("?!. ").split()
+        if not words:
+            return None
+        last = words[-1].lower().strip("\"'`*)")
+        if text.endswith(("-", "-?", ",", ",?")) or re.search(r"\w-\w?\?$", text) or (
+                last in _CONNECTIVES and len(words) > 3):
+            return text[-30:]
+        if text.endswith(("?", ".", "!", ")", "`", '"')):
+            return None
+        first = _tokens(text)[:1]
+        if first and first[0] in verbs:
+            return None  # a request: "Explain how the cache works"
+        if len(words) >= min_words:
+            return text[-30:]
+        return None
+
+    def generic(self, question: str) -> str | None:
+        flat = " ".join(question.strip().split())
+        for pattern in self.patterns:
+            if pattern.fullmatch(flat.rstrip("?.! ")):
+                return pattern.pattern
+        content = [w for w in _tokens(flat) if w not in _GENERIC_WORDS and w not in _STOP["en"]]
+        if not content and _tokens(flat):
+            return "no content words"
+        return None
+
+    # --- chunk rules: the question against its source -------------------------------------
+
+    def wrong_language(self, question: str, chunk: str, min_words: int) -> dict[str, Any] | None:
+        asked, asked_share = guess_language(question, min_words)
+        docs, _ = guess_language(chunk, min_words * 4)
+        if asked and docs and asked != docs:
+            return {"score": round(asked_share, 3), "question_language": asked, "chunk_language": docs}
+        return None
+
+    def unknown_names(self, question: str, chunk: str) -> list[str] | None:
+        names = question_names(question)
+        if not names:
+            return None
+        lowered = chunk.lower()
+        flat = normalise(chunk)
+        for name in names:
+            if name.lower() in lowered or (normalise(name) and normalise(name) in flat):
+                return None
+        return names
+
+    def code_example(self, question: str, chunk: str, similarity: float) -> dict[str, Any] | None:
+        code, literals = _code_of(chunk)
+        asked = normalise(question)
+        if not code or len(asked.split()) < 3:
+            return None
+        if f" {asked} " in f" {code} ":
+            return {"score": 1.0, "match": excerpt(question)}
+        tokens = rouge_tokens(question)
+        best, match = 0.0, ""
+        for literal in literals:
+            score = rouge_l(tokens, rouge_tokens(literal))
+            if score > best:
+                best, match = score, literal
+        if best >= similarity:
+            return {"score": round(best, 3), "match": excerpt(match)}
+        return None
+
+    def check(self, item: Item, ctx: Context) -> Verdict | None:
+        cfg = ctx.config.question_form
+        question = item.prompt
+        instruction = item.pair.instruction
+        if not instruction.strip():
+            return None  # blank questions are the rules step's
+        clip = excerpt(question)
+        if (found := self.template(instruction, cfg.template_phrases)) is not None:
+            return Verdict(self.name, "template_echo", evidence={"score": 1.0, "match": found, "excerpt": clip})
+        if (found := self.repeated(instruction, cfg.repeat_ngram, cfg.min_repeat_content)) is not None:
+            return Verdict(self.name, "repeated_question", evidence={"score": 1.0, "match": found, "excerpt": clip})
+        if (found := self.cut_off(instruction, cfg.imperative_verbs, cfg.min_words_unterminated)) is not None:
+            return Verdict(self.name, "cut_off", evidence={"score": 1.0, "match": found, "excerpt": clip})
+        if (found := self.generic(instruction)) is not None:
+            return Verdict(self.name, "generic_question", evidence={"score": 1.0, "match": found, "excerpt": clip})
+        chunk = getattr(self, "source", None) and self.source.text(item.pair)
+        checks: dict[str, Any] = {"chunk": bool(chunk)}
+        if chunk:
+            if cfg.language and (found := self.wrong_language(question, chunk, cfg.min_words_for_language)):
+                return Verdict(self.name, "wrong_language", evidence={**found, "excerpt": clip})
+            if cfg.code_example and (found := self.code_example(instruction, chunk, cfg.code_example_similarity)):
+                return Verdict(self.name, "code_example_question", evidence={**found, "excerpt": clip})
+            if cfg.unknown_names:
+                names = question_names(question)
+                checks["names"] = names[:10]
+                if (missing := self.unknown_names(question, chunk)) is not None:
+                    return Verdict(self.name, "unknown_names",
+                                   evidence={"score": 0.0, "match": ", ".join(missing[:5]), "excerpt": clip})
+        item.checks[self.name] = checks
+        return None

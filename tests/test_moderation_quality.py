@@ -1,0 +1,240 @@
+"""The answer-form, question-form and relevance steps: every reason with its evidence in the
+rejects file, few false positives on human-written pairs, swapped answers caught."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from moderation.config import ModerationConfig, load_config
+from moderation.pipeline import moderate
+from moderation.steps import STEPS, Context, Item
+from moderation.steps.answer_form import AnswerForm
+from moderation.steps.question_form import QuestionForm
+from moderation.steps.relevance import Relevance
+from pairsmith.formats import load_pairs
+from tests.conftest import LAMINI, ROOT
+
+CHUNK = (
+    "## Moderate\n\n"
+    "Moderation removes duplicate and low-quality pairs before training. Semantic duplicates are found "
+    "with sentence embeddings, and the pair with the better grounded answer is kept. Run the following "
+    "to test the output on your terminal:\n\n"
+    "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```\n\n"
+    "The `near.threshold` setting is the Jaccard similarity above which two prompts are duplicates.\n"
+)
+CODE_CHUNK = (
+    "## Generate\n\nThe `ask` helper sends one question to the model and returns its reply.\n\n"
+    "```python\nreply = ask(model, \"What is the capital of France?\")\nprint(reply)\n```\n"
+)
+SPANISH = "¿Cuál es la mejor manera de instalar el paquete en una máquina sin red y sin GPU?"
+BOX = "╭─ Arguments ───────────────────╮\n│ * name <str> [required] │\n╰───────────────────────────────╯"
+
+GOOD = ("How are semantic duplicates found?",
+        "Semantic duplicates are found with sentence embeddings, and the pair with the better grounded answer is kept.")
+ANSWER_CASES = {
+    "markup_only": ("How is the page laid out?", "</div>"),
+    "url_list": ("Where are the docs?", "https://example.org/docs https://example.org/api"),
+    "drawing_fragment": ("What arguments does the command take?", BOX),
+    "table_fragment": ("Which settings are there?", "|---|---|"),
+    "dangling_intro": ("How do I test the output?", "Run the following to test the output on your terminal:"),
+}
+QUESTION_CASES = {
+    "repeated_question": "How to use Moderation in a conversation, how to use Moderation in a conversation, how-?",
+    "template_echo": "Your answer",
+    "cut_off": "What does moderation remove from the pairs before training and the?",
+    "generic_question": "What is the output of the following command?",
+    "wrong_language": SPANISH,
+    "unknown_names": "How does `KafkaConsumer` commit offsets in RabbitMQ?",
+    "code_example_question": "What is the capital of France?",
+}
+
+
+def write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def row(instruction: str, output: str, chunk: str = CHUNK) -> dict:
+    return {"instruction": instruction, "input": "", "output": output, "source": {"path": "docs/moderate.md",
+                                                                                    "text": chunk}}
+
+
+def config(embedder: Path, **sections) -> ModerationConfig:
+    cfg = ModerationConfig(embedder=str(embedder))
+    for dotted, value in sections.items():
+        section, key = dotted.split("__")
+        setattr(getattr(cfg, section), key, value)
+    return cfg
+
+
+def first_evidence(record: dict) -> dict:
+    return record["moderation"]["evidence"][0]
+
+
+def test_steps_run_in_order_and_each_can_be_disabled(tmp_path: Path) -> None:
+    assert [s.name for s in STEPS] == ["rules", "answer_form", "question_form", "exact_duplicate", "pair_checks",
+                                       "grounding", "relevance", "near_duplicate", "semantic_duplicate"]
+    path = tmp_path / "moderation.yaml"
+    path.write_text("answer_form: {enabled: false}\nquestion_form: {enabled: false}\nrelevance: {enabled: false}\n",
+                    encoding="utf-8")
+    cfg = load_config(path)
+    assert not any(step.enabled(cfg) for step in STEPS if step.name in {"answer_form", "question_form", "relevance"})
+
+
+def test_every_answer_form_reason_lands_in_the_rejects(tiny_embedder: Path, tmp_path: Path) -> None:
+    rows = [row(*GOOD)] + [row(q, a) for q, a in ANSWER_CASES.values()]
+    data = write(tmp_path / "pairs.jsonl", rows)
+    cfg = config(tiny_embedder, relevance__enabled=False, grounding__enabled=False, question_form__enabled=False)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    rejects = {r["output"]: first_evidence(r) for r in read(tmp_path / "curated.rejects.jsonl")}
+    for rule, (_, answer) in ANSWER_CASES.items():
+        evidence = rejects[answer]
+        assert (evidence["step"], evidence["rule"]) == ("answer_form", rule)
+        assert evidence["excerpt"] and "score" in evidence
+    kept = read(tmp_path / "curated.jsonl")
+    assert [r["output"] for r in kept] == [GOOD[1]]
+    assert kept[0]["moderation"]["checks"]["answer_form"]["letter_words"] >= 3
+
+
+def test_every_question_form_reason_lands_in_the_rejects(tiny_embedder: Path, tmp_path: Path) -> None:
+    answer = "Moderation removes duplicate and low-quality pairs before training."
+    rows = [row(*GOOD)] + [row(q, answer + f" ({i})", CODE_CHUNK if rule == "code_example_question" else CHUNK)
+                           for i, (rule, q) in enumerate(QUESTION_CASES.items())]
+    data = write(tmp_path / "pairs.jsonl", rows)
+    cfg = config(tiny_embedder, relevance__enabled=False, grounding__enabled=False, rules__enabled=False)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    rejects = {r["instruction"]: first_evidence(r) for r in read(tmp_path / "curated.rejects.jsonl")}
+    for rule, question in QUESTION_CASES.items():
+        evidence = rejects[question]
+        assert (evidence["step"], evidence["rule"]) == ("question_form", rule), question
+        assert evidence["excerpt"] and "score" in evidence
+    assert rejects[QUESTION_CASES["wrong_language"]]["question_language"] == "es"
+    assert rejects[QUESTION_CASES["wrong_language"]]["chunk_language"] == "en"
+    assert "KafkaConsumer" in rejects[QUESTION_CASES["unknown_names"]]["match"]
+    kept = read(tmp_path / "curated.jsonl")
+    assert [r["instruction"] for r in kept] == [GOOD[0]]
+    assert kept[0]["moderation"]["checks"]["question_form"]["chunk"] is True
+
+
+def test_a_question_naming_something_the_chunk_has_is_kept() -> None:
+    step, ctx = QuestionForm(), Context(ModerationConfig())
+    items = [Item(0, load_pairs_row("What does the `near.threshold` setting control?", "It is the Jaccard ...")),
+             Item(1, load_pairs_row("What does moderation remove before training?", "Duplicate pairs."))]
+    step.run(items, ctx)
+    assert not items[0].verdicts and not items[1].verdicts
+    assert "near.threshold" in items[0].checks["question_form"]["names"]
+
+
+def load_pairs_row(instruction: str, output: str, chunk: str = CHUNK):
+    from pairsmith.records import Pair
+    return Pair(instruction=instruction, output=output, source={"text": chunk})
+
+
+def test_a_chunk_passage_that_fits_the_question_better_drops_the_pair(tiny_embedder: Path, tmp_path: Path) -> None:
+    question = "The `near.threshold` setting is the Jaccard similarity above which two prompts are duplicates."
+    wrong = "Moderation removes duplicate and low-quality pairs before training."
+    data = write(tmp_path / "pairs.jsonl", [row(question, wrong)])
+    # the tiny embedder puts all texts close together: any margin above zero drops here
+    cfg = config(tiny_embedder, grounding__enabled=False, question_form__enabled=False, pairs__enabled=False,
+                 relevance__threshold=0.0, relevance__review_band=0.0)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    (rejected,) = read(tmp_path / "curated.rejects.jsonl")
+    evidence = first_evidence(rejected)
+    assert (evidence["step"], evidence["rule"], evidence["competitor"]) == ("relevance", "answer_mismatch", "chunk span")
+    assert evidence["best_other"] == pytest.approx(1.0, abs=1e-3)
+    assert evidence["margin"] == pytest.approx(evidence["best_other"] - evidence["score"], abs=1e-3)
+    assert "Jaccard" in evidence["excerpt"]
+
+
+def swapped_lamini(tmp_path: Path, n: int, swaps: int, seed: int = 0) -> tuple[Path, set[str]]:
+    rows = [json.loads(line) for line in LAMINI.read_text(encoding="utf-8").splitlines()[:n]]
+    chosen = random.Random(seed).sample(range(n), swaps)
+    answers = {a: rows[b]["answer"] for a, b in zip(chosen, chosen[1:] + chosen[:1])}
+    for i, answer in answers.items():
+        rows[i] = {**rows[i], "answer": answer}
+    path = write(tmp_path / "lamini.jsonl", rows)
+    pairs = load_pairs(path)
+    return path, {pairs[i].id for i in chosen}
+
+
+def test_relevance_wiring_on_swapped_lamini(tiny_embedder: Path, tmp_path: Path) -> None:
+    data, swapped = swapped_lamini(tmp_path, 200, 20)
+    # the tiny embedder puts all texts close together (every answer "the same answer" at 0.9), so its
+    # margins mean little: every other answer competes, and any competitor drops, to check the wiring
+    cfg = config(tiny_embedder, relevance__threshold=-2.0, relevance__review_band=0.0,
+                 relevance__same_answer=1.01, relevance__displaced_only=False)
+    result = moderate(data, tmp_path / "curated.jsonl", config=cfg, report=tmp_path / "report.md")
+    mismatches = [r for r in read(tmp_path / "curated.rejects.jsonl")
+                  if first_evidence(r)["step"] == "relevance"]
+    assert mismatches and result.drop_reasons["relevance:answer_mismatch"] == len(mismatches)
+    ids = {p.id for p in load_pairs(data)}
+    for record in mismatches:
+        evidence = first_evidence(record)
+        assert evidence["rule"] == "answer_mismatch" and evidence["competitor"] in ids
+        assert {"score", "best_other", "margin", "excerpt"} <= set(evidence)
+    assert swapped & {r["id"] for r in mismatches}
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["steps"]["relevance"]["dropped"]["answer_mismatch"] == len(mismatches)
+    assert sum(report["relevance"]["histogram"]) == len(result.stats["relevance_margins"]) > 0
+    assert (tmp_path / "report_relevance.png").stat().st_size > 1000
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Relevance (`relevance`)" in markdown and "report_relevance.png" in markdown
+
+
+def test_kept_pairs_record_the_relevance_margin(tiny_embedder: Path, tmp_path: Path) -> None:
+    data, _ = swapped_lamini(tmp_path, 60, 2)
+    cfg = config(tiny_embedder, relevance__threshold=5.0, relevance__same_answer=1.01,
+                 relevance__displaced_only=False)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    checks = [r["moderation"]["checks"]["relevance"] for r in read(tmp_path / "curated.jsonl")
+              if "relevance" in r["moderation"].get("checks", {})]
+    assert checks and all("score" in c and "margin" in c for c in checks)
+
+
+@pytest.mark.parametrize("step", [AnswerForm(), QuestionForm()], ids=["answer_form", "question_form"])
+def test_human_written_lamini_pairs_are_rarely_flagged(step) -> None:
+    items = [Item(i, p) for i, p in enumerate(load_pairs(LAMINI))]
+    step.run(items, Context(ModerationConfig()))
+    flagged = [i for i in items if i.verdicts]
+    assert len(flagged) / len(items) < 0.02, [(i.pair.instruction, i.verdicts[0].rule) for i in flagged]
+
+
+def test_relevance_competitors_are_computed_blockwise() -> None:
+    import numpy as np
+
+    from moderation.steps.relevance import best_other_answers
+
+    rng = np.random.default_rng(0)
+    Q = rng.normal(size=(50, 8)).astype(np.float32)
+    A = rng.normal(size=(50, 8)).astype(np.float32)
+    Q /= np.linalg.norm(Q, axis=1, keepdims=True)
+    A /= np.linalg.norm(A, axis=1, keepdims=True)
+    keys = [str(i) for i in range(50)]
+    whole = best_other_answers(Q, A, keys, 0.9, True, 4096, keys)
+    blocks = best_other_answers(Q, A, keys, 0.9, True, 7, keys)
+    assert np.allclose(whole[0], blocks[0]) and (whole[1] == blocks[1]).all()
+    assert (whole[1] != np.arange(50)).all()
+
+
+@pytest.mark.slow
+def test_swapped_answers_are_caught_on_the_full_lamini_data() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from relevance_swapped import measure
+
+    found = measure(n_swaps=100, seed=0)
+    assert found["relative"]["swapped"] >= 0.90
+    assert found["relative"]["genuine"] <= 0.05
+    assert found["absolute_0.4"]["swapped"] < found["relative"]["swapped"]
+
+
+def test_relevance_step_is_registered_once() -> None:
+    assert sum(isinstance(s, Relevance) for s in STEPS) == 1
