@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alpaca_gen.answer_first import AnswerFirstStrategy
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
 from alpaca_gen.run import GenerationRun
@@ -38,7 +39,10 @@ class GenerateOptions(BaseModel):
     template: str | None = None
     answer_template: str | None = None
     mode: Literal["qa", "self-instruct"] = "qa"
-    strategy: Literal["auto", "multi", "stepwise"] = "auto"
+    strategy: Literal["auto", "answer-first", "multi", "stepwise"] = "auto"
+    candidates: int = Field(default=4, ge=1, le=16)  # answer-first: candidate questions per answer
+    structure: bool = True  # answer-first: pairs read off tables, definitions, docstrings and sections
+    embedder: str = models.DEFAULT_EMBEDDER  # answer-first: the round-trip check's sentence embedder
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     seed: int = 0
     max_tokens: int = Field(default=1536, ge=16)
@@ -84,7 +88,15 @@ def build_strategy(opts: GenerateOptions) -> Strategy:
     """Pick the strategy: stepwise for small local models, multi-pair for servers and self-instruct."""
     strategy = opts.strategy
     if strategy == "auto":
-        strategy = "stepwise" if opts.backend_name == "hf" and opts.mode == "qa" else "multi"
+        strategy = "answer-first" if opts.backend_name == "hf" and opts.mode == "qa" else "multi"
+    if strategy == "answer-first":
+        if opts.mode == "self-instruct":
+            raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
+        embedder = LazyEmbedder(opts.embedder)
+        return AnswerFirstStrategy(load_template(opts.template or "question_for_answer"), embedder,
+                                   pairs_per_chunk=opts.pairs_per_chunk, candidates=opts.candidates,
+                                   temperature=opts.temperature if opts.temperature is not None else 0.8,
+                                   seed=opts.seed, structure=opts.structure, embedder=opts.embedder)
     if strategy == "stepwise":
         if opts.mode == "self-instruct":
             raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
@@ -102,6 +114,25 @@ def build_strategy(opts: GenerateOptions) -> Strategy:
                              temperature=opts.temperature if opts.temperature is not None else 0.7,
                              seed=opts.seed, max_reasks=opts.max_reasks, max_tokens=opts.max_tokens,
                              seed_tasks=seeds, alpaca_rules=opts.alpaca_rules and opts.mode == "self-instruct")
+
+
+class LazyEmbedder:
+    """The sentence embedder, loaded on the first call (a fully cached run loads nothing)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._embedder = None
+
+    def __call__(self, texts: list[str]):
+        if self._embedder is None:
+            from pairsmith.models.embedder import Embedder
+
+            self._embedder = Embedder(self.name)
+        return self._embedder.embed(texts)
+
+    def close(self) -> None:
+        if self._embedder is not None:
+            self._embedder.close()
 
 
 def backend_factory(opts: GenerateOptions):

@@ -148,7 +148,8 @@ class GenerationRun:
         generator = self._generator(result)
         source = unit.chunk.source()
         pairs = [Pair(instruction=p["instruction"], input=p["input"], output=p["output"], source=source,
-                      generator=generator).to_dict() for p in result.pairs]
+                      generator={**generator, **{k: p[k] for k in ("method", "check") if k in p}}).to_dict()
+                 for p in result.pairs]
         rejects = [{"id": "r_" + content_hash(key, str(i), reject["reason"]), **reject, "source": source,
                     "generator": generator} for i, reject in enumerate(result.rejects)]
         return {"pairs": pairs, "rejects": rejects,
@@ -163,6 +164,7 @@ class GenerationRun:
     async def run(self, chunks: list[Chunk], summary: RunSummary) -> RunSummary:
         """Do every unit of every chunk not done before; append the new records."""
         started = time.perf_counter()
+        self.strategy.prepare(chunks)
         units = [u for c in chunks for u in self.strategy.units(c)]
         summary.chunks, summary.units = len(chunks), len(units)
         written = _existing_ids(self.out)
@@ -235,6 +237,7 @@ def run_generation(paths: Iterable[str | Path], run: GenerationRun, chunking: Ch
         return run_sync(run.run(chunks, summary))
     finally:
         run.cache.close()
+        run.strategy.close()
 
 
 def summary_lines(summary: RunSummary) -> list[str]:

@@ -89,6 +89,12 @@ class Strategy(ABC):
         self.seed = seed
         self.max_reasks = max(0, max_reasks)
 
+    def prepare(self, chunks: list[Chunk]) -> None:
+        """Look at every chunk of the run before any unit is made (default: nothing to learn)."""
+
+    def close(self) -> None:
+        """Release what the strategy loaded (default: nothing)."""
+
     @abstractmethod
     def units(self, chunk: Chunk) -> list[Unit]:
         """The units of work for one chunk."""

@@ -86,7 +86,11 @@ def generate(
     template: Annotated[Optional[str], typer.Option(help="Prompt template name or file.")] = None,
     answer_template: Annotated[Optional[str], typer.Option(help="Answer template (stepwise strategy).")] = None,
     mode: Annotated[str, typer.Option(help="qa: pairs from chunks; self-instruct: Alpaca-style tasks from seeds.")] = GENERATE.mode,
-    strategy: Annotated[str, typer.Option(help="auto, multi (several pairs per call) or stepwise.")] = GENERATE.strategy,
+    strategy: Annotated[str, typer.Option(help="auto, answer-first (local default), multi (several pairs per "
+                                          "call; servers) or stepwise.")] = GENERATE.strategy,
+    candidates: Annotated[int, typer.Option(help="answer-first: candidate questions per answer.")] = GENERATE.candidates,
+    structure: Annotated[bool, typer.Option("--structure/--no-structure", help="answer-first: pairs from tables, "
+                                            "definitions, docstrings and sections.")] = GENERATE.structure,
     seed_tasks: Annotated[Optional[str], typer.Option(help="Seed tasks (Alpaca format) for self-instruct.")] = None,
     temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature; 0 is greedy.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for sampling.")] = GENERATE.seed,
@@ -114,7 +118,8 @@ def generate(
     opts = GenerateOptions(
         paths=paths, out=str(out), model=model, base_url=base_url, api_key=api_key,
         pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
-        answer_template=answer_template, mode=mode, strategy=strategy, seed_tasks=seed_tasks,
+        answer_template=answer_template, mode=mode, strategy=strategy, candidates=candidates,
+        structure=structure, seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
         batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
         cache=cache, no_cache=no_cache,

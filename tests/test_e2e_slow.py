@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from alpaca_gen.answer_first import answerable_sentences
 from alpaca_gen.run import collect_chunks
-from alpaca_gen.strategies import answer_candidates, focus_passages
 from pairsmith import models
 from tests.conftest import ROOT
 
@@ -27,19 +27,17 @@ def test_generate_with_the_offline_default_model(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-2000:]
     assert "files: 2 read" in first.stdout
     pairs = [json.loads(line) for line in out.read_text().splitlines()]
-    rejects_path = tmp_path / "pairs.rejects.jsonl"
-    rejects = rejects_path.read_text().splitlines() if rejects_path.exists() else []
     _, chunks = collect_chunks(DOCS)
-    units = sum(len(focus_passages(c, 2)) for c in chunks)
-    assert len(pairs) + len(rejects) == units
-    assert len(pairs) >= units // 2  # most units give a pair with the default strategy
+    assert pairs and "chunks: %d   units: %d" % (len(chunks), len(chunks)) in first.stdout
     by_id = {c.id: c for c in chunks}
+    methods = {p["generator"]["method"] for p in pairs}
+    assert methods & {"structure:option_table", "structure:table_row", "structure:section"}
     for pair in pairs:
         assert pair["instruction"].endswith("?")
         assert pair["generator"]["model"] == "smollm2-135m-instruct" and pair["generator"]["backend"] == "hf"
-        chunk = by_id[pair["source"]["chunk"]]
-        allowed = {s for p in focus_passages(chunk, 2) for s in answer_candidates(p)}
-        assert pair["output"] in allowed  # drawn from its own chunk
+        if pair["generator"]["method"] in ("answer_first", "rule_question"):  # a sentence of its own chunk
+            assert pair["output"] in answerable_sentences(by_id[pair["source"]["chunk"]].text)
+            assert pair["generator"]["check"]["margin"] > 0
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert second.returncode == 0 and "in 0 calls" in second.stdout and "pairs: 0 new" in second.stdout
     assert out.read_text().count("\n") == len(pairs)

@@ -75,7 +75,8 @@ def test_sampling_is_reproducible_with_a_seed(backend: HFBackend) -> None:
 
 def test_stepwise_run_accounts_for_every_unit(tiny_lm: Path, docs: Path, tmp_path: Path) -> None:
     out = tmp_path / "pairs.jsonl"
-    opts = GenerateOptions(paths=[str(docs)], out=str(out), model=str(tiny_lm), pairs_per_chunk=2, batch_size=4)
+    opts = GenerateOptions(paths=[str(docs)], out=str(out), model=str(tiny_lm), pairs_per_chunk=2, batch_size=4,
+                           strategy="stepwise")
     summary = generate(opts)
     assert summary.units > 0 and summary.model_calls > 0
     pairs = [json.loads(l) for l in out.read_text().splitlines()] if out.exists() else []

