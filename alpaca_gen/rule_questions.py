@@ -38,7 +38,8 @@ def _base(verb: str) -> str:
     return verb[:-1]
 
 
-_VAGUE = {"previous", "above", "below", "following", "same", "other", "former", "latter"}
+_VAGUE = {"previous", "above", "below", "following", "same", "other", "former", "latter", "it", "they", "this",
+          "these", "those", "them", "its", "their"}
 
 
 def _subject_ok(subject: str) -> bool:

@@ -164,8 +164,11 @@ def _table_pairs(section: Section) -> list[dict[str, str]]:
             subject_phrase = f"the {shown} {kind}" if kind else shown
             for column, cell in zip(header[1:], row[1:]):
                 value = _plain(cell)
-                if not value or not re.search(r"\w", value) or len(column.split()) > 3 or "(" in column:
-                    continue
+                last = column.split()[-1] if column.split() else ""
+                not_noun = last in ("as", "by", "for", "to", "in", "of", "from", "with") or re.search(r"(ed|en)$", last)
+                if (not value or not re.search(r"\w", value) or len(column.split()) > 3 or "(" in column
+                        or (not_noun and column != "used for")):
+                    continue  # a header that is no noun ("written as"): no question reads well from it
                 what = re.match(r"^what it (\w+)$", column)
                 if what:
                     question = f"What does {subject_phrase} {_base_verb(what.group(1))}?"
@@ -261,6 +264,8 @@ def _heading_question(heading: str, subject: str) -> str | None:
     first = words[0].lower()
     if heading.endswith("?"):
         return heading
+    if re.match(r"^what (it|this) (does|is)$", heading.lower()):
+        return f"What {heading.split()[-1].lower()} {subject}{' do' if heading.lower().endswith('does') else ''}?"
     if first in WH_WORDS:
         return f"{heading} in {subject}?"
     if first in HOW_TO_VERBS:
