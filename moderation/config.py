@@ -149,6 +149,7 @@ class RelevanceConfig(_Strict):
     threshold: float = 0.23  # margin (best competitor cosine - own cosine) above: answer_mismatch (drop)
     review_band: float = 0.1  # margin in (threshold - band, threshold]: weak_relevance (review)
     same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
+    same_question: float = 0.8  # another pair asking nearly the same question is no competitor (dedupe's business)
     displaced_only: bool = True  # another pair's answer competes only if it fits this question better than its own
     chunk_spans: bool = True  # passages of the source chunk that are not the answer compete too
     span_overlap: float = 0.5  # a span sharing more than this share of its words with the answer is the answer

@@ -8,6 +8,7 @@ judge URL, an OpenAI-compatible model judges support instead, with generation's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,20 @@ class ChunkSource:
 
 
 def spans(text: str) -> list[str]:
-    """What an answer is matched against: the chunk's sentences, adjacent pairs and whole blocks."""
-    return passage_spans(text) or [text]
+    """What an answer is matched against: the chunk's sentences, adjacent pairs and whole blocks,
+    and each table row and list item on its own (an answer read off one row is matched to it)."""
+    parts = [line.strip().strip("|").strip() for line in text.splitlines()
+             if line.strip().startswith(("|", "- ", "* ", "+ ")) and not re.match(r"^\s*\|?[\s:|-]+\|?\s*$", line)]
+    return list(dict.fromkeys((passage_spans(text) or [text]) + [p for p in parts if len(p.split()) >= 3]))
+
+
+def paragraph_of(sentence: str, text: str) -> str:
+    """The paragraph of `text` that holds `sentence` (empty when it is not found)."""
+    head = " ".join(sentence.split()[:6])
+    for para in re.split(r"\n\s*\n", text):
+        if head and head in " ".join(para.split()):
+            return para
+    return ""
 
 
 def embedding_support(embed: Callable[[list[str]], np.ndarray], answers: list[str], chunks: list[str]) -> list[float]:

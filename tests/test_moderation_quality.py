@@ -171,7 +171,8 @@ def test_relevance_wiring_on_swapped_lamini(tiny_embedder: Path, tmp_path: Path)
     # the tiny embedder puts all texts close together (every answer "the same answer" at 0.9), so its
     # margins mean little: every other answer competes, and any competitor drops, to check the wiring
     cfg = config(tiny_embedder, relevance__threshold=-2.0, relevance__review_band=0.0,
-                 relevance__same_answer=1.01, relevance__displaced_only=False)
+                 relevance__same_answer=1.01, relevance__same_question=1.01,
+                 relevance__displaced_only=False)
     result = moderate(data, tmp_path / "curated.jsonl", config=cfg, report=tmp_path / "report.md")
     mismatches = [r for r in read(tmp_path / "curated.rejects.jsonl")
                   if first_evidence(r)["step"] == "relevance"]

@@ -3,9 +3,20 @@ with the kept one's is not dropped; both go to review, pointing at each other.""
 
 from __future__ import annotations
 
+import re
+
 from moderation.steps.base import Context, Item
 from moderation.verdict import Verdict
 from pairsmith.textmetrics import normalise, rouge_l_text
+
+
+_NAME = re.compile(r"`([^`]+)`|(?<![\w`])((?:--?)?[A-Za-z_][\w.-]*[\d_./-][\w./-]*|--?[a-z][\w-]*)")
+
+
+def names(text: str) -> frozenset[str]:
+    """The identifiers a question names: code spans, options, and words with digits, dots,
+    dashes or underscores (`--out`, smollm2-135m, `train`, config.yaml)."""
+    return frozenset((m.group(1) or m.group(2)).lower() for m in _NAME.finditer(text))
 
 
 class ConflictCheck:
@@ -26,9 +37,11 @@ class ConflictCheck:
         return max(lexical, float(vectors[0] @ vectors[1]))
 
     def __call__(self, index: int, kept_index: int, score: float) -> bool:
+        item, kept = self.items[index], self.items[kept_index]
+        if names(item.prompt) != names(kept.prompt):
+            return False  # "the `generate` stage" and "the `train` stage": alike in words, different questions
         if not self.enabled:
             return True
-        item, kept = self.items[index], self.items[kept_index]
         agreement = self.answer_similarity(item, kept)
         if agreement >= self.threshold:
             return True  # same question, same answer: an ordinary duplicate

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from moderation.grounding import ChunkSource, spans
+from moderation.grounding import ChunkSource, paragraph_of, spans
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
@@ -46,8 +46,8 @@ def _is_answer(span: str, answer_words: set[str], overlap: float) -> bool:
 
 
 def best_other_answers(Q: np.ndarray, A: np.ndarray, answer_keys: list[str], same_answer: float,
-                       displaced_only: bool, block: int, question_keys: list[str] | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       displaced_only: bool, block: int, question_keys: list[str] | None = None,
+                       same_question: float = 1.01) -> tuple[np.ndarray, np.ndarray]:
     """For each question i, the best cos(q_i, a_j) over other pairs j, blockwise (memory linear
     in n): not the same answer (cos(a_i, a_j) >= same_answer or equal text), not the same question
     (equal text: a duplicate, the dedupe steps' business), and with `displaced_only` only answers
@@ -65,6 +65,7 @@ def best_other_answers(Q: np.ndarray, A: np.ndarray, answer_keys: list[str], sam
         mask = (A[start:stop] @ A.T) >= same_answer
         mask |= akey[start:stop, None] == akey[None, :]
         mask |= qkey[start:stop, None] == qkey[None, :]
+        mask |= (Q[start:stop] @ Q.T) >= same_question  # nearly the same question: the dedupe steps' business
         mask[np.arange(stop - start), np.arange(start, stop)] = True
         if displaced_only:
             mask |= scores <= own[None, :]
@@ -89,7 +90,7 @@ class Relevance(Step):
         own = np.einsum("ij,ij->i", Q, A)
         best, which = best_other_answers(Q, A, [normalise(i.pair.output) for i in survivors], cfg.same_answer,
                                          cfg.displaced_only, cfg.block_size,
-                                         [normalise(i.prompt) for i in survivors])
+                                         [normalise(i.prompt) for i in survivors], cfg.same_question)
         span_best, span_text = self._chunk_spans(survivors, Q, ctx) if cfg.chunk_spans else ({}, {})
         margins = []
         for k, item in enumerate(survivors):
@@ -126,8 +127,9 @@ class Relevance(Step):
             if not chunk:
                 continue
             answer_words = set(rouge_tokens(item.pair.output))
+            home = normalise(paragraph_of(item.pair.output, chunk))  # the answer's own paragraph goes on with it
             candidates = [s for s in spans(chunk) if not _is_answer(s, answer_words, cfg.span_overlap)
-                          and normalise(s) != normalise(item.pair.output)]
+                          and normalise(s) != normalise(item.pair.output) and normalise(s) not in home]
             if not candidates:
                 continue
             scores = ctx.embed(candidates) @ Q[k]
