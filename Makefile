@@ -37,6 +37,8 @@ bench: setup
 	$(VENV)/bin/python bench/openai_concurrency.py
 	$(VENV)/bin/python bench/local_throughput.py
 	$(VENV)/bin/python bench/local_grounding.py
+	$(VENV)/bin/python bench/pair_quality.py
+	$(VENV)/bin/python bench/relevance_swapped.py
 	$(VENV)/bin/python bench/dedupe_vs_alpaca.py
 	$(VENV)/bin/python bench/moderate_scale.py
 	$(VENV)/bin/python bench/adafactor_step.py

@@ -50,7 +50,7 @@ def moderation_on_labels(rows: list[dict], work: Path) -> dict:
         source = dict(row.get("source") or {})
         source["text"] = row["chunk"]
         pairs.append({"id": row["id"], "instruction": row["instruction"], "input": row.get("input", ""),
-                      "output": row["output"], "source": source})
+                      "output": row["output"], "source": source, "generator": row.get("generator")})
     data = work / "labelled_input.jsonl"
     write_jsonl_atomic(data, pairs)
     started = time.perf_counter()

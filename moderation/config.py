@@ -113,6 +113,7 @@ class QuestionFormConfig(_Strict):
     """The question's form and its fit to the source chunk (the chunk rules skip pairs without one)."""
 
     enabled: bool = True
+    comparisons: bool = True  # a "difference between A and B" question whose answer names one side or none
     repeat_ngram: int = 3  # a word n-gram this long appearing twice (or a clause said twice): repeated_question
     min_repeat_content: int = 1  # ... when the n-gram holds at least this many non-stop words
     # placeholder text anywhere in the question: template_echo; so is a <placeholder>, a question of only digits
@@ -150,6 +151,7 @@ class RelevanceConfig(_Strict):
     review_band: float = 0.1  # margin in (threshold - band, threshold]: weak_relevance (review)
     same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
     same_question: float = 0.8  # another pair asking nearly the same question is no competitor (dedupe's business)
+    trust_derived: bool = True  # skip pairs whose question the generator read off the answer's own text
     displaced_only: bool = True  # another pair's answer competes only if it fits this question better than its own
     chunk_spans: bool = True  # passages of the source chunk that are not the answer compete too
     span_overlap: float = 0.5  # a span sharing more than this share of its words with the answer is the answer

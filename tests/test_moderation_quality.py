@@ -239,3 +239,12 @@ def test_swapped_answers_are_caught_on_the_full_lamini_data() -> None:
 
 def test_relevance_step_is_registered_once() -> None:
     assert sum(isinstance(s, Relevance) for s in STEPS) == 1
+
+
+def test_a_comparison_must_name_both_sides() -> None:
+    from moderation.steps.question_form import unanswered_comparison
+
+    asked = "What is the difference between hashing and locality-sensitive hashing?"
+    assert unanswered_comparison(asked, "Exact duplicates are found by hashing normalised text.")
+    assert unanswered_comparison(asked, "Hashing finds exact copies; locality-sensitive hashing finds near ones.") is None
+    assert unanswered_comparison("What does the cache do?", "It keeps finished work.") is None

@@ -19,6 +19,22 @@ def names(text: str) -> frozenset[str]:
     return frozenset((m.group(1) or m.group(2)).lower() for m in _NAME.finditer(text))
 
 
+_STOP = frozenset("a an the of to in on for with by is are was be do does did can could should would will how what "
+                  "why when where which who whom whose i you we it this that these those my your our its and or "
+                  "me us there their them about from at as into than then so if not no".split())
+
+
+def asks_about_different_things(a: str, b: str, max_words: int = 12) -> bool:
+    """Two short questions that each name something the other does not ("the output of X" and
+    "the command of X"): alike in most words, yet different questions. Paraphrases ("How do I
+    install X?" / "How can I install X?") differ in stop words only; the semantic step sees those."""
+    words_a = {w for w in re.findall(r"[a-z0-9][\w-]*", a.lower()) if w not in _STOP}
+    words_b = {w for w in re.findall(r"[a-z0-9][\w-]*", b.lower()) if w not in _STOP}
+    if len(a.split()) > max_words or len(b.split()) > max_words:
+        return False
+    return bool(words_a - words_b) and bool(words_b - words_a)
+
+
 class ConflictCheck:
     """Vetoes a duplicate drop when the two answers disagree, sending both to review."""
 
@@ -39,7 +55,9 @@ class ConflictCheck:
     def __call__(self, index: int, kept_index: int, score: float) -> bool:
         item, kept = self.items[index], self.items[kept_index]
         if names(item.prompt) != names(kept.prompt):
-            return False  # "the `generate` stage" and "the `train` stage": alike in words, different questions
+            return False  # "the `generate` stage" / "the `train` stage": alike in words, different questions
+        if self.step == "near_duplicate" and asks_about_different_things(item.prompt, kept.prompt):
+            return False  # word overlap alone: the semantic step judges paraphrases by meaning
         if not self.enabled:
             return True
         agreement = self.answer_similarity(item, kept)

@@ -119,6 +119,24 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if len(n) > 1))
 
 
+
+_COMPARISON = re.compile(r"\bdifference between (?P<a>.+?) and (?P<b>.+?)\??$", re.I)
+
+
+def unanswered_comparison(question: str, answer: str) -> str | None:
+    """A "difference between A and B" question whose answer names only one side (or neither):
+    the answer cannot be the comparison asked for."""
+    match = _COMPARISON.search(question.strip())
+    if not match:
+        return None
+    said = set(re.findall(r"[a-z0-9]+", answer.lower()))
+    def named(side: str) -> bool:
+        words = [w for w in re.findall(r"[a-z0-9]+", side.lower()) if w not in ("a", "an", "the")]
+        return bool(words) and any(w in said for w in words[-2:])
+    if named(match.group("a")) and named(match.group("b")):
+        return None
+    return match.group(0)[:80]
+
 class QuestionForm(PairStep):
     name = "question_form"
     section = "question_form"
@@ -241,6 +259,8 @@ class QuestionForm(PairStep):
             return Verdict(self.name, "cut_off", evidence={"score": 1.0, "match": found, "excerpt": clip})
         if (found := self.generic(instruction)) is not None:
             return Verdict(self.name, "generic_question", evidence={"score": 1.0, "match": found, "excerpt": clip})
+        if cfg.comparisons and (found := unanswered_comparison(instruction, item.pair.output)) is not None:
+            return Verdict(self.name, "unanswered_comparison", evidence={"score": 0.0, "match": found, "excerpt": clip})
         chunk = getattr(self, "source", None) and self.source.text(item.pair)
         checks: dict[str, Any] = {"chunk": bool(chunk)}
         if chunk:
