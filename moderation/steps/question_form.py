@@ -132,7 +132,7 @@ def unanswered_comparison(question: str, answer: str) -> str | None:
     said = set(re.findall(r"[a-z0-9]+", answer.lower()))
     def named(side: str) -> bool:
         words = [w for w in re.findall(r"[a-z0-9]+", side.lower()) if w not in ("a", "an", "the")]
-        return bool(words) and any(w in said for w in words[-2:])
+        return bool(words) and sum(w in said for w in words) * 2 >= len(words)
     if named(match.group("a")) and named(match.group("b")):
         return None
     return match.group(0)[:80]
