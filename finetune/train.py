@@ -56,18 +56,25 @@ class TrainOptions(BaseModel):
     seed: int = 123
     resume: bool = True
     drop_unusable: bool = False  # leave out examples with no answer tokens or cut answers (else refuse)
+    approved_only: bool = False  # train on human-approved (or edited) pairs only (review serve / import / apply)
     gradient_checkpointing: bool = True  # recompute activations: far less memory, no slower on CPU here
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on CUDA and on CPUs with bf16 units
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
 
-def trainable(pairs: list[Pair]) -> tuple[list[Pair], int, int]:
+def trainable(pairs: list[Pair], approved_only: bool = False) -> tuple[list[Pair], int, int]:
     """The pairs to train on, and how many were left out as waiting for review or dropped.
-    Each pair is judged by its own decision (a twin of a dropped pair stays)."""
+    Each pair is judged by its own decision (a twin of a dropped pair stays); with
+    `approved_only`, only pairs a person approved or edited count, the rest are pending."""
     kept, pending, dropped = [], 0, 0
     for pair in pairs:
         decision = (pair.moderation or {}).get("decision")
-        if decision == "drop":
+        human = (pair.review or {}).get("status")
+        if human == "rejected":
+            dropped += 1
+        elif approved_only and human not in ("approved", "edited"):
+            pending += 1
+        elif decision == "drop":
             dropped += 1
         elif decision == "review" and not pair.review:
             pending += 1
@@ -194,11 +201,13 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
             say(f"{run} already holds this finished run; nothing to train (use --no-resume or another --out "
                  "to train again)")
             return record
-    pairs, pending, dropped = trainable(load_pairs(opts.data))
+    pairs, pending, dropped = trainable(load_pairs(opts.data), opts.approved_only)
     if pending or dropped:
-        say(f"skipping {pending} pairs still waiting for review and {dropped} dropped by moderation")
+        waiting = "not approved by a person" if opts.approved_only else "still waiting for review"
+        say(f"skipping {pending} pairs {waiting} and {dropped} dropped by moderation or a reviewer")
     if len(pairs) < 2:
-        raise ConfigError(f"{opts.data} has {len(pairs)} trainable pairs; training needs at least 2")
+        hint = (": review them (pairsmith review serve), then `pairsmith review apply`" if opts.approved_only else "")
+        raise ConfigError(f"{opts.data} has {len(pairs)} trainable pairs; training needs at least 2{hint}")
     split = split_pairs(pairs, opts.eval_split, opts.seed)
     model, tokenizer, device = _load_model(opts)
     formatter = Formatter(opts.template)

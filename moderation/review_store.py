@@ -16,6 +16,7 @@ from pairsmith.errors import InputError
 from pairsmith.io import JsonlAppender, read_jsonl
 
 STATUSES = {"approved", "rejected", "edited"}
+CLEARED = "cleared"  # an undo back to no decision: the id is undecided again
 _ALIASES = {"approve": "approved", "accept": "approved", "accepted": "approved", "keep": "approved", "yes": "approved",
             "ok": "approved", "reject": "rejected", "drop": "rejected", "no": "rejected", "discard": "rejected",
             "edit": "edited", "edited": "edited", "approved": "approved", "rejected": "rejected"}
@@ -57,6 +58,9 @@ def load_decisions(path: str | Path) -> dict[str, dict[str, Any]]:
         raise InputError(f"{path}: no such review decisions file")
     latest: dict[str, dict[str, Any]] = {}
     for record in read_jsonl(path):
+        if record.get("status") == CLEARED and record.get("id"):
+            latest.pop(str(record["id"]), None)
+            continue
         if record.get("status") not in STATUSES or not record.get("id"):
             raise InputError(f"{path}: decision {record} needs an id and a status of {sorted(STATUSES)}")
         latest[str(record["id"])] = record
@@ -84,18 +88,20 @@ def apply_decisions(items: list, decisions: dict[str, dict[str, Any]]) -> None:
 
 
 def apply_to_file(src: str | Path, decisions_path: str | Path, out: str | Path,
-                  rejects: str | Path) -> dict[str, int]:
+                  rejects: str | Path, approved_only: bool = False) -> dict[str, int]:
     """Apply stored decisions to a curated file: approved and edited pairs become `keep`,
-    rejected ones move to `rejects`, undecided ones stay as they are. Returns counts."""
+    rejected ones move to `rejects`, undecided ones stay as they are (or, `approved_only`, are
+    left out of both). Returns counts."""
     from pairsmith.formats import load_pairs
     from pairsmith.outputs import Output, claim_outputs
 
     outputs = [Output.file(out, "--out"), Output.file(rejects, "--rejects")]
     with claim_outputs({"--data": src, "--reviews": decisions_path}, outputs):
-        return apply_to_pairs(load_pairs(src), decisions_path, out, rejects)
+        return apply_to_pairs(load_pairs(src), decisions_path, out, rejects, approved_only)
 
 
-def apply_to_pairs(pairs: Iterable, decisions_path: str | Path, out: str | Path, rejects: str | Path) -> dict[str, int]:
+def apply_to_pairs(pairs: Iterable, decisions_path: str | Path, out: str | Path, rejects: str | Path,
+                   approved_only: bool = False) -> dict[str, int]:
     """apply_to_file on pairs already read (the caller has claimed `out` and `rejects`)."""
     from pairsmith.io import write_jsonl_atomic
 
@@ -106,7 +112,8 @@ def apply_to_pairs(pairs: Iterable, decisions_path: str | Path, out: str | Path,
         decision = decisions.get(pair.id)
         if decision is None:
             counts["undecided"] += 1
-            kept.append(pair.to_dict())
+            if not approved_only:
+                kept.append(pair.to_dict())
             continue
         status = decision["status"]
         counts[status] += 1

@@ -160,6 +160,8 @@ def run_all(
     config: Annotated[Optional[Path], typer.Option(help="Moderation config (YAML or JSON).")] = None,
     train: Annotated[bool, typer.Option("--train/--no-train", help="Fine-tune and evaluate on the curated pairs.")] = True,
     epochs: Annotated[float, typer.Option(help="Training epochs over the curated pairs.")] = 2.0,
+    review: Annotated[bool, typer.Option("--review", help="Stop after moderation for a person to review; the next "
+                                         "run continues from their decisions (OUT/reviews.jsonl).")] = False,
 ) -> None:
     """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with reports."""
     from alpaca_gen.run import summary_lines
@@ -171,12 +173,18 @@ def run_all(
         options["model"] = model
     if base_url:
         options["base_url"] = base_url
-    result = run_pipeline(paths, out, options, load_config(config), train_options={"epochs": epochs}, train=train)
+    result = run_pipeline(paths, out, options, load_config(config), train_options={"epochs": epochs}, train=train,
+                          review=review)
     typer.echo("== generate")
     for line in summary_lines(result.generation):
         typer.echo(line)
     typer.echo("== moderate")
     typer.echo(result.moderation.summary())
+    if result.stopped_for_review:
+        again = " ".join(a for a in sys.argv[1:] if a != "--review") if sys.argv[1:2] == ["run"] else f"run ... --out {out}"
+        typer.echo("== review")
+        typer.echo(f"stopped for review: pairsmith review serve {out / 'curated.jsonl'}")
+        typer.echo(f"then continue from the decisions: pairsmith {again}")
     if result.training:
         typer.echo("== train")
         t = result.training
@@ -278,6 +286,44 @@ def review_import(
     typer.echo(", ".join(f"{v} {k}" for k, v in result.counts.items()))
 
 
+@review_app.command("serve")
+@guarded
+def review_serve(
+    file: Annotated[Path, typer.Argument(help="Pairs to review: curated, rejects or generated (any readable format).")],
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but 127.0.0.1 needs --expose.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (the next free one when taken; 0 for any).")] = 8765,
+    expose: Annotated[bool, typer.Option("--expose", help="Allow a non-local --host; every request then needs the printed token.")] = False,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store (appended); default reviews.jsonl beside FILE.")] = None,
+    reviewer: Annotated[str, typer.Option("--by", help="Name recorded with each decision; default the login name.")] = "",
+) -> None:
+    """Review pairs in the browser: filter by decision, reason, source or text; approve, reject, edit, undo.
+    Every decision is appended to the store at once; FILE is never modified."""
+    from moderation.review_server import serve
+    from moderation.review_session import default_store
+
+    serve(file, store or default_store(file), host=host, port=port, expose=expose, open_browser=not no_browser,
+          reviewer=reviewer)
+
+
+@review_app.command("apply")
+@guarded
+def review_apply(
+    file: Annotated[Path, typer.Argument(help="The pairs the decisions are about.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Reviewed pairs (JSONL).")],
+    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store; default reviews.jsonl beside FILE.")] = None,
+    rejects: Annotated[Optional[Path], typer.Option(help="Pairs a reviewer rejected; default OUT.rejects.jsonl.")] = None,
+    approved_only: Annotated[bool, typer.Option("--approved-only", help="Write only pairs a person approved or edited.")] = False,
+) -> None:
+    """Write the reviewed dataset: approved and edited pairs (with who and when), rejected ones apart."""
+    from moderation.review_session import default_store
+    from moderation.review_store import apply_to_file
+    from pairsmith.outputs import rejects_beside
+
+    counts = apply_to_file(file, store or default_store(file), out, rejects or rejects_beside(out), approved_only)
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f"; written to {out}")
+
+
 @app.command("train")
 @guarded
 def train_command(
@@ -301,6 +347,8 @@ def train_command(
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
     drop_unusable: Annotated[bool, typer.Option("--drop-unusable", help="Leave out examples with no answer tokens "
                                                 "or cut answers instead of refusing.")] = False,
+    approved_only: Annotated[bool, typer.Option("--approved-only", help="Train only on pairs a person approved or "
+                                                "edited (review serve / import, then review apply).")] = False,
 ) -> None:
     """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
     from finetune.train import TrainOptions, train
@@ -309,7 +357,7 @@ def train_command(
                        max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
                        max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
                        precision=precision, gradient_checkpointing=not no_checkpointing, resume=not no_resume,
-                       drop_unusable=drop_unusable))
+                       drop_unusable=drop_unusable, approved_only=approved_only))
 
 
 @app.command("eval")

@@ -64,6 +64,10 @@ class JsonlAppender:
     def write(self, record: dict[str, Any]) -> None:
         self._writer.write(record)
 
+    def fileno(self) -> int:
+        """The file descriptor, for os.fsync when a line must survive a power loss too."""
+        return self._raw.fileno()
+
     def close(self) -> None:
         self._writer.close()
         self._raw.close()

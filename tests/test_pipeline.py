@@ -60,3 +60,35 @@ def test_whole_loop_through_training_and_evaluation(tiny_lm: Path, tiny_embedder
     assert result.evaluation["examples_evaluated"] == result.training["split"]["test"]
     for name in ("run", "loss_curve", "eval_md", "eval_html"):
         assert result.files[name].exists(), name
+
+
+def test_run_stops_for_review_and_continues_from_the_decisions(tiny_lm: Path, tiny_embedder: Path, docs: Path,
+                                                               tmp_path: Path) -> None:
+    """`run --review` stops after moderation; decisions in OUT/reviews.jsonl apply on the next run."""
+    for i in range(4):
+        (docs / f"extra{i}.md").write_text(f"# Extra {i}\n\nExtra page {i} says that option {i} is on by default.\n",
+                                           encoding="utf-8")
+    config = tmp_path / "moderation.yaml"
+    config.write_text(f"embedder: {tiny_embedder}\nsemantic: {{enabled: false}}\nnear: {{enabled: false}}\n")
+    out = tmp_path / "run"
+    with OpenAIStub(responder=answer_from_docs) as server:
+        args = ["run", str(docs), "--out", str(out), "--model", "m", "--base-url", server.base_url,
+                "--config", str(config)]
+        stopped = CliRunner().invoke(app, [*args, "--review"])
+        assert stopped.exit_code == 0, stopped.output
+        assert f"pairsmith review serve {out / 'curated.jsonl'}" in stopped.output
+        assert not (out / "run").exists()  # nothing trained yet
+        curated = [json.loads(line) for line in (out / "curated.jsonl").read_text().splitlines()]
+        rejected = curated[0]["id"]
+        (out / "reviews.jsonl").write_text(json.dumps({"id": rejected, "status": "rejected", "by": "ana"}) + "\n")
+        from pairsmith.pipeline import run_pipeline as again
+
+        result = again([str(docs)], out, {"model": "m", "base_url": server.base_url},
+                        ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
+                                                         "near": {"enabled": False}}),
+                        train_options={"model": str(tiny_lm), "max_steps": 1, "max_length": 2048},
+                        eval_options={"max_new_tokens": 2})
+    assert result.generation.pairs_written == 0  # the pairs came from the first run
+    rejects = [json.loads(line) for line in (out / "curated.rejects.jsonl").read_text().splitlines()]
+    assert any(r["id"] == rejected and "review:rejected_by_human" in r["moderation"]["reasons"] for r in rejects)
+    assert result.training["split"]["train"] + result.training["split"]["test"] == len(curated) - 1

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.review_io import export_review, read_decisions
-from moderation.review_store import append_decisions, apply_to_file
+from moderation.review_store import append_decisions, apply_to_file, load_decisions
 from pairsmith.cli import app
 from pairsmith.errors import InputError
 from pairsmith.formats import load_pairs, write_pairs
@@ -134,3 +134,58 @@ def test_apply_refuses_to_overwrite(curated: Path, tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="is the input"):
         apply_to_file(curated, store, curated, tmp_path / "r.jsonl")
+
+
+# --- the review session behind `review serve`, and `review apply` ------------------------------
+
+def test_session_filters_counts_sorts_and_undoes(curated: Path, tmp_path: Path) -> None:
+    from moderation.review_session import ReviewSession
+
+    store = tmp_path / "reviews.jsonl"
+    session = ReviewSession(curated, store, reviewer="ana")
+    page = session.page({"decision": "review"})
+    assert page.total == 3 and page.counts["decision"] == {"review": 3, "keep": 1}
+    assert page.counts["reason"] == {"rules:no_final_punctuation": 3}
+    assert session.page({"q": "number 2"}).total == 1
+    first, second = (item["id"] for item in page.items[:2])
+    session.decide([first], "approved")
+    session.decide([first], "rejected")
+    session.decide([second], "edited", output="A better answer.")
+    assert session.page({"status": "rejected"}).total == 1
+    assert session.undo([first]) == [session.status(first)] and session.status(first)["status"] == "approved"
+    session.undo([first])
+    assert session.status(first) is None
+    # the store read by apply and moderate agrees with the session, and survives a restart
+    assert load_decisions(store) == {second: load_decisions(store)[second]}
+    assert ReviewSession(curated, store).status(second)["output"] == "A better answer."
+    with pytest.raises(InputError, match="unknown decision"):
+        session.decide([second], "maybe")
+
+
+def test_session_marks_the_answer_in_its_chunk() -> None:
+    from moderation.review_session import answer_spans
+
+    chunk = "# Title\n\nThe cache lives in\n~/.cache/pairsmith. Delete it to start over.\n\nOther text."
+    (start, end), = answer_spans(chunk, "The cache lives in ~/.cache/pairsmith.")
+    assert chunk[start:end] == "The cache lives in\n~/.cache/pairsmith."
+    assert answer_spans(chunk, "Not in the chunk at all.") == []
+
+
+def test_review_apply_writes_approved_pairs_with_who_and_when(curated: Path, tmp_path: Path) -> None:
+    pairs = load_pairs(curated)
+    append_decisions(tmp_path / "reviews.jsonl", [
+        {"id": pairs[0].id, "status": "approved", "by": "ana", "at": "2026-11-29T10:00:00+00:00"},
+        {"id": pairs[1].id, "status": "rejected", "by": "ana", "at": "2026-11-29T10:00:01+00:00"}])
+    result = runner.invoke(app, ["review", "apply", str(curated), "--out", str(tmp_path / "approved.jsonl"),
+                                 "--approved-only"])
+    assert result.exit_code == 0, result.output
+    written = load_pairs(tmp_path / "approved.jsonl")
+    assert [p.id for p in written] == [pairs[0].id]
+    assert written[0].review == {"status": "approved", "by": "ana", "at": "2026-11-29T10:00:00+00:00"}
+    assert [p.id for p in load_pairs(tmp_path / "approved.rejects.jsonl")] == [pairs[1].id]
+    everything = runner.invoke(app, ["review", "apply", str(curated), "--out", str(tmp_path / "all.jsonl")])
+    assert everything.exit_code == 0 and len(load_pairs(tmp_path / "all.jsonl")) == 3
+    from finetune.train import trainable
+
+    kept, pending, dropped = trainable(load_pairs(tmp_path / "all.jsonl"), approved_only=True)
+    assert [p.id for p in kept] == [pairs[0].id] and (pending, dropped) == (2, 0)
