@@ -99,7 +99,8 @@ class GroundingConfig(_Strict):
 
 
 class AnswerFormConfig(_Strict):
-    """The answer's form: markup, bare URLs, terminal drawings, table scraps, dangling intros."""
+    """The answer's form: markup, bare URLs, link lists, terminal drawings, table scraps, dangling
+    intros, code-only answers to what/why questions."""
 
     enabled: bool = True
     min_letter_words: int = 3  # fewer words of letters left once markup, links and URLs are removed: markup_only
@@ -107,6 +108,11 @@ class AnswerFormConfig(_Strict):
     drawing_share: float = 0.2  # share of non-space characters that are box-drawing or block characters: drawing_fragment
     max_table_rows: int = 1  # a table with at most this many content rows (a lone row or separator): table_fragment
     dangling_intro: bool = True  # ends on ":" or "the following", "as follows", "below", "here is/are", "like this"
+    link_list: bool = True  # two or more links with an introduction ("see:") or list around them: link_list
+    link_list_words: int = 8  # ... and at most this many words of letters outside the links
+    # only code (under min_letter_words of prose) for a question that is no how/code question, or for one that asks
+    # a command's output: code_only_answer; a "which command ...?" question answered with no code: no_command_in_answer
+    code_only: bool = True
 
 
 class QuestionFormConfig(_Strict):
@@ -127,7 +133,8 @@ class QuestionFormConfig(_Strict):
     min_words_unterminated: int = 15  # no final ?.! and not a request, with at least this many words: cut_off
     language: bool = True  # the question's language differs from its chunk's: wrong_language
     min_words_for_language: int = 5  # both question and chunk need this many words (chunk: 4x) to compare
-    unknown_names: bool = True  # names in the question (`code`, CamelCase, snake_case, a.b, v2) none in the chunk
+    unknown_names: bool = True  # names in the question (`code`, CamelCase, snake_case, a.b, v2, 2.7) none in the chunk
+    strict_code_names: bool = True  # ... or any `code` name or version the question quotes is not in the chunk
     code_example: bool = True  # the question is quoted in the chunk's code (an example it shows)
     code_example_similarity: float = 0.8  # ROUGE-L to a string literal in the chunk's code at or above: quoted
     # regexes for questions that fit any answer, matched against the whole question (final ?.! removed,
@@ -148,7 +155,8 @@ class RelevanceConfig(_Strict):
 
     enabled: bool = True
     threshold: float = 0.23  # margin (best competitor cosine - own cosine) above: answer_mismatch (drop)
-    review_band: float = 0.1  # margin in (threshold - band, threshold]: weak_relevance (review)
+    review_band: float = 0.13  # margin in (threshold - band, threshold]: weak_relevance (review)
+    floor: float = 0.12  # question-answer cosine below this, whatever competes: unrelated_answer (drop)
     same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
     same_question: float = 0.8  # another pair asking nearly the same question is no competitor (dedupe's business)
     trust_derived: bool = True  # skip pairs whose question the generator read off the answer's own text

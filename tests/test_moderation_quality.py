@@ -42,7 +42,17 @@ ANSWER_CASES = {
     "drawing_fragment": ("What arguments does the command take?", BOX),
     "table_fragment": ("Which settings are there?", "|---|---|"),
     "dangling_intro": ("How do I test the output?", "Run the following to test the output on your terminal:"),
+    "link_list": ("What is moderation?", "For details, see:\n- [The guide](https://example.org/guide)\n- [The API][api]"),
+    "code_only_answer": ("What is the purpose of the `ask` helper?",
+                         ">>> reply = ask(model, 'hi')\n>>> print(reply)\nhello"),
+    "no_command_in_answer": ("Which command removes duplicates?",
+                             "Moderation removes duplicate and low-quality pairs before training."),
 }
+# An answer of code is fine for a how question; a command's output is not the command.
+CODE_ANSWERS = {("How do I moderate the pairs?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
+                ("What is the output of `pairsmith moderate pairs.jsonl`?",
+                 "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "code_only_answer",
+                ("Which command moderates the pairs?", "Run `pairsmith moderate pairs.jsonl`."): "keep"}
 QUESTION_CASES = {
     "repeated_question": "How to use Moderation in a conversation, how to use Moderation in a conversation, how-?",
     "template_echo": "Your answer",
@@ -52,6 +62,10 @@ QUESTION_CASES = {
     "unknown_names": "How does `KafkaConsumer` commit offsets in RabbitMQ?",
     "code_example_question": "What is the capital of France?",
 }
+# Each code name or version a question quotes must be in its chunk, not just one of its names.
+STRICT_NAMES = {"Does `near.threshold` work with `faiss_index` too?": "faiss_index",
+                "Is moderation different in version 2.7?": "2.7",
+                "What does `near.threshold` control?": None}
 
 
 def write(path: Path, rows: list[dict]) -> Path:
@@ -103,6 +117,28 @@ def test_every_answer_form_reason_lands_in_the_rejects(tiny_embedder: Path, tmp_
     kept = read(tmp_path / "curated.jsonl")
     assert [r["output"] for r in kept] == [GOOD[1]]
     assert kept[0]["moderation"]["checks"]["answer_form"]["letter_words"] >= 3
+
+
+def test_code_answers_and_command_questions(tiny_embedder: Path, tmp_path: Path) -> None:
+    data = write(tmp_path / "pairs.jsonl", [row(q, a) for q, a in CODE_ANSWERS])
+    cfg = config(tiny_embedder, relevance__enabled=False, grounding__enabled=False, question_form__enabled=False,
+                 semantic__enabled=False, near__enabled=False)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    rejects = {r["instruction"]: first_evidence(r)["rule"] for r in read(tmp_path / "curated.rejects.jsonl")}
+    kept = {r["instruction"] for r in read(tmp_path / "curated.jsonl")}
+    for (question, _), expected in CODE_ANSWERS.items():
+        assert (question in kept) if expected == "keep" else rejects.get(question) == expected, (question, rejects)
+
+
+def test_code_names_must_each_be_in_the_chunk() -> None:
+    step, ctx = QuestionForm(), Context(ModerationConfig())
+    step.source = None
+    for question, missing in STRICT_NAMES.items():
+        found = step.unknown_names(question, CHUNK, strict=True)
+        assert (found is None) if missing is None else missing in found, question
+    # a question read off the docs' structure names the project: only the lenient rule applies (one name found)
+    assert step.unknown_names("Is `near.threshold` different in version 2.7?", CHUNK, strict=False) is None
+    assert step.unknown_names("Is `near.threshold` different in version 2.7?", CHUNK, strict=True) == ["2.7"]
 
 
 def test_every_question_form_reason_lands_in_the_rejects(tiny_embedder: Path, tmp_path: Path) -> None:
@@ -248,3 +284,28 @@ def test_a_comparison_must_name_both_sides() -> None:
     assert unanswered_comparison(asked, "Exact duplicates are found by hashing normalised text.")
     assert unanswered_comparison(asked, "Hashing finds exact copies; locality-sensitive hashing finds near ones.") is None
     assert unanswered_comparison("What does the cache do?", "It keeps finished work.") is None
+
+
+def test_an_answer_unrelated_to_its_question_is_dropped_whatever_competes() -> None:
+    """Below the floor of question-answer cosine, no competitor has to win (an off-topic question
+    about a lone pair, or about a chunk with nothing else in it)."""
+    import numpy as np
+
+    from pairsmith.records import Pair
+
+    vectors = {"How do I prepare for a job interview?": [1.0, 0.0], "It runs the whole loop.": [0.05, 1.0],
+               "What does it run?": [0.2, 1.0], "It runs the whole loop, end to end.": [0.0, 1.0]}
+
+    class Fixed(Context):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            found = np.array([vectors[t] for t in texts], dtype=np.float32)
+            return found / np.linalg.norm(found, axis=1, keepdims=True)
+
+    items = [Item(0, Pair(instruction="How do I prepare for a job interview?", output="It runs the whole loop.")),
+             Item(1, Pair(instruction="What does it run?", output="It runs the whole loop, end to end."))]
+    cfg = ModerationConfig()
+    cfg.relevance.chunk_spans = False
+    Relevance().run(items, Fixed(cfg))
+    off, fine = items
+    assert off.verdicts[0].rule == "unrelated_answer" and off.verdicts[0].evidence["score"] < cfg.relevance.floor
+    assert not fine.verdicts

@@ -1,5 +1,6 @@
-"""The answer's form: answers that are only markup, bare URLs, a scrap of a terminal drawing or
-of a table, or an introduction to something that is not there.
+"""The answer's form: answers that are only markup, bare URLs, a list of links, a scrap of a
+terminal drawing or of a table, an introduction to something that is not there, or only code for
+a question that asks what or why.
 
 Generated answers are copied from the docs, so they are grounded, yet some copy the wrong
 thing: `</div>`, a row of badges, `.. code-block:: python`, a box-drawing line of a terminal
@@ -55,6 +56,51 @@ def _table_fragment(text: str, max_rows: int) -> bool:
     return len(rows) <= max_rows
 
 
+_CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.(?:\s|$)|\$\s)|^(?: {4}|\t)")
+_FENCED_BLOCK = re.compile(r"(```|~~~)[^\n]*\n.*?(?:\1|$)", re.S)
+_ASKS_FOR_CODE = re.compile(r"\b(how|commands?|code|examples?|snippet|syntax|usage|install\w*|run\w*|write|show|"
+                            r"call\w*|import\w*|invoke|type|print|example)\b", re.I)
+
+
+def prose_words(text: str) -> int:
+    """Letter words outside code: fenced blocks, doctest and shell lines, indented lines."""
+    text = _FENCED_BLOCK.sub(" ", text)
+    prose = [line for line in text.splitlines() if not _CODE_LINE.match(line)]
+    return len(_LETTER_WORD.findall(" ".join(prose)))
+
+
+_ASKS_FOR_OUTPUT = re.compile(r"\b(output|result) of\b|\bwhat does .{1,60}\b(print|output|return)\b", re.I)
+_ASKS_FOR_COMMAND = re.compile(r"\b(?:what|which)\s+(?:is|are)?\s*(?:the\s+)?commands?\b(?!-)", re.I)
+
+
+def _has_code(answer: str) -> bool:
+    return bool(_FENCED_BLOCK.search(answer)) or any(_CODE_LINE.match(l) for l in answer.splitlines() if l.strip())
+
+
+def code_only(answer: str, question: str, min_words: int) -> bool:
+    """An answer that is only code, to a question that asks what or why rather than how (code
+    shows how, it does not say what something is for), or that asks for a command's output
+    (the command is not its output)."""
+    if not _has_code(answer) or prose_words(answer) >= min_words:
+        return False
+    return bool(_ASKS_FOR_OUTPUT.search(question)) or not _ASKS_FOR_CODE.search(question)
+
+
+def command_missing(answer: str, question: str) -> bool:
+    """A question asking which command does something, answered with no command at all (no code
+    span, no code block, no shell line)."""
+    return bool(_ASKS_FOR_COMMAND.search(question)) and "`" not in answer and not _has_code(answer)
+
+
+def link_list(answer: str, min_links: int, max_words: int) -> bool:
+    """An introduction and a list of links ("For details, see: - [A](...) - [B][b]"): the answer is elsewhere."""
+    links = len(_MD_LINK.findall(answer)) + len(_URL.findall(_MD_LINK.sub(" ", answer)))
+    if links < min_links:
+        return False
+    left = _URL.sub(" ", _MD_LINK.sub(" ", answer))
+    return len(_LETTER_WORD.findall(left)) <= max_words and (":" in left or bool(_LIST_ITEM.search(answer)))
+
+
 def _dangling(text: str) -> str | None:
     """The introduction the answer ends on, when nothing it introduces follows."""
     lines = [line for line in text.rstrip().splitlines() if line.strip()]
@@ -100,6 +146,12 @@ class AnswerForm(PairStep):
             return Verdict(self.name, "table_fragment", evidence={"score": found["letter_words"], "excerpt": clip})
         if found["markup_removed"] and found["letter_words"] < cfg.min_letter_words:
             return Verdict(self.name, "markup_only", evidence={"score": found["letter_words"], "excerpt": clip})
+        if cfg.link_list and link_list(answer, 2, cfg.link_list_words):
+            return Verdict(self.name, "link_list", evidence={"score": found["letter_words"], "excerpt": clip})
+        if cfg.code_only and code_only(answer, item.pair.instruction, cfg.min_letter_words):
+            return Verdict(self.name, "code_only_answer", evidence={"score": prose_words(answer), "excerpt": clip})
+        if cfg.code_only and command_missing(answer, item.pair.instruction):
+            return Verdict(self.name, "no_command_in_answer", evidence={"score": 0.0, "excerpt": clip})
         if cfg.dangling_intro:
             intro = _dangling(answer)
             if intro is not None:

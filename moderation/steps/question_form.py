@@ -58,6 +58,7 @@ _NAME_PATTERNS = (
     re.compile(r"\b\w+_\w+\b"),  # snake_case
     re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b"),  # dotted.names, file.py
     re.compile(r"\b(?=\w*[A-Za-z])(?=\w*\d)[\w-]+\b"),  # words with digits: python3, v2, gpt-4
+    re.compile(r"(?<![\w.])\d+\.\d+(?:\.\d+)*(?![\w.])"),  # version numbers: 2.7, 1.1.0
 )
 
 
@@ -102,6 +103,16 @@ def _code_of(chunk: str) -> tuple[str, tuple[str, ...]]:
     return normalise(code), literals
 
 
+def code_names(question: str) -> list[str]:
+    """The names a question quotes as code or versions: `code`, snake_case, dotted.names, CamelCase,
+    words with digits, 2.7: each should appear in the docs the question is asked from."""
+    names = [m.strip() for m in _BACKTICK.findall(question) if m.strip()]
+    plain = _BACKTICK.sub(" ", question)
+    for pattern in _NAME_PATTERNS:
+        names += pattern.findall(plain)
+    return list(dict.fromkeys(n for n in names if len(n) > 1))
+
+
 def question_names(question: str) -> list[str]:
     """What the question names: `code`, CamelCase, snake_case, dotted names, words with digits,
     and capitalised words not at the start of a sentence."""
@@ -136,6 +147,13 @@ def unanswered_comparison(question: str, answer: str) -> str | None:
     if named(match.group("a")) and named(match.group("b")):
         return None
     return match.group(0)[:80]
+
+def derived(item: Item) -> bool:
+    """A question pairsmith's generator read off the docs' structure or a sentence's grammar: its
+    subject may come from a heading or the project's name rather than the chunk."""
+    method = str((item.pair.generator or {}).get("method", ""))
+    return method.startswith("structure:") or method == "rule_question"
+
 
 class QuestionForm(PairStep):
     name = "question_form"
@@ -216,15 +234,21 @@ class QuestionForm(PairStep):
             return {"score": round(asked_share, 3), "question_language": asked, "chunk_language": docs}
         return None
 
-    def unknown_names(self, question: str, chunk: str) -> list[str] | None:
-        names = question_names(question)
-        if not names:
-            return None
+    def unknown_names(self, question: str, chunk: str, strict: bool) -> list[str] | None:
+        """The names the question uses that its chunk does not: None when any name is found, or
+        (`strict`) every code name the question quotes is."""
         lowered = chunk.lower()
         flat = normalise(chunk)
-        for name in names:
-            if name.lower() in lowered or (normalise(name) and normalise(name) in flat):
-                return None
+        def found(name: str) -> bool:
+            return name.lower() in lowered or bool(normalise(name) and normalise(name) in flat)
+        if strict:
+            missing = [n for n in code_names(question)
+                       if not found(n.strip("`")[:-1] if n.strip("`").endswith("()") else n.strip("`"))]
+            if missing:
+                return missing
+        names = question_names(question)
+        if not names or any(found(name) for name in names):
+            return None
         return names
 
     def code_example(self, question: str, chunk: str, similarity: float) -> dict[str, Any] | None:
@@ -271,7 +295,8 @@ class QuestionForm(PairStep):
             if cfg.unknown_names:
                 names = question_names(question)
                 checks["names"] = names[:10]
-                if (missing := self.unknown_names(question, chunk)) is not None:
+                strict = cfg.strict_code_names and not derived(item)
+                if (missing := self.unknown_names(question, chunk, strict)) is not None:
                     return Verdict(self.name, "unknown_names",
                                    evidence={"score": 0.0, "match": ", ".join(missing[:5]), "excerpt": clip})
         item.checks[self.name] = checks

@@ -99,6 +99,11 @@ class Relevance(Step):
             if k in span_best and span_best[k] > other:
                 other, competitor, text = span_best[k], "chunk span", span_text[k]
             score = float(own[k])
+            if score < cfg.floor:
+                # question and answer share next to nothing: no competitor needs to win
+                item.mark(Verdict(self.name, "unrelated_answer", evidence={"score": round(score, 4), "floor": cfg.floor,
+                                                                           "excerpt": excerpt(item.pair.output)}))
+                continue
             if competitor is None:
                 item.checks[self.name] = {"score": round(score, 4), "best_other": None, "margin": None}
                 continue
