@@ -166,6 +166,19 @@ class RelevanceConfig(_Strict):
     block_size: int = 2048  # rows per block of question x answer similarities (memory linear in n)
 
 
+class IfdConfig(_Strict):
+    """Instruction-following difficulty: loss(answer | question) / loss(answer) with a small causal LM.
+    Opt-in (two forward passes per pair; cached). Measured in moderation/steps/ifd.py."""
+
+    enabled: bool = False
+    model: str = "smollm2-135m-instruct"  # alias, hub id or path of the scoring model
+    review_above: float = 1.0  # ratio at or above: question_helps_little (review)
+    drop_above: float = 1.2  # ratio at or above: question_does_not_help (drop)
+    trust_derived: bool = True  # skip questions the generator read off the docs' structure or grammar
+    batch_size: int = 16
+    max_tokens: int = 256  # question and answer are each cut to this many tokens
+
+
 class ModerationConfig(_Strict):
     """All moderation settings (see the README's table of defaults)."""
 
@@ -180,6 +193,7 @@ class ModerationConfig(_Strict):
     answer_form: AnswerFormConfig = Field(default_factory=AnswerFormConfig)
     question_form: QuestionFormConfig = Field(default_factory=QuestionFormConfig)
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
+    ifd: IfdConfig = Field(default_factory=IfdConfig)
     source: Path | None = Field(default=None, exclude=True)  # the file it was read from, if any
 
 

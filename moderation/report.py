@@ -56,7 +56,7 @@ def plot_margins(margins: list[float], threshold: float, review_from: float, pat
         ax.set_yscale("log")
 
 
-STEP_SECTIONS = ("answer_form", "question_form", "relevance")
+STEP_SECTIONS = ("answer_form", "question_form", "relevance", "ifd")
 
 
 def _step_counts(result: ModerationResult, step: str) -> dict[str, dict[str, int]]:
@@ -92,6 +92,10 @@ def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str
                       "review_from": round(config.relevance.threshold - config.relevance.review_band, 4),
                       "checked": result.stats.get("relevance_checked", 0),
                       "histogram": (np.histogram(margins, bins=20, range=(-1, 1))[0].tolist() if margins else [])},
+        "ifd": {"enabled": config.ifd.enabled, "model": config.ifd.model, "review_above": config.ifd.review_above,
+                "drop_above": config.ifd.drop_above, "checked": result.stats.get("ifd_checked", 0),
+                "histogram": (np.histogram(result.stats.get("ifd_ratios") or [], bins=20, range=(0, 2))[0].tolist()
+                              if result.stats.get("ifd_ratios") else [])},
         "embeddings_computed": result.stats.get("embeddings_computed", 0),
         "outputs": {"curated": result.curated, "rejects": result.rejects},
         "seconds": round(result.seconds, 2),
@@ -114,8 +118,11 @@ def _markdown(report: dict[str, Any], png: str | None, margins_png: str | None =
         shown = ", ".join(md_code(m) for m in missing[:5]) + (", ..." if len(missing) > 5 else "")
         lines += [f"{len(missing)} source files were not found, so their pairs were not grounded: {shown}. "
                   "Set `grounding.docs_root` to the folder the docs paths start from.", ""]
-    titles = {"answer_form": "Answer form", "question_form": "Question form", "relevance": "Relevance"}
+    titles = {"answer_form": "Answer form", "question_form": "Question form", "relevance": "Relevance",
+              "ifd": "Instruction-following difficulty"}
     for step, counts in report["steps"].items():
+        if step == "ifd" and not report["ifd"]["enabled"]:
+            continue
         lines += [f"## {titles[step]} (`{step}`)", "", "| rule | dropped | to review |", "|---|---|---|"]
         rules = sorted(set(counts["dropped"]) | set(counts["review"]))
         lines += [f"| {md_text(rule)} | {counts['dropped'].get(rule, 0)} | {counts['review'].get(rule, 0)} |"
@@ -128,6 +135,11 @@ def _markdown(report: dict[str, Any], png: str | None, margins_png: str | None =
             if margins_png:
                 lines.append(f"![relevance margins]({margins_png})")
             lines.append("")
+        if step == "ifd":
+            ifd = report["ifd"]
+            lines += [f"{ifd['checked']} pairs scored with {md_code(ifd['model'])}: ratio = answer loss after the "
+                      f"question / answer loss alone, review at {ifd['review_above']}, drop at {ifd['drop_above']}. "
+                      "Pairs per ratio bin (0 to 2, width 0.1): " + ", ".join(map(str, ifd["histogram"])) + ".", ""]
     lines += ["## Examples", ""]
     for reason, examples in report["examples"].items():
         lines.append(f"### {md_text(reason)}")
