@@ -18,7 +18,7 @@ from pairsmith.outputs import Output, claim_outputs, rejects_beside
 
 
 @dataclass
-class ModerationResult:
+class ModerationSummary:
     """Counts that add up (total = kept + review + dropped), reasons, and report data."""
 
     total: int = 0
@@ -78,7 +78,7 @@ def _resolve_duplicate_chains(items: list[Item]) -> None:
 def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None,
              config: ModerationConfig | None = None, reviews: str | Path | None = None,
              judge_url: str | None = None, judge_key: str | None = None,
-             report: str | Path | None = None) -> ModerationResult:
+             report: str | Path | None = None) -> ModerationSummary:
     """Moderate the pairs in `src` (any readable format); write curated and rejected JSONL, and
     the report (REPORT.md, .json and the similarity PNG) when `report` is given."""
     from moderation.report import report_paths, write_report
@@ -97,7 +97,7 @@ def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None
 
 
 def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: ModerationConfig,
-              reviews: str | Path | None, judge_url: str | None, judge_key: str | None) -> ModerationResult:
+              reviews: str | Path | None, judge_url: str | None, judge_key: str | None) -> ModerationSummary:
     started = time.perf_counter()
     pairs = load_pairs(src)
     items = [Item(index, pair) for index, pair in enumerate(pairs)]
@@ -115,7 +115,7 @@ def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: Moder
             ctx.embedder.close()
 
     _resolve_duplicate_chains(items)
-    result = ModerationResult(total=len(items), stats=ctx.stats, curated=str(out_path), rejects=str(rejects_path))
+    result = ModerationSummary(total=len(items), stats=ctx.stats, curated=str(out_path), rejects=str(rejects_path))
     curated, dropped = [], []
     for item in items:
         item.pair.moderation = _decision(item)

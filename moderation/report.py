@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from moderation.config import ModerationConfig
-from moderation.pipeline import ModerationResult
+from moderation.pipeline import ModerationSummary
 from pairsmith.charts import chart
 from pairsmith.io import atomic_write
 from pairsmith.markdown import md_code, md_text
@@ -59,7 +59,7 @@ def plot_margins(margins: list[float], threshold: float, review_from: float, pat
 STEP_SECTIONS = ("answer_form", "question_form", "relevance", "ifd")
 
 
-def _step_counts(result: ModerationResult, step: str) -> dict[str, dict[str, int]]:
+def _step_counts(result: ModerationSummary, step: str) -> dict[str, dict[str, int]]:
     """Pairs dropped and sent to review by one step, per rule."""
     counts: dict[str, dict[str, int]] = {"dropped": {}, "review": {}}
     for key, reasons in (("dropped", result.drop_reasons), ("review", result.review_reasons)):
@@ -71,7 +71,7 @@ def _step_counts(result: ModerationResult, step: str) -> dict[str, dict[str, int
     return counts
 
 
-def build_report(result: ModerationResult, config: ModerationConfig) -> dict[str, Any]:
+def build_report(result: ModerationSummary, config: ModerationConfig) -> dict[str, Any]:
     nearest = result.stats.get("nearest_similarities") or []
     margins = result.stats.get("relevance_margins") or []
     suggested = suggest_threshold(nearest)
@@ -168,7 +168,7 @@ def report_paths(path: str | Path) -> dict[str, Path]:
             "relevance_png": stem.with_name(stem.name + "_relevance.png")}
 
 
-def write_report(result: ModerationResult, config: ModerationConfig, path: str | Path) -> dict[str, Path]:
+def write_report(result: ModerationSummary, config: ModerationConfig, path: str | Path) -> dict[str, Path]:
     """Write REPORT.md, REPORT.json and REPORT.png (when similarities exist); returns the paths."""
     paths = report_paths(path)
     report = build_report(result, config)

@@ -15,7 +15,7 @@ from alpaca_gen.ingest import expand
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions
 from moderation.config import ModerationConfig
-from moderation.pipeline import ModerationResult, moderate
+from moderation.pipeline import ModerationSummary, moderate
 from pairsmith.outputs import Output, claim_outputs
 
 REVIEW_STORE = "reviews.jsonl"  # human decisions, read by a run, written by `review serve` / `review import`
@@ -31,7 +31,7 @@ class PipelineResult:
     """What each stage produced (training and evaluation only when they ran)."""
 
     generation: RunSummary
-    moderation: ModerationResult
+    moderation: ModerationSummary
     files: dict[str, Path]
     training: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)

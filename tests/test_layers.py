@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 STAGES = ("alpaca_gen", "moderation", "finetune")
-FACES = {"pairsmith/cli.py", "pairsmith/pipeline.py", "pairsmith/api.py", "pairsmith/__init__.py"}
+FACES = {"pairsmith/cli.py", "pairsmith/pipeline.py", "pairsmith/api.py", "pairsmith/runner.py", "pairsmith/__init__.py"}
 
 
 def imported_packages(path: Path) -> set[str]:
