@@ -207,15 +207,28 @@ class AnswerFirstStrategy(Strategy):
                               "candidates": len(questions)}
 
 
+_GENERIC_FOLDERS = {"docs", "doc", "documentation", "src", "examples", "example", "guide", "manual", "site", "."}
+
+
 def subjects(chunks: list[Chunk]) -> dict[str, str]:
     """What each document is about: the top heading of the nearest README at or above its folder
     (markup removed), else the folder's name."""
     readmes: dict[Path, str] = {}
+    texts: dict[Path, str] = {}
+    for chunk in chunks:
+        path = Path(chunk.path)
+        if path.stem.lower() == "readme":
+            texts[path.parent] = texts.get(path.parent, "") + "\n" + chunk.text.lower()
     for chunk in chunks:
         path = Path(chunk.path)
         if path.stem.lower() == "readme" and chunk.headings and path.parent not in readmes:
             title = re.sub(r"<[^>]+>|[`*_\[\]]", "", chunk.headings[0]).strip()
-            if title and len(title.split()) <= 4:
+            folder = path.parent.name
+            # a README whose first heading is a tagline ("FastAPI of CLIs") names its project by its folder
+            named = folder.lower() in title.lower() or folder.lower() in _GENERIC_FOLDERS
+            if not named and texts[path.parent].count(folder.lower()) >= 3:
+                readmes[path.parent] = folder
+            elif title and len(title.split()) <= 4:
                 readmes[path.parent] = title
     found = {}
     for chunk in chunks:

@@ -11,14 +11,15 @@ _DETERMINER = r"(?:The|A|An|Each|Every|Its|Your|Their)"
 # Subjects: a short noun phrase, a code span, or a capitalised name; no verb of its own.
 _SUBJECT = rf"(?P<subject>(?:{_DETERMINER}\s+)?(?:`[^`]+`|[A-Za-z][\w./-]*)(?:\s+(?:`[^`]+`|[a-z][\w./-]*|[A-Z][\w./-]*)){{0,5}})"
 _BE = re.compile(rf"^{_SUBJECT}\s+(?P<verb>is|are)\s+(?P<rest>.+)$")
-_VERB = re.compile(rf"^{_SUBJECT}\s+(?P<verb>[a-z]+s)\s+(?P<rest>.+)$")
+_SUBJECT_ONLY = re.compile(rf"^{_SUBJECT}$")
+_PLURAL_VERB = re.compile(r"^(?P<subject>(?:The\s+)?(?:[a-z][\w-]*\s+)?[A-Z]?[a-z][\w-]*s)\s+(?P<verb>[a-z]+)\s+(?P<rest>.+)$")
 _IMPERATIVE = re.compile(r"^(?P<verb>Pass|Use|Set|Run|Add|Give|Call|Install|Point|Put)\s+(?P<what>.+?)\s+to\s+(?P<goal>[a-z].+?)[.!]?$")
 _TO_DO = re.compile(r"^To\s+(?P<goal>[a-z][^,]+),\s+(?P<rest>.+)$")
 
 # Words that end a subject: a subject with one of these inside is a clause, not a noun phrase.
 _NOT_SUBJECT = {"is", "are", "was", "were", "be", "been", "has", "have", "had", "can", "will", "may", "must",
                 "should", "would", "could", "do", "does", "did", "not", "when", "if", "that", "which", "who",
-                "and", "or", "but", "so", "with", "for", "of", "in", "on", "at", "by", "from", "to"}
+                "and", "or", "but", "so", "with", "for", "in", "on", "at", "by", "from", "to"}
 _LEANING = {"it", "this", "that", "these", "those", "they", "there", "here", "such", "which", "what", "one",
             "nothing", "everything", "something", "all", "none", "some", "many", "most", "both", "either"}
 _VERBS_3RD = {"takes", "reads", "writes", "keeps", "runs", "uses", "makes", "gives", "returns", "stores",
@@ -57,6 +58,27 @@ def _lower_first(subject: str) -> str:
     return subject
 
 
+def _first_verb(sentence: str) -> _Split | None:
+    """The subject before the first known verb of the first seven words, when it is a noun
+    phrase: "Moderation removes duplicate pairs" splits at "removes", not at "pairs"."""
+    words = sentence.split()
+    for i in range(1, min(len(words), 8)):
+        if words[i] in _VERBS_3RD:
+            subject = _SUBJECT_ONLY.match(" ".join(words[:i]))
+            return _Split(subject.group("subject"), words[i], " ".join(words[i + 1 :])) if subject else None
+    return None
+
+
+class _Split:
+    """A sentence cut into subject, verb and the rest (what `re.Match.group` gives)."""
+
+    def __init__(self, subject: str, verb: str, rest: str) -> None:
+        self.parts = {"subject": subject, "verb": verb, "rest": rest}
+
+    def group(self, name: str) -> str:
+        return self.parts[name]
+
+
 def rule_question(sentence: str) -> str | None:
     """The question this sentence answers, when its shape tells; None otherwise."""
     sentence = " ".join(sentence.split()).strip()
@@ -89,8 +111,8 @@ def rule_question(sentence: str) -> str | None:
             # an adjective: "Ids are stable: ..." -> "Are ids stable?"
             return f"{verb.capitalize()} {subject} {predicate.group(1)}?"
         return f"What {verb} {subject}?"
-    match = _VERB.match(sentence)
-    if match and match.group("verb") in _VERBS_3RD and _subject_ok(match.group("subject")):
+    match = _first_verb(sentence)
+    if match and _subject_ok(match.group("subject")):
         subject = _lower_first(match.group("subject"))
         verb = _base(match.group("verb"))
         if subject.startswith("`-"):
@@ -100,4 +122,8 @@ def rule_question(sentence: str) -> str | None:
         if verb == "default":
             return f"What does {subject} default to?"
         return f"What does {subject} {verb}?"
+    match = _PLURAL_VERB.match(sentence)
+    if match and match.group("verb") + "s" in _VERBS_3RD and _subject_ok(match.group("subject")):
+        # "Rules drop pairs that are empty" -> "What do rules drop?"
+        return f"What do {_lower_first(match.group('subject'))} {match.group('verb')}?"
     return None

@@ -286,16 +286,112 @@ def _section_pair(section: Section, subject: str) -> list[dict[str, str]]:
     return [{"instruction": question, "output": _sentences(paragraph, 70), "method": "structure:section"}]
 
 
+_RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)\s*$")
+_BOX = re.compile(r"[\u2500-\u257f]")
+_VAGUE_HEADING = {"it", "this", "that", "them", "example", "examples", "usage", "demo", "more", "other", "misc"}
+
+
+def code_block(lines: list[str], max_lines: int = 20) -> tuple[str, str] | None:
+    """The intro prose and the first code block of a section's lines (fenced, an rst code
+    directive, or an rst `::` literal block), the block as a fenced Markdown block; None when
+    there is none, it is long, or it is a terminal screenshot."""
+    intro: list[str] = []
+    i = 0
+    while i < len(lines):
+        line, stripped = lines[i], lines[i].strip()
+        fence = re.match(r"^\s*(```+|~~~+)\s*([\w+-]*)", line)
+        rst = _RST_CODE.match(line) or (re.match(r"^.*\S::\s*$", line) and not stripped.startswith(".."))
+        if fence or rst:
+            body: list[str] = []
+            if fence:
+                language = fence.group(2)
+                for j in range(i + 1, len(lines)):
+                    if lines[j].strip().startswith(fence.group(1)):
+                        break
+                    body.append(lines[j])
+                else:
+                    return None  # unclosed
+            else:
+                language = rst.group(1) if _RST_CODE.match(line) else ""
+                if not _RST_CODE.match(line):
+                    intro.append(stripped[:-1].rstrip() + ":")
+                j = i + 1
+                while j < len(lines) and (not lines[j].strip() or lines[j].startswith((" ", "\t"))):
+                    body.append(lines[j])
+                    j += 1
+                indent = min((len(l) - len(l.lstrip()) for l in body if l.strip()), default=0)
+                body = [l[indent:] for l in body]
+            while body and not body[0].strip():
+                body.pop(0)
+            while body and not body[-1].strip():
+                body.pop()
+            if not body or len(body) > max_lines or any(_BOX.search(l) for l in body):
+                return None
+            prose = " ".join(intro).strip()
+            return prose, f"```{language}\n" + "\n".join(body) + "\n```"
+        if stripped.startswith(("<", "|", "!", "[!")):
+            i += 1
+            continue
+        if re.match(r"^([-*+]|\d+[.)])\s", stripped):
+            return None  # steps in a list: the code is one of several, not the section's answer
+        if stripped:
+            intro.append(stripped)
+        i += 1
+    return None
+
+
+def _code_question(heading: str, parents: list[str], subject: str) -> str | None:
+    """The how-to question a heading over a code block asks: "PIP" under "Installation" ->
+    "How do I install X with pip?", "Context Manager" -> "How do I use the context manager in X?"."""
+    plain = _plain(_CODE_SPAN.sub(lambda m: m.group(1), heading)).strip().rstrip(".:")
+    words = plain.split()
+    if not words or len(words) > 5 or set(w.lower() for w in words) & _VAGUE_HEADING:
+        return None
+    lower = plain[0].lower() + plain[1:] if not plain[:2].isupper() else plain
+    first = words[0].lower()
+    under_install = any(re.search(r"\binstall", p, re.I) for p in parents)
+    if first in ("install", "installation", "installing"):
+        rest = " ".join(words[1:])
+        return f"How do I install {subject}{' ' + rest if rest else ''}?"
+    if under_install and first in ("from", "with", "using", "via", "on"):
+        return f"How do I install {subject} {lower}?"
+    if under_install and len(words) <= 2:
+        return f"How do I install {subject} with {plain if plain[:2].isupper() and len(plain) > 3 else plain.lower()}?"
+    if first in HOW_TO_VERBS:
+        task = re.sub(r"\byour\b", "my", lower)
+        return f"How do I {task}?" if subject.lower() in task.lower() else f"How do I {task} with {subject}?"
+    return None
+
+
+def _code_pair(section: Section, subject: str, parents: list[str]) -> list[dict[str, str]]:
+    """A section whose heading names a task and whose body shows it in code: the how-to
+    question from the heading, the intro sentence and the code as the answer."""
+    if not section.opened or section.level < 2 or re.match(r"^(def|class)\s", section.heading):
+        return []
+    found = code_block(section.lines)
+    question = _code_question(section.heading, parents, subject) if found else None
+    if not found or not question:
+        return []
+    intro, code = found
+    intro = _sentences(intro, 40) if intro else ""
+    return [{"instruction": question, "output": f"{intro}\n\n{code}".strip(), "method": "structure:code"}]
+
+
 def structure_pairs(text: str, headings: list[str], subject: str) -> list[dict[str, str]]:
     """Every structure-derived pair of a chunk (its text and heading path), for docs about `subject`."""
     pairs: list[dict[str, str]] = []
+    stack: list[tuple[int, str]] = list(enumerate(headings, 1))  # the headings above each section
     for section in sections(text, headings):
+        if section.opened:
+            stack = [(level, h) for level, h in stack if level < section.level] + [(section.level, section.heading)]
+        parents = [h for _, h in stack if h != section.heading]
         command = _command(section, subject)
         pairs += _option_pairs(section, subject, command)
         pairs += _table_pairs(section)
         pairs += _definition_pairs(section)
         pairs += _docstring_pair(section)
         pairs += _section_pair(section, subject)
+        pairs += _code_pair(section, subject, parents)
     seen: set[str] = set()
     unique = []
     for pair in pairs:

@@ -86,12 +86,40 @@ def test_questions_read_off_a_sentence() -> None:
         "Set `PAIRSMITH_CACHE` to keep the cache somewhere else.": "How do I keep the cache somewhere else?",
         "To resume a killed run, run the same command again.": "How do I resume a killed run?",
         "`--data` evaluates on another file.": "What does the `--data` option do?",
+        "Moderation removes duplicate and low-quality pairs before training.": "What does moderation remove?",
+        "The id of a pair is a hash of its text and its source path.": "What is the id of a pair?",
+        "Rules drop pairs that are empty, too short or too long.": "What do rules drop?",
+        "Every dropped pair keeps the reason it was dropped.": "What does every dropped pair keep?",
     }
     for sentence, question in cases.items():
         assert rule_question(sentence) == question, sentence
     for vague in ("It runs the whole loop on the bundled docs.", "This is what the previous step wrote.",
                   "Nothing is silently dropped: every unit ends as pairs or as a reject."):
         assert rule_question(vague) is None, vague
+
+
+def test_code_sections_become_how_to_pairs() -> None:
+    from alpaca_gen.structure import structure_pairs
+
+    text = ("## Installation\n\n### PIP\n\n```bash\npip install widget[plugins]\n```\n\n"
+            "### From source\n\nClone it and install it in editable mode:\n\n```bash\ngit clone x\npip install -e .\n```\n\n"
+            "## Read\n\n.. code-block:: python\n\n    >>> db = Widget('x')\n    >>> db['a']\n    1\n\n"
+            "## Run it\n\n```console\n$ widget run\n```\n\n"
+            "## Contributing\n\n1. Fork it.\n2. Run:\n\n```bash\nmake test\n```\n")
+    pairs = {p["instruction"]: p for p in structure_pairs(text, ["Widget"], "widget") if p["method"] == "structure:code"}
+    assert pairs["How do I install widget with pip?"]["output"] == "```bash\npip install widget[plugins]\n```"
+    assert pairs["How do I install widget from source?"]["output"].startswith("Clone it and install it")
+    assert pairs["How do I read with widget?"]["output"] == "```python\n>>> db = Widget('x')\n>>> db['a']\n1\n```"
+    assert len(pairs) == 3  # "Run it" is vague; a numbered list of steps is not one code answer
+
+
+def test_a_tagline_title_names_the_project_by_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "widget"
+    folder.mkdir()
+    (folder / "README.md").write_text("# FastAPI of CLIs\n\nwidget is great. Install widget. Run widget today.\n",
+                                      encoding="utf-8")
+    _, chunks = collect_chunks([str(folder)])
+    assert set(subjects(chunks).values()) == {"widget"}
 
 
 def test_answerable_sentences_stand_alone() -> None:
