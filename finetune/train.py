@@ -62,6 +62,14 @@ class TrainOptions(BaseModel):
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
 
+def _checkpointing_name() -> str:
+    """transformers 5.x renamed gradient_checkpointing to activation_checkpointing (the old name warns)."""
+    from transformers import TrainingArguments
+
+    fields = getattr(TrainingArguments, "__dataclass_fields__", {})
+    return "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+
+
 def trainable(pairs: list[Pair], approved_only: bool = False) -> tuple[list[Pair], int, int]:
     """The pairs to train on, and how many were left out as waiting for review or dropped.
     Each pair is judged by its own decision (a twin of a dropped pair stays); with
@@ -234,6 +242,7 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
 
     checkpoints = run / "checkpoints"
     has_eval = eval_data is not None and len(eval_data) > 0
+    checkpointing = _checkpointing_name()
     args = TrainingArguments(
         output_dir=str(checkpoints), per_device_train_batch_size=opts.batch_size,
         per_device_eval_batch_size=opts.batch_size, gradient_accumulation_steps=opts.grad_accum,
@@ -243,7 +252,7 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
         save_strategy="steps", save_steps=opts.eval_steps, save_total_limit=2,
         load_best_model_at_end=opts.load_best and has_eval, metric_for_best_model="eval_loss",
         greater_is_better=False, train_sampling_strategy="group_by_length", length_column_name="length",
-        remove_unused_columns=False, bf16=precision == AUTOCAST, gradient_checkpointing=opts.gradient_checkpointing,
+        remove_unused_columns=False, bf16=precision == AUTOCAST, **{checkpointing: opts.gradient_checkpointing},
         use_cpu=device == "cpu", report_to="none", seed=opts.seed, disable_tqdm=None,
         prediction_loss_only=True,
     )

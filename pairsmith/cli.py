@@ -6,6 +6,7 @@ User errors (PairsmithError, invalid options) print one red line and exit 1, nev
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,16 @@ app = typer.Typer(help="From a folder of docs to a curated instruction dataset a
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show everything the libraries underneath "
+                                               "print too (weight loading, their warnings).")] = False) -> None:
+    """From a folder of docs to a curated instruction dataset and a model trained on it."""
+    if not verbose and not os.environ.get("PAIRSMITH_VERBOSE"):
+        from pairsmith.log import quiet_dependencies
+
+        quiet_dependencies()
 
 
 def defaults(options: type[BaseModel]) -> SimpleNamespace:

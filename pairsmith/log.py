@@ -34,3 +34,29 @@ def show_on_stdout() -> logging.Handler:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     return handler
+
+
+_DEPENDENCIES = r"(transformers|torch|sentence_transformers|datasets|accelerate|peft|huggingface_hub|tokenizers|gguf)"
+
+
+def quiet_dependencies() -> None:
+    """Keep the terminal to pairsmith's own lines and one progress bar per stage: no weight-loading
+    or shard-writing bars, no "missing keys ['lm_head.weight']" (SmolLM2 ties its head to the
+    embeddings, so the key is absent by design), no FutureWarnings from dependencies."""
+    import warnings
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=_DEPENDENCIES)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    for name in ("sentence_transformers", "datasets", "accelerate", "peft", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ class KVCache:
         self.path = Path(path) if path else None
         self.table = table
         self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # one connection, usable from the thread a running event loop hands work to
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
@@ -35,16 +37,19 @@ class KVCache:
         found: dict[str, bytes] = {}
         if self._db is None:
             return found
-        for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
-            part = keys[start : start + 500]
-            rows = self._db.execute(f"SELECT key, value FROM {self.table} WHERE key IN ({','.join('?' * len(part))})",
-                                    part)
-            found.update((key, bytes(value) if not isinstance(value, str) else value.encode()) for key, value in rows)
+        with self._lock:
+            for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
+                part = keys[start : start + 500]
+                rows = self._db.execute(f"SELECT key, value FROM {self.table} WHERE key IN "
+                                        f"({','.join('?' * len(part))})", part).fetchall()
+                found.update((key, bytes(value) if not isinstance(value, str) else value.encode()) for key, value in rows)
         return found
 
     def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         if self._db is not None:
-            self._db.executemany(f"INSERT OR REPLACE INTO {self.table} (key, value) VALUES (?, ?)", list(items))
+            rows = list(items)
+            with self._lock:
+                self._db.executemany(f"INSERT OR REPLACE INTO {self.table} (key, value) VALUES (?, ?)", rows)
 
     def get_json(self, key: str) -> Any | None:
         value = self.get_many([key]).get(key)
@@ -55,5 +60,6 @@ class KVCache:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
-            self._db = None
+            with self._lock:
+                self._db.close()
+                self._db = None
