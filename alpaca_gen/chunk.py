@@ -24,6 +24,9 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+_CONVERTED_SUFFIXES = (".pdf", ".docx", ".ipynb")
+
+
 @dataclass
 class Chunk:
     """A piece of a document sized for one prompt, with its provenance."""
@@ -38,8 +41,10 @@ class Chunk:
 
     def source(self) -> dict:
         """The `source` object recorded on every pair made from this chunk."""
-        return {"path": self.path, "headings": self.headings, "lines": [self.start, self.end],
-                "chunk": self.id}
+        found = {"path": self.path, "headings": self.headings, "lines": [self.start, self.end], "chunk": self.id}
+        if self.path.lower().endswith(_CONVERTED_SUFFIXES):
+            found["text"] = self.text  # line numbers are the conversion's: the chunk travels with the pair
+        return found
 
 
 @dataclass(frozen=True)

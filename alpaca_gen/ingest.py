@@ -7,13 +7,14 @@ reason that the run summary reports; one bad file never stops a run.
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alpaca_gen.blocks import Block
-from alpaca_gen.extract import EXTRACTORS, kind_for
-from pairsmith.errors import InputError
+from alpaca_gen.extract import CONVERTED, EXTRACTORS, kind_for
+from pairsmith.errors import InputError, MissingDependencyError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _IGNORED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox",
@@ -74,6 +75,52 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
                 yield candidate
 
 
+# Single-byte encodings of Latin-script languages: on short texts the detector's pick among them is
+# a close call, and cp1252 (a superset of latin-1) is the commonest for docs.
+_LATIN_SCRIPT = r"cp125[0247]|windows_125[0247]|latin_1|iso8859_(1|2|3|4|9|10|13|14|15|16)|mac_(roman|latin2|turkish|iceland)"
+
+
+def decode(raw: bytes) -> str | None:
+    """Text from bytes: UTF-8 (with or without a byte-order mark), else the encoding detected
+    (latin-1, cp1252, ...); None when no encoding gives readable text."""
+    try:
+        text = raw.decode("utf-8-sig")
+        return text if _readable(text) else None
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        from_bytes = None
+    if from_bytes is not None:
+        best = from_bytes(raw).best()
+        if best is not None:
+            text = str(best)
+            if re.fullmatch(_LATIN_SCRIPT, best.encoding or ""):
+                # Western European guesses are close calls on short texts: cp1252, the commonest
+                # legacy encoding of docs, when it decodes
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    pass
+            if _readable(text):
+                return text
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _readable(text):
+            return text
+    return None
+
+
+def _readable(text: str) -> bool:
+    """Mostly letters, digits, punctuation and spaces: not control characters."""
+    control = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    return control <= 0.001 * max(1, len(text))
+
+
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | str:
     """Read one file into a Document, or return the reason it is skipped."""
     kind = kind_for(path.name, path.suffix)
@@ -86,12 +133,22 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | 
         raw = path.read_bytes()
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
+    if kind in CONVERTED:
+        try:
+            text = CONVERTED[kind](raw, path.stem)
+        except MissingDependencyError as exc:
+            return str(exc)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is this file's skip reason
+            return f"cannot parse as {kind} ({(str(exc).splitlines() or [type(exc).__name__])[0][:80]})"
+        blocks = EXTRACTORS["markdown"](text)
+        if not any(b.kind != "heading" and b.text.strip() for b in blocks):
+            return "no text (a scanned PDF has only images)" if kind == "pdf" else "no text"
+        return Document(_display(path), kind, blocks)
     if b"\x00" in raw[:8192]:
         return "binary"
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return "not UTF-8"
+    text = decode(raw)
+    if text is None:
+        return "not text in any encoding it could be decoded from"
     if not text.strip():
         return "empty"
     try:

@@ -130,16 +130,17 @@ def test_unreadable_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     (tmp_path / "ok.md").write_text("# Fine\n\nA readable document with enough words in it.\n", encoding="utf-8")
     (tmp_path / "blob.md").write_bytes(b"\x89PNG\x00\x00binary")
     (tmp_path / "empty.md").write_text("  \n\n", encoding="utf-8")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 cr\xe8me br\xfbl\xe9e".encode("latin-1"))  # decoded, not skipped
+    (tmp_path / "control.txt").write_bytes(bytes(range(1, 32)) * 10)
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
     (tmp_path / "big.md").write_text("# Big\n\n" + "word " * 5000, encoding="utf-8")
     result = ingest([tmp_path], max_bytes=10_000)
     reasons = {Path(p).name: r for p, r in result.skipped}
-    assert [Path(d.path).name for d in result.documents] == ["ok.md"]
+    assert sorted(Path(d.path).name for d in result.documents) == ["latin.txt", "ok.md"]
     assert reasons["blob.md"] == "binary"
     assert reasons["empty.md"] == "empty"
-    assert reasons["latin.txt"] == "not UTF-8"
+    assert reasons["control.txt"].startswith("not text")
     assert reasons["image.png"].startswith("unsupported type")
     assert reasons["broken.ipynb"].startswith("cannot parse as notebook")
     assert reasons["big.md"].startswith("oversized")

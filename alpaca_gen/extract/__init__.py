@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.docx import docx_markdown
 from alpaca_gen.extract.html import html_blocks
 from alpaca_gen.extract.markdown import markdown_blocks
 from alpaca_gen.extract.notebook import notebook_blocks
+from alpaca_gen.extract.pdf import pdf_markdown
 from alpaca_gen.extract.python import python_blocks
 from alpaca_gen.extract.rst import rst_blocks
 from alpaca_gen.extract.text import text_blocks
@@ -30,7 +32,13 @@ SUFFIX_KINDS: dict[str, str] = {
     ".html": "html", ".htm": "html",
     ".ipynb": "notebook",
     ".py": "python",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
+
+# Binary formats: converted to Markdown first (their line numbers are those of the conversion, so
+# pairs made from them carry their chunk's text in `source.text`).
+CONVERTED: dict[str, Callable[[bytes, str], str]] = {"pdf": pdf_markdown, "docx": docx_markdown}
 
 # Files without a suffix that projects conventionally write in Markdown.
 BARE_NAMES = {"readme", "changelog", "contributing", "authors", "history"}
@@ -45,4 +53,4 @@ def kind_for(name: str, suffix: str) -> str | None:
     return None
 
 
-__all__ = ["EXTRACTORS", "Extractor", "kind_for"]
+__all__ = ["CONVERTED", "EXTRACTORS", "Extractor", "kind_for"]
