@@ -204,7 +204,9 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
     data_hash = _file_hash(opts.data)
     if opts.resume and finished.exists():
         record = json.loads(finished.read_text(encoding="utf-8"))
-        same = record.get("options") == opts.model_dump() and record.get("data_sha256") == data_hash
+        settings = {k: v for k, v in opts.model_dump().items() if k != "resume"}
+        recorded = {k: v for k, v in (record.get("options") or {}).items() if k != "resume"}
+        same = recorded == settings and record.get("data_sha256") == data_hash
         if same and (run / "model" / "config.json").exists():
             say(f"{run} already holds this finished run; nothing to train (use --no-resume or another --out "
                  "to train again)")

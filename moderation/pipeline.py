@@ -144,3 +144,22 @@ def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: Moder
     write_jsonl_atomic(rejects_path, dropped)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def summary_from_report(report_json: str | Path, curated: str | Path) -> ModerationSummary:
+    """The summary of a moderation run that is not redone, read back from its JSON report."""
+    import json
+
+    from moderation.report import report_paths
+    from pairsmith.outputs import rejects_beside
+
+    data = json.loads(Path(report_json).read_text(encoding="utf-8"))
+    counts = data.get("counts", {})
+    summary = ModerationSummary(total=counts.get("total", 0), kept=counts.get("kept", 0), review=counts.get("review", 0),
+                                dropped=counts.get("dropped", 0), drop_reasons=Counter(data.get("dropped_by_reason", {})),
+                                review_reasons=Counter(data.get("review_by_reason", {})),
+                                examples=data.get("examples", {}), seconds=0.0, curated=str(curated),
+                                rejects=str(rejects_beside(Path(curated))))
+    summary.stats["grounding_checked"] = data.get("grounding_checked", 0)
+    summary.report_files = {k: v for k, v in report_paths(Path(report_json)).items() if v.exists()}
+    return summary

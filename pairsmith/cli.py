@@ -163,29 +163,60 @@ def generate(
 @app.command("run")
 @guarded
 def run_all(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns of docs.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder for every stage's files.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns of docs, or one pairsmith.yaml "
+                                               "(see `pairsmith init`).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder for every stage's files.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Generation model (see `generate --help`).")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
-    pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = 2,
+    pairs_per_chunk: Annotated[Optional[int], typer.Option(help="Pairs to ask for per chunk (default 2).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="Moderation config (YAML or JSON).")] = None,
-    train: Annotated[bool, typer.Option("--train/--no-train", help="Fine-tune and evaluate on the curated pairs.")] = True,
-    epochs: Annotated[float, typer.Option(help="Training epochs over the curated pairs.")] = 2.0,
+    train: Annotated[Optional[bool], typer.Option("--train/--no-train", help="Fine-tune and evaluate on the curated pairs.")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Training epochs over the curated pairs (default 2).")] = None,
     review: Annotated[bool, typer.Option("--review", help="Stop after moderation for a person to review; the next "
                                          "run continues from their decisions (OUT/reviews.jsonl).")] = False,
+    fractions: Annotated[Optional[str], typer.Option(help="Data-size curve: train on these nested shares of the "
+                                                     "training pairs too, e.g. 0.25,0.5,1.")] = None,
 ) -> None:
-    """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with reports."""
-    from alpaca_gen.run import summary_lines
-    from moderation.config import load_config
+    """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with one report
+    (OUT/index.html). A re-run redoes the first stage whose inputs or settings changed, and what follows."""
+    from moderation.config import ModerationConfig, load_config
     from pairsmith.pipeline import run_pipeline
+    from pairsmith.run_spec import RunSpec, is_spec, load_spec
 
-    options: dict = {"pairs_per_chunk": pairs_per_chunk}
-    if model:
-        options["model"] = model
-    if base_url:
-        options["base_url"] = base_url
-    result = run_pipeline(paths, out, options, load_config(config), train_options={"epochs": epochs}, train=train,
-                          review=review)
+    if len(paths) == 1 and is_spec(paths[0]):
+        spec = load_spec(paths[0])
+        if config:
+            fail("--config and a run file: put the moderation settings in the run file's `moderation:`")
+        moderation = ModerationConfig.model_validate(spec.moderation) if spec.moderation else ModerationConfig()
+    else:
+        if out is None:
+            fail("--out is needed (or give a run file: pairsmith init, then pairsmith run pairsmith.yaml)")
+        spec = RunSpec(docs=list(paths), out=str(out))
+        moderation = load_config(config)
+    if out is not None:
+        spec.out = str(out)
+    spec.generate = {"pairs_per_chunk": 2, **spec.generate}
+    for key, value in (("model", model), ("base_url", base_url), ("pairs_per_chunk", pairs_per_chunk)):
+        if value is not None:
+            spec.generate[key] = value
+    spec.train = {"epochs": 2.0, **spec.train, **({"epochs": epochs} if epochs is not None else {})}
+    if train is not None:
+        spec.train_and_evaluate = train
+    if fractions:
+        try:
+            spec.fractions = [float(f) for f in fractions.split(",") if f.strip()]
+        except ValueError:
+            fail(f"--fractions {fractions}: give shares such as 0.25,0.5,1")
+    result = run_pipeline(spec.docs, spec.out, spec.generate, moderation, train_options=spec.train,
+                          eval_options=spec.evaluate, train=spec.train_and_evaluate, review=review or spec.review,
+                          fractions=spec.fractions)
+    echo_run(result, Path(spec.out))
+
+
+def echo_run(result: Any, out: Path) -> None:
+    """What a run did, stage by stage, ending with the path of its report."""
+    from alpaca_gen.run import summary_lines
+
     typer.echo("== generate")
     for line in summary_lines(result.generation):
         typer.echo(line)
@@ -203,9 +234,36 @@ def run_all(
                    f"train loss {t['train_loss']:.3f}" + (f", best eval loss {t['eval_loss']:.3f}" if t["eval_loss"] else ""))
         typer.echo("== evaluate (held-out pairs, base vs tuned)")
         echo_headline(result.evaluation["headline"])
+    if result.scale:
+        typer.echo("== data-size curve (tuned - base, rouge_l)")
+        for point in result.scale:
+            row = next(r for r in point["headline"] if r["metric"] == "rouge_l")
+            typer.echo(f"{point['pairs']:6d} pairs  {row['delta']:+.4f}  95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
     typer.echo("== files")
     for name, path in result.files.items():
         typer.echo(f"{name:20} {path}")
+    if "report" in result.files:
+        typer.echo(f"report: {result.files['report']}")
+
+
+@app.command("init")
+@guarded
+def init_command(
+    path: Annotated[Path, typer.Argument(help="The run file to write.")] = Path("pairsmith.yaml"),
+    docs: Annotated[str, typer.Option(help="The docs the run reads.")] = "docs/",
+) -> None:
+    """Write a commented pairsmith.yaml (docs, generator, every moderation setting, training and
+    evaluation) for `pairsmith run pairsmith.yaml`."""
+    from moderation.config import ModerationConfig
+    from pairsmith.errors import InputError
+    from pairsmith.io import atomic_write
+    from pairsmith.run_spec import template
+
+    if path.exists():
+        raise InputError(f"{path} exists: pairsmith init never overwrites a file; name another path")
+    with atomic_write(path) as fh:
+        fh.write(template(ModerationConfig().model_dump(mode="json", exclude={"source"}), docs))
+    typer.echo(f"wrote {path}; edit it, then: pairsmith run {path}")
 
 
 @app.command()
