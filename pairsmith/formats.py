@@ -198,6 +198,8 @@ def _read_hf(spec: str) -> Iterator[Pair]:
 def read_pairs(spec: str | Path) -> Iterator[Pair]:
     """Read pairs from a file, a saved Hugging Face dataset folder or a hub dataset name."""
     path = Path(spec)
+    if path.is_dir() and (path / "dataset_info.json").is_file() and (path / "data.json").is_file():
+        return _read_json(path / "data.json")  # a LLaMA-Factory folder
     if path.is_dir():
         return _read_hf(str(path))
     if not path.exists():
@@ -292,8 +294,12 @@ def _write_csv(pairs: Iterable[Pair], path: Path) -> int:
 
 
 def _write_hf(pairs: Iterable[Pair], path: Path) -> int:
+    """A `save_to_disk` folder with a dataset card (README.md): ready for `push_to_hub`."""
     import datasets
 
+    from pairsmith.dataset_card import dataset_card
+
+    pairs = list(pairs)
     rows = [{**_alpaca_only(p), "id": p.id, "meta": dumps({k: v for k, v in p.to_dict().items()
                                                           if k not in ("id", "instruction", "input", "output")})}
             for p in pairs]
@@ -301,8 +307,23 @@ def _write_hf(pairs: Iterable[Pair], path: Path) -> int:
         raise ConfigError(f"{path} exists; choose a new folder for the dataset")
     tmp = path.with_name(f".{path.name}.tmp")
     datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
+    (tmp / "README.md").write_text(dataset_card(pairs, path.name), encoding="utf-8")
     tmp.rename(path)
     return len(rows)
+
+
+def _write_llamafactory(pairs: Iterable[Pair], path: Path) -> int:
+    """A folder LLaMA-Factory reads: `data.json` (Alpaca) and its `dataset_info.json` entry."""
+    if path.exists():
+        raise ConfigError(f"{path} exists; choose a new folder for the dataset")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.mkdir(parents=True)
+    count = _write_alpaca(pairs, tmp / "data.json")
+    info = {path.name: {"file_name": "data.json", "formatting": "alpaca",
+                        "columns": {"prompt": "instruction", "query": "input", "response": "output"}}}
+    (tmp / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    tmp.rename(path)
+    return count
 
 
 @dataclass(frozen=True)
@@ -325,7 +346,8 @@ FORMATS: dict[str, Format] = {
         Format("messages", ".jsonl", _write_lines(_to_messages), "OpenAI chat messages"),
         Format("sharegpt", ".jsonl", _write_lines(_to_sharegpt), "ShareGPT conversations"),
         Format("csv", ".csv", _write_csv, "CSV with one column per field"),
-        Format("hf", "", _write_hf, "Hugging Face dataset folder (save_to_disk)"),
+        Format("hf", "", _write_hf, "Hugging Face dataset folder (save_to_disk) with a dataset card"),
+        Format("llamafactory", "", _write_llamafactory, "LLaMA-Factory folder: data.json + dataset_info.json"),
     )
 }
 
@@ -337,11 +359,14 @@ def write_pairs(pairs: Iterable[Pair], path: str | Path, fmt: str) -> int:
     return FORMATS[fmt].write(pairs, Path(path))
 
 
+FOLDER_FORMATS = ("hf", "llamafactory")
+
+
 def convert(src: str | Path, dst: str | Path, fmt: str) -> int:
     """Read any supported input and write it in `fmt`; never overwrites the input."""
     from pairsmith.outputs import Output, claim_outputs
 
-    target = Output.folder(dst, "DST") if fmt == "hf" else Output.file(dst, "DST")
+    target = Output.folder(dst, "DST") if fmt in FOLDER_FORMATS else Output.file(dst, "DST")
     with claim_outputs({"SRC": src}, [target]):
         return write_pairs(load_pairs(src), Path(dst), fmt)
 

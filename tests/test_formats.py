@@ -33,7 +33,7 @@ def test_every_format_round_trips(fmt: str, tmp_path: Path) -> None:
     back = load_pairs(path)
     assert len(back) == 3
     for original, read in zip(pairs, back):
-        if fmt in ("jsonl", "alpaca", "csv", "hf"):
+        if fmt in ("jsonl", "alpaca", "csv", "hf", "llamafactory"):
             assert (read.instruction, read.input, read.output) == (original.instruction, original.input, original.output)
         else:  # chat-style formats fold the input into the user turn
             expected = f"{original.instruction}\n\n{original.input}" if original.input else original.instruction
@@ -172,3 +172,24 @@ def test_written_files_honour_the_umask(fmt: str, tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
         os.umask(previous)
+
+
+def test_exports_for_trainers(tmp_path: Path) -> None:
+    """A Hugging Face folder with its dataset card, and a LLaMA-Factory folder with dataset_info.json."""
+    import datasets
+
+    from pairsmith.formats import convert
+
+    pairs = [Pair(instruction=f"Question {i}?", output=f"Answer {i}.", source={"path": "docs/a.md"},
+                  generator={"backend": "hf", "model": "m", "method": "structure:section"},
+                  moderation={"decision": "keep", "reasons": []}) for i in range(3)]
+    src = tmp_path / "curated.jsonl"
+    write_pairs(pairs, src, "jsonl")
+    assert convert(src, tmp_path / "hfds", "hf") == 3
+    card = (tmp_path / "hfds" / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\ntask_categories:") and "| docs/a.md | 3 |" in card and "| keep | 3 |" in card
+    assert datasets.load_from_disk(str(tmp_path / "hfds"))["instruction"][0] == "Question 0?"
+    assert convert(src, tmp_path / "lf", "llamafactory") == 3
+    info = json.loads((tmp_path / "lf" / "dataset_info.json").read_text(encoding="utf-8"))
+    assert info["lf"]["columns"] == {"prompt": "instruction", "query": "input", "response": "output"}
+    assert json.loads((tmp_path / "lf" / "data.json").read_text(encoding="utf-8"))[2]["output"] == "Answer 2."
