@@ -32,6 +32,7 @@ class GenerateOptions(BaseModel):
     paths: list[str]
     out: str
     model: str | None = None  # alias, hub id or path (local); the server's model name (openai)
+    backend: Literal["auto", "hf", "llamacpp", "openai"] = "auto"  # auto: openai with a base URL, else hf
     base_url: str | None = None  # OpenAI-compatible server; falls back to OPENAI_BASE_URL
     api_key: str | None = Field(default=None, repr=False)  # falls back to OPENAI_API_KEY
     pairs_per_chunk: int = Field(default=3, ge=1, le=50)
@@ -70,6 +71,8 @@ class GenerateOptions(BaseModel):
 
     @property
     def backend_name(self) -> str:
+        if self.backend != "auto":
+            return self.backend
         return "openai" if self.resolved_base_url else "hf"
 
     @property
@@ -88,7 +91,7 @@ def build_strategy(opts: GenerateOptions) -> Strategy:
     """Pick the strategy: stepwise for small local models, multi-pair for servers and self-instruct."""
     strategy = opts.strategy
     if strategy == "auto":
-        strategy = "answer-first" if opts.backend_name == "hf" and opts.mode == "qa" else "multi"
+        strategy = "answer-first" if opts.backend_name in ("hf", "llamacpp") and opts.mode == "qa" else "multi"
     if strategy == "answer-first":
         if opts.mode == "self-instruct":
             raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
@@ -143,6 +146,8 @@ def backend_factory(opts: GenerateOptions):
             return create("openai", model=opts.model_name, base_url=opts.resolved_base_url,
                           api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
                           timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
+        if opts.backend_name == "llamacpp":
+            return create("llamacpp", model=opts.model_name, constrain=opts.constrain)
         return create("hf", model=opts.model_name, device=opts.device, batch_size=opts.batch_size,
                       constrain=opts.constrain)
 

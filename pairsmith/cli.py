@@ -91,6 +91,8 @@ def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file the pairs are appended to.")],
     model: Annotated[Optional[str], typer.Option(help="Alias, hub id or path (local); model name (server).")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
+    backend: Annotated[str, typer.Option(help="auto (a server with --base-url, else transformers), hf, llamacpp "
+                                         "(reads the GGUF directly; pip install 'pairsmith[llamacpp]') or openai.")] = GENERATE.backend,
     api_key: Annotated[Optional[str], typer.Option(help="API key; default $OPENAI_API_KEY.")] = None,
     pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = GENERATE.pairs_per_chunk,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = GENERATE.concurrency,
@@ -127,7 +129,7 @@ def generate(
     from alpaca_gen.options import GenerateOptions, build_strategy
 
     opts = GenerateOptions(
-        paths=paths, out=str(out), model=model, base_url=base_url, api_key=api_key,
+        paths=paths, out=str(out), model=model, backend=backend, base_url=base_url, api_key=api_key,
         pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, candidates=candidates,
         structure=structure, seed_tasks=seed_tasks,
