@@ -59,4 +59,4 @@ def test_every_backend_registers_by_name() -> None:
     from pairsmith.backends.registry import names
 
     files = {p.stem for p in (ROOT / "pairsmith" / "backends").glob("*.py")} - {"__init__", "base", "registry"}
-    assert set(names()) == files == {"hf", "openai"}
+    assert set(names()) == files == {"hf", "llamacpp", "openai"}

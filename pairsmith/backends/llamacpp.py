@@ -12,7 +12,6 @@ is fast.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 from pathlib import Path
@@ -100,10 +99,3 @@ class LlamaCppBackend(Backend):
         if close is not None:
             close()
 
-
-def _json_ok(text: str) -> bool:
-    try:
-        json.loads(text)
-        return True
-    except ValueError:
-        return False
