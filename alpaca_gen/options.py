@@ -70,6 +70,11 @@ class GenerateOptions(BaseModel):
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
 
     @property
+    def base_urls(self) -> list[str]:
+        """The servers: one, or a fleet given as comma-separated URLs."""
+        return [u.strip() for u in (self.resolved_base_url or "").split(",") if u.strip()]
+
+    @property
     def backend_name(self) -> str:
         if self.backend != "auto":
             return self.backend
@@ -142,6 +147,12 @@ def backend_factory(opts: GenerateOptions):
     """A function that builds the backend when first needed (a fully cached run loads nothing)."""
 
     def build() -> Backend:
+        if opts.backend_name == "openai" and len(opts.base_urls) > 1:
+            from pairsmith.backends.openai import OpenAIFleet
+
+            return OpenAIFleet(opts.model_name, opts.base_urls,
+                               api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
+                               timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
         if opts.backend_name == "openai":
             return create("openai", model=opts.model_name, base_url=opts.resolved_base_url,
                           api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
@@ -162,7 +173,8 @@ def build_run(opts: GenerateOptions) -> GenerationRun:
     """The GenerationRun for these options (nothing is loaded yet)."""
     out = Path(opts.out)
     cache = ResultCache(None if opts.no_cache else (opts.cache or default_cache_path()))
-    concurrency = opts.concurrency if opts.backend_name == "openai" else max(opts.concurrency, 2 * opts.batch_size)
+    concurrency = (opts.concurrency * len(opts.base_urls) if opts.backend_name == "openai"
+                   else max(opts.concurrency, 2 * opts.batch_size))
     return GenerationRun(build_strategy(opts), backend_factory(opts), opts.backend_name, opts.model_name, out,
                          rejects=opts.rejects, cache=cache, concurrency=concurrency, progress=opts.progress,
                          server=opts.resolved_base_url if opts.backend_name == "openai" else None)

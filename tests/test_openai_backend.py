@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import threading
+from pathlib import Path
 import time
 
 import pytest
@@ -260,3 +261,37 @@ def test_concurrency_is_bounded() -> None:
 
         asyncio.run(go())
         assert active["max"] == 3 and len(server.requests) == 9
+
+
+def test_a_fleet_spreads_requests_and_survives_a_dead_server(tmp_path: Path) -> None:
+    """Several --base-url values: the least-busy server takes each request; one that stays
+    unreachable is dropped from the fleet and the rest finish the run, resumable as ever."""
+    import json as _json
+    import socket
+
+    from alpaca_gen.generate import generate
+    from alpaca_gen.options import GenerateOptions
+    from tests.test_pipeline import answer_from_docs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(12):
+        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} says that setting {i} is on by default.\n",
+                                          encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # nothing listens here
+    with OpenAIStub(responder=answer_from_docs, delay=0.05) as one, OpenAIStub(responder=answer_from_docs, delay=0.05) as two:
+        urls = ",".join([one.base_url, two.base_url, dead])
+        summary = generate(GenerateOptions(paths=[str(docs)], out=str(tmp_path / "pairs.jsonl"), model="m",
+                                           base_url=urls, concurrency=2, retry_window=0.5, progress=False,
+                                           cache=str(tmp_path / "cache.sqlite")))
+        assert summary.pairs_written == 12
+        assert len(one.requests) >= 3 and len(two.requests) >= 3  # both took a share
+        rows = [_json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+        assert len(rows[0]["generator"]["base_url"]) == 3
+        served = len(one.requests) + len(two.requests)
+        again = generate(GenerateOptions(paths=[str(docs)], out=str(tmp_path / "pairs.jsonl"), model="m",
+                                         base_url=urls, retry_window=0.5, progress=False,
+                                         cache=str(tmp_path / "cache.sqlite")))
+        assert again.pairs_written == 0 and len(one.requests) + len(two.requests) == served  # resumed from the cache

@@ -18,7 +18,7 @@ from typing import Any
 
 import openai
 
-from pairsmith.backends.base import RESPONSE_FORMATS as _LEVELS, Backend, Completion, Request, redact_url
+from pairsmith.backends.base import RESPONSE_FORMATS as _LEVELS, Backend, BackendStats, Completion, Request, redact_url
 from pairsmith.backends.registry import register
 from pairsmith.errors import BackendError, BackendUnavailable
 
@@ -247,3 +247,62 @@ def _cause(exc: openai.APIConnectionError) -> str:
     """Why a connection failed, in a few words (refused, reset, DNS), from the chained error."""
     cause = exc.__cause__ or exc.__context__
     return " ".join(str(cause or exc.message).split())[:200] or "connection error"
+
+
+class OpenAIFleet(Backend):
+    """Several OpenAI-compatible servers serving the same model (a vLLM or llama.cpp fleet):
+    each request goes to the server with the fewest requests in flight, each server keeps its own
+    concurrency limit, retries and response_format level, and a server that stays unreachable
+    past the retry window is dropped from the fleet while the others carry on."""
+
+    name = "openai"
+
+    def __init__(self, model: str, base_urls: list[str], **options: Any) -> None:
+        super().__init__(model)
+        if len(base_urls) < 2:
+            raise BackendError("a fleet needs two or more --base-url values")
+        self.servers = [OpenAIBackend(model, base_url=url, **options) for url in base_urls]
+        self.in_flight = [0] * len(self.servers)
+        self.dead: set[int] = set()
+        self.served = [0] * len(self.servers)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "base_url": [s.base_url for s in self.servers]}
+
+    @property
+    def stats(self) -> BackendStats:  # type: ignore[override]
+        merged = BackendStats()
+        for server in self.servers:
+            merged.requests += server.stats.requests
+            for reason, count in server.stats.retries.items():
+                merged.retries[reason] = merged.retries.get(reason, 0) + count
+            merged.notes += server.stats.notes
+        merged.notes += [f"{self.servers[i].base_url}: unreachable, dropped from the fleet" for i in sorted(self.dead)]
+        return merged
+
+    @stats.setter
+    def stats(self, value: BackendStats) -> None:
+        pass  # each server keeps its own counters
+
+    async def complete(self, request: Request) -> Completion:
+        while True:
+            alive = [i for i in range(len(self.servers)) if i not in self.dead]
+            if not alive:
+                raise BackendUnavailable("every server of the fleet is unreachable: "
+                                         + ", ".join(s.base_url for s in self.servers))
+            chosen = min(alive, key=lambda i: (self.in_flight[i], self.served[i]))
+            self.in_flight[chosen] += 1
+            try:
+                completion = await self.servers[chosen].complete(request)
+                self.served[chosen] += 1
+                return completion
+            except BackendUnavailable:
+                if len(alive) == 1:
+                    raise
+                self.dead.add(chosen)  # the rest of the fleet takes its requests
+            finally:
+                self.in_flight[chosen] -= 1
+
+    async def aclose(self) -> None:
+        for server in self.servers:
+            await server.aclose()
