@@ -30,6 +30,7 @@ _LEANING = {"it", "this", "that", "these", "those", "they", "its", "their", "suc
             "and", "or", "so", "then", "here", "there", "both", "each", "which", "otherwise", "instead", "thus"}
 _INTRO = re.compile(r"(:\s*$)|\b(the following|as follows|below|above|like this|for example)\b", re.I)
 _MARKUP = re.compile(r"<[^>]+>|!\[|\]\(|https?://|[│─╭╮╰╯█━┃]")
+_ADDRESSED = re.compile(r"^(are|do|can|could|would|will|have|did) you\b|^why not\b|^is you\b", re.I)
 _ECHO = re.compile(r"\b(your (answer|question)|question:|answer:|json|this answer|the answer|this sentence)\b", re.I)
 
 
@@ -82,6 +83,8 @@ def question_form_ok(question: str, chunk: str) -> bool:
     words = question.split()
     if not question.endswith("?") or not 3 <= len(words) <= 20 or _ECHO.search(question):
         return False
+    if _ADDRESSED.match(question):
+        return False  # "Are you want to know ...", "Why not compile ...": not a user's question about the docs
     lowered = [w.lower().strip("?,.") for w in words]
     grams = [tuple(lowered[i : i + 3]) for i in range(len(lowered) - 2)]
     if len(grams) != len(set(grams)):

@@ -43,8 +43,22 @@ _VAGUE = {"previous", "above", "below", "following", "same", "other", "former", 
           "these", "those", "them", "its", "their"}
 
 
+# Subjects that name nothing by themselves ("What is the input?", "What are writes?"): a question
+# about them needs the chunk to be understood.
+_GENERIC_SUBJECTS = {"input", "output", "library", "result", "results", "data", "value", "values", "writes",
+                     "reads", "thing", "things", "example", "examples", "code", "text", "table", "tables", "path",
+                     "paths", "argument", "arguments", "keyword", "keywords", "relative", "default", "defaults",
+                     "step", "steps", "part", "parts", "way", "ways", "one", "ones", "function", "method", "tool"}
+_DETERMINERS = {"the", "a", "an", "each", "every", "its", "your", "their"}
+
+
 def _subject_ok(subject: str) -> bool:
     words = [w.lower() for w in subject.split()]
+    content = [w for w in words if w not in _DETERMINERS]
+    named = "`" in subject or any(re.search(r"[A-Z]", w) for w in subject.split()[1:]) or any(
+        re.search(r"[A-Z].*[A-Z]|\d|[._]", w) for w in subject.split())
+    if content and all(w.strip("`") in _GENERIC_SUBJECTS for w in content) and not named:
+        return False
     return (bool(words) and words[0] not in _LEANING and not (set(words) & (_NOT_SUBJECT | _VAGUE))
             and len(words) <= 6)
 
@@ -64,9 +78,14 @@ def _first_verb(sentence: str) -> _Split | None:
     words = sentence.split()
     for i in range(1, min(len(words), 8)):
         if words[i] in _VERBS_3RD:
+            if i + 1 < len(words) and words[i + 1].lower() in _PREPOSITIONS and not words[0].startswith("`-"):
+                return None  # "Phrase lists for refusals ...", "AdamW runs as ...": a noun, or no object to ask for
             subject = _SUBJECT_ONLY.match(" ".join(words[:i]))
             return _Split(subject.group("subject"), words[i], " ".join(words[i + 1 :])) if subject else None
     return None
+
+
+_PREPOSITIONS = {"for", "of", "as", "in", "on", "at", "by", "from", "to", "with", "into", "through", "when", "if"}
 
 
 class _Split:

@@ -256,10 +256,17 @@ def _first_paragraph(section: Section) -> str:
     return text if _words(text) >= 8 and not text.endswith(":") else ""
 
 
+# Headings that name no topic: a question built from them means nothing ("know about more in X?").
+_TOPICLESS = {"more", "recap", "summary", "misc", "miscellaneous", "other", "others", "notes", "note", "next",
+              "next steps", "see also", "the absolute minimum", "minimum", "example", "examples", "demo", "intro",
+              "introduction", "overview", "details", "extra", "extras", "appendix", "todo", "tl;dr", "tldr",
+              "and more", "what's next", "learn more", "read more"}
+
+
 def _heading_question(heading: str, subject: str) -> str | None:
     heading = _plain(_CODE_SPAN.sub(lambda m: m.group(1), heading)).split(":")[0].strip().rstrip(".")
     words = heading.split()
-    if not words or len(words) > 8 or not re.search(r"[A-Za-z]", heading):
+    if not words or len(words) > 8 or not re.search(r"[A-Za-z]", heading) or heading.lower() in _TOPICLESS:
         return None
     first = words[0].lower()
     if heading.endswith("?"):

@@ -94,6 +94,8 @@ def test_questions_read_off_a_sentence() -> None:
     for sentence, question in cases.items():
         assert rule_question(sentence) == question, sentence
     for vague in ("It runs the whole loop on the bundled docs.", "This is what the previous step wrote.",
+                  "Phrase lists for refusals are configurable.", "The input is any format the readers take.",
+                  "Writes are POSTs with a JSON body.", "The default AdamW runs as bf16 autocast.",
                   "Nothing is silently dropped: every unit ends as pairs or as a reject."):
         assert rule_question(vague) is None, vague
 
