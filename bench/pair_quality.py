@@ -107,8 +107,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        before = [r for r in rows if not r.get("round")]  # labelled before thresholds were tuned
         report = {"labels": dict(Counter(r["label"] for r in rows)),
-                  "moderation": moderation_on_labels(rows, work)}
+                  "moderation": moderation_on_labels(before, work),
+                  "moderation_all_labels": {k: v for k, v in moderation_on_labels(rows, work).items()
+                                            if k != "bad_kept_examples"}}
         print(json.dumps(report, indent=1))
         if not args.skip_generation:
             report["generation"] = [generation(s, work, known, args.pairs_per_chunk)
