@@ -46,12 +46,15 @@ def quiet_dependencies() -> None:
     import warnings
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # "Map: 100%" per tokenised split
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for category in (FutureWarning, DeprecationWarning, UserWarning):
         warnings.filterwarnings("ignore", category=category, module=_DEPENDENCIES)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    if "datasets" in sys.modules:
+        sys.modules["datasets"].disable_progress_bars()
     try:
         from transformers.utils import logging as hf_logging
     except ImportError:

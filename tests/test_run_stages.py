@@ -109,3 +109,28 @@ def test_the_run_report_opens_in_a_browser(tiny_lm: Path, tiny_embedder: Path, d
         page.click("text=empty.md")
         assert "no pair" in page.inner_text("body")
         browser.close()
+
+
+def test_the_terminal_shows_pairsmith_not_its_dependencies(tiny_lm: Path, tiny_embedder: Path, docs: Path,
+                                                          tmp_path: Path) -> None:
+    """No weight-loading or shard-writing bars, no "missing keys", no FutureWarnings; --verbose shows them."""
+    import subprocess
+    import sys
+
+    with OpenAIStub(responder=answer_from_docs) as server:
+        spec = _spec(tmp_path, _docs(docs), tiny_lm, tiny_embedder, server.base_url)
+        quiet = subprocess.run([sys.executable, "-m", "pairsmith.cli", "run", str(spec)], capture_output=True,
+                               text=True, timeout=600)
+        assert quiet.returncode == 0, quiet.stderr[-2000:]
+        shown = quiet.stdout + quiet.stderr
+        for noise in ("Loading weights", "Writing model shards", "missing keys", "FutureWarning", "Map:"):
+            assert noise not in shown, noise
+        assert "== evaluate" in quiet.stdout and quiet.stdout.rstrip().endswith("index.html")
+        (tmp_path / "out" / ".stages.json").unlink()  # make every stage run again
+        import os
+
+        clean = {k: v for k, v in os.environ.items()  # `init` above ran in this process and quietened it
+                 if not k.startswith(("HF_", "TRANSFORMERS_"))}
+        loud = subprocess.run([sys.executable, "-m", "pairsmith.cli", "--verbose", "run", str(spec)],
+                              capture_output=True, text=True, timeout=600, env=clean)
+        assert loud.returncode == 0 and "Loading weights" in loud.stdout + loud.stderr
