@@ -166,6 +166,17 @@ class RelevanceConfig(_Strict):
     block_size: int = 2048  # rows per block of question x answer similarities (memory linear in n)
 
 
+class JudgedConfig(_Strict):
+    """Checks a server model makes when moderate is given --judge-url (nothing happens without one)."""
+
+    enabled: bool = True
+    judge_model: str = "judge"
+    answerability: bool = True  # does the answer answer the question; is it a real question? (judge_not_answered)
+    round_trip: bool = True  # the judge writes the answer's question; cosine to the pair's below: review
+    round_trip_similarity: float = 0.5
+    concurrency: int = 8
+
+
 class IfdConfig(_Strict):
     """Instruction-following difficulty: loss(answer | question) / loss(answer) with a small causal LM.
     Opt-in (two forward passes per pair; cached). Measured in moderation/steps/ifd.py."""
@@ -193,6 +204,7 @@ class ModerationConfig(_Strict):
     answer_form: AnswerFormConfig = Field(default_factory=AnswerFormConfig)
     question_form: QuestionFormConfig = Field(default_factory=QuestionFormConfig)
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
+    judged: JudgedConfig = Field(default_factory=JudgedConfig)
     ifd: IfdConfig = Field(default_factory=IfdConfig)
     source: Path | None = Field(default=None, exclude=True)  # the file it was read from, if any
 

@@ -301,6 +301,7 @@ def moderate(
         settings.near.method = near_method
     if judge_model:
         settings.grounding.judge_model = judge_model
+        settings.judged.judge_model = judge_model
     if print_config:
         typer.echo(yaml.safe_dump(settings.model_dump(), sort_keys=False))
         return

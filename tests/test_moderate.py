@@ -115,6 +115,7 @@ def test_grounding_with_a_judge_server(docs: Path, tmp_path: Path) -> None:
 
     cfg = ModerationConfig()
     cfg.semantic.enabled = False
+    cfg.judged.enabled = False  # the answerability and round-trip judges have their own test
     with OpenAIStub(responder=judge) as server:
         result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url,
                           report=tmp_path / "report.md")
@@ -128,6 +129,42 @@ def test_grounding_with_a_judge_server(docs: Path, tmp_path: Path) -> None:
     assert kept["checks"]["grounding"] == {"judge": cfg.grounding.judge_model, "supported": True,
                                            "reason": "matches the docs"}
     assert f"checked by judge {cfg.grounding.judge_model} at {server.base_url}" in (tmp_path / "report.md").read_text()
+
+
+def test_answerability_and_round_trip_judges(tiny_embedder: Path, tmp_path: Path) -> None:
+    """With --judge-url: a pair the judge says is not answered is dropped; one whose round-trip
+    question means something else goes to review; the evidence carries the judge's words."""
+    rows = [Pair(instruction="How do I clear the cache?", output="Delete the folder named by PAIRSMITH_CACHE."),
+            Pair(instruction="What is the capital of France?", output="The cache keeps finished units."),
+            Pair(instruction="Which formats are read?", output="JSONL, Alpaca JSON and CSV are read.")]
+    src = tmp_path / "in.jsonl"
+    write_pairs(rows, src, "jsonl")
+
+    def judge(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        if "Write the one question" in prompt:
+            if "JSONL, Alpaca" in prompt:
+                return json.dumps({"question": "Which licence does the project use?"})
+            return json.dumps({"question": "How do I clear the cache?" if "Delete" in prompt else "What does the cache keep?"})
+        answered = "capital of France" not in prompt
+        return json.dumps({"answers": answered, "real_question": answered, "reason": "ok" if answered else "off topic"})
+
+    cfg = ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
+                                           "near": {"enabled": False}, "relevance": {"enabled": False},
+                                           "grounding": {"enabled": False}, "question_form": {"enabled": False},
+                                           "judged": {"round_trip_similarity": 0.999}})
+    with OpenAIStub(responder=judge) as server:
+        result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url)
+    dropped = read(tmp_path / "out.rejects.jsonl")
+    assert [r["instruction"] for r in dropped] == ["What is the capital of France?"]
+    assert dropped[0]["moderation"]["evidence"][0] == {"step": "judged", "rule": "judge_not_answered", "decision": "drop",
+                                                       "score": 0.0, "reason": "off topic"}
+    kept = {r["instruction"]: r["moderation"] for r in read(tmp_path / "out.jsonl")}
+    assert kept["Which formats are read?"]["decision"] == "review"
+    assert kept["Which formats are read?"]["evidence"][0]["rule"] == "round_trip_mismatch"
+    assert kept["How do I clear the cache?"]["decision"] == "keep"
+    assert kept["How do I clear the cache?"]["checks"]["judged"]["round_trip"]["score"] > 0.999
+    assert result.dropped == 1 and result.review == 1
 
 
 def test_report_files_and_threshold_suggestion(tiny_embedder: Path, tmp_path: Path) -> None:

@@ -96,7 +96,8 @@ def first_evidence(record: dict) -> dict:
 
 def test_steps_run_in_order_and_each_can_be_disabled(tmp_path: Path) -> None:
     assert [s.name for s in STEPS] == ["rules", "answer_form", "question_form", "exact_duplicate", "pair_checks",
-                                       "grounding", "relevance", "near_duplicate", "semantic_duplicate"]
+                                       "grounding", "relevance", "judged", "near_duplicate", "semantic_duplicate",
+                                       "ifd"]
     path = tmp_path / "moderation.yaml"
     path.write_text("answer_form: {enabled: false}\nquestion_form: {enabled: false}\nrelevance: {enabled: false}\n",
                     encoding="utf-8")

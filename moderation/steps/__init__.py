@@ -9,6 +9,7 @@ from moderation.steps.base import Context, Item, PairStep, Step
 from moderation.steps.exact import ExactDuplicates
 from moderation.steps.grounding import Grounding
 from moderation.steps.ifd import InstructionFollowingDifficulty
+from moderation.steps.judged import JudgedChecks
 from moderation.steps.near import NearDuplicates
 from moderation.steps.question_form import QuestionForm
 from moderation.steps.relevance import Relevance
@@ -17,6 +18,7 @@ from moderation.steps.rules import Rules
 from moderation.steps.semantic import SemanticDuplicates
 
 STEPS: list[Step] = [Rules(), AnswerForm(), QuestionForm(), ExactDuplicates(), RestatedAnswers(), Grounding(),
-                     Relevance(), NearDuplicates(), SemanticDuplicates(), InstructionFollowingDifficulty()]
+                     Relevance(), JudgedChecks(), NearDuplicates(), SemanticDuplicates(),
+                     InstructionFollowingDifficulty()]
 
 __all__ = ["STEPS", "Context", "Item", "PairStep", "Step"]
