@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from moderation.review_session import FILTER_KEYS, ReviewSession
 from pairsmith.errors import InputError, PairsmithError
@@ -63,6 +63,7 @@ class ReviewServer(ThreadingHTTPServer):
 class ReviewHandler(BaseHTTPRequestHandler):
     server: ReviewServer
     server_version = "pairsmith-review"
+    timeout = 30  # a client that announces more body than it sends does not hold a thread forever
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         return  # one line per request would bury the terminal
@@ -103,14 +104,14 @@ class ReviewHandler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         if not self._host_ok():
             return self._error(HTTPStatus.FORBIDDEN, "unknown Host header")
+        if url.path in _ASSETS:  # the page's script and style are no secret (a <script src> sends no token)
+            return self._send(HTTPStatus.OK, _asset(url.path.lstrip("/")), _ASSETS[url.path])
         if self.server.expose and not self._token_ok(query):
             return self._error(HTTPStatus.FORBIDDEN, "this server needs its token: open the URL it printed")
         if url.path == "/":
             page = _asset("index.html").decode("utf-8").replace("__TOKEN__", self.server.token)
             page = page.replace("__FILE__", _escape(str(self.server.session.path)))
             return self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
-        if url.path in _ASSETS:
-            return self._send(HTTPStatus.OK, _asset(url.path.lstrip("/")), _ASSETS[url.path])
         if url.path == "/api/pairs":
             filters = {k: (query.get(k) or [""])[0] for k in FILTER_KEYS}
             page = self.server.session.page(filters, sort=(query.get("sort") or [""])[0],
@@ -120,7 +121,7 @@ class ReviewHandler(BaseHTTPRequestHandler):
                                               "store": str(self.server.session.store)})
         if url.path.startswith("/api/pair/"):
             try:
-                return self._json(HTTPStatus.OK, self.server.session.detail(url.path.removeprefix("/api/pair/")))
+                return self._json(HTTPStatus.OK, self.server.session.detail(unquote(url.path.removeprefix("/api/pair/"))))
             except KeyError:
                 return self._error(HTTPStatus.NOT_FOUND, "no such pair")
         return self._error(HTTPStatus.NOT_FOUND, "not found")
@@ -135,28 +136,36 @@ class ReviewHandler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.FORBIDDEN, "writes need the X-Pairsmith-Token header of this server's page")
         if not (self.headers.get("Content-Type") or "").startswith("application/json"):
             return self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
         if not 0 < length <= _MAX_BODY:
             return self._error(HTTPStatus.BAD_REQUEST, "a JSON body is needed")
         try:
             body = json.loads(self.rfile.read(length))
             if not isinstance(body, dict):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError, OSError):
             return self._error(HTTPStatus.BAD_REQUEST, "the body is not a JSON object")
         session = self.server.session
         try:
             if url.path == "/api/decide":
-                records = session.decide(_ids(body), str(body.get("status", "")), body.get("instruction"),
-                                         body.get("output"), str(body.get("note") or ""))
+                instruction, output = _text(body, "instruction"), _text(body, "output")
+                records = session.decide(_ids(body), str(body.get("status", "")), instruction, output,
+                                         str(body.get("note") or ""))
                 return self._json(HTTPStatus.OK, {"decided": len(records), "ids": [r["id"] for r in records]})
             if url.path == "/api/bulk":
-                filters = {k: str(v) for k, v in (body.get("filter") or {}).items() if k in FILTER_KEYS}
-                ids = [row.pair.id for row in session.select(filters)]
-                if body.get("expect") is not None and int(body["expect"]) != len(ids):
-                    return self._json(HTTPStatus.CONFLICT, {"error": f"the filter now matches {len(ids)} pairs, "
-                                                            f"not {body['expect']}: confirm again", "count": len(ids)})
-                records = session.decide(ids, str(body.get("status", "")), bulk=True) if ids else []
+                raw = body.get("filter") or {}
+                if not isinstance(raw, dict):
+                    raise ValueError("filter must be an object of decision, status, reason, source, q")
+                filters = {k: str(v) for k, v in raw.items() if k in FILTER_KEYS}
+                with session.lock:  # what the filter matches and the decisions are one step
+                    ids = [row.pair.id for row in session.select(filters)]
+                    if body.get("expect") is not None and int(body["expect"]) != len(ids):
+                        return self._json(HTTPStatus.CONFLICT, {"error": f"the filter now matches {len(ids)} pairs, "
+                                                                f"not {body['expect']}: confirm again", "count": len(ids)})
+                    records = session.decide(ids, str(body.get("status", "")), bulk=True) if ids else []
                 return self._json(HTTPStatus.OK, {"decided": len(records), "ids": ids})
             if url.path == "/api/undo":
                 ids = _ids(body)
@@ -173,6 +182,13 @@ def _ids(body: dict[str, Any]) -> list[str]:
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise ValueError("name the pairs: {\"id\": ...} or {\"ids\": [...]}")
     return ids
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be text")
+    return value
 
 
 def _int(query: dict[str, list[str]], key: str, default: int) -> int:

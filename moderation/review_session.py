@@ -112,7 +112,7 @@ class ReviewSession:
         self.related = {row.pair.id: row for row in self._siblings()}  # for the pairs evidence names
         self.sources = ChunkSource(".", near=self.path)
         self.history: dict[str, list[dict[str, Any]]] = {}  # per id, a stack of decisions (undo pops)
-        self._lock = threading.Lock()
+        self.lock = threading.RLock()  # decisions, undo, and a bulk's select-then-decide
         if self.store.exists():
             for record in read_jsonl(self.store):
                 self._replay(record)
@@ -141,8 +141,10 @@ class ReviewSession:
 
     def status(self, pair_id: str) -> dict[str, Any] | None:
         """The pair's current human decision, if any."""
-        stack = self.history.get(pair_id)
-        return stack[-1] if stack else None
+        try:
+            return self.history.get(pair_id, [])[-1]
+        except IndexError:  # undecided (or undone in another thread meanwhile)
+            return None
 
     def _matches(self, row: Row, filters: dict[str, str], skip: str = "") -> bool:
         decision = filters.get("decision")
@@ -216,7 +218,11 @@ class ReviewSession:
         if row is None:
             raise KeyError(pair_id)
         pair = row.pair
-        chunk = self.sources.text(pair)
+        path = Path(str((pair.source or {}).get("path", "")))
+        # a pairs file names its own chunks: never a file outside the folders it could come from
+        chunk = (pair.source or {}).get("text") if (path.is_absolute() or ".." in path.parts) else self.sources.text(pair)
+        if not isinstance(chunk, str):
+            chunk = None
         others = []
         for evidence in (pair.moderation or {}).get("evidence") or []:
             if not isinstance(evidence, dict):
@@ -261,8 +267,11 @@ class ReviewSession:
     def decide(self, ids: list[str], status: str, instruction: str | None = None, output: str | None = None,
                note: str = "", bulk: bool = False) -> list[dict[str, Any]]:
         """Record one decision per id (an edit carries the new text); returns the records."""
+        ids = list(dict.fromkeys(ids))  # one decision per pair, whatever the request repeats
         if status not in STATUSES:
             raise InputError(f"unknown decision {status!r}: use one of {sorted(STATUSES)}")
+        if status != "edited" and (instruction is not None or output is not None):
+            raise InputError("only an edit carries new text")
         unknown = [i for i in ids if i not in self.by_id]
         if unknown:
             raise KeyError(unknown[0])
@@ -275,7 +284,7 @@ class ReviewSession:
             if bulk:
                 record["bulk"] = True
             records.append(record)
-        with self._lock:
+        with self.lock:
             self._append(records)
         return records
 
@@ -283,7 +292,8 @@ class ReviewSession:
         """Take back the last decision of each id; returns each id's decision now (None: undecided).
         Recorded as an `undo` line whose status is the decision restored, so the store read by
         `review apply` (last line wins) agrees."""
-        with self._lock:
+        ids = list(dict.fromkeys(ids))
+        with self.lock:
             records = []
             for pair_id in ids:
                 stack = self.history.get(pair_id) or []

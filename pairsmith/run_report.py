@@ -25,6 +25,14 @@ th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}.n
 img{max-width:100%;border:1px solid #eee}.muted{color:#777}details{margin:4px 0}"""
 
 
+def _n(value: Any) -> str:
+    """A count from a run file, as a number (never markup, whatever the file holds)."""
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        return escape(str(value))
+
+
 def _rows(path: Path) -> list[dict[str, Any]]:
     return list(read_jsonl(path)) if path.exists() else []
 
@@ -73,7 +81,7 @@ def _documents(out: Path, chunks: list[dict[str, Any]]) -> str:
     rows = []
     for path in sorted(by_doc):
         c = counts[path]
-        rows.append([f"<details><summary><code>{escape(path)}</code></summary><ul>{''.join(by_doc[path])}</ul></details>",
+        rows.append([f"<details><summary><code>{escape(str(path))}</code></summary><ul>{''.join(by_doc[path])}</ul></details>",
                      f'<span class="num">{c["chunks"]}</span>', f'<span class="num">{c["pairs"]}</span>',
                      f'<span class="num">{c["kept"]}</span>', f'<span class="num">{c["empty"]}</span>'])
     return _table(["document (open for its sections)", "chunks", "pairs", "kept", "chunks with no pair"], rows)
@@ -82,7 +90,7 @@ def _documents(out: Path, chunks: list[dict[str, Any]]) -> str:
 def _reasons(counter: dict[str, int]) -> str:
     if not counter:
         return '<p class="muted">none</p>'
-    return _table(["reason", "pairs"], [[escape(r), f'<span class="num">{n}</span>'] for r, n in counter.items()])
+    return _table(["reason", "pairs"], [[escape(str(r)), f'<span class="num">{_n(n)}</span>'] for r, n in counter.items()])
 
 
 def _moderation(out: Path) -> str:
@@ -94,7 +102,7 @@ def _moderation(out: Path) -> str:
     if examples:
         parts.append("<h3>Examples</h3>")
         for reason, rows in examples.items():
-            items = "".join(f"<li><b>{escape(e.get('instruction', ''))}</b> → {escape(str(e.get('output', ''))[:240])}</li>"
+            items = "".join(f"<li><b>{escape(str(e.get('instruction', '')))}</b> → {escape(str(e.get('output', ''))[:240])}</li>"
                             for e in rows[:3])
             parts.append(f"<details><summary>{escape(reason)}</summary><ul>{items}</ul></details>")
     for name, title in (("moderation_report_similarity.png", "Nearest-neighbour similarity"),
@@ -112,7 +120,7 @@ def _evaluation(out: Path) -> str:
              f'<span class="num">{r["delta"]:+.4f}</span>', f'[{r["ci_low"]:+.4f}, {r["ci_high"]:+.4f}]',
              '<span class="ok">excludes 0</span>' if r.get("significant") else '<span class="muted">includes 0</span>']
             for r in report.get("headline", [])]
-    parts = [f"<p>{report.get('examples_evaluated', 0)} held-out pairs (whole documents the model never trained on), "
+    parts = [f"<p>{_n(report.get('examples_evaluated', 0))} held-out pairs (whole documents the model never trained on), "
              "greedy answers; 95% bootstrap intervals of tuned minus base.</p>",
              _table(["metric", "base", "tuned", "delta", "95% interval", ""], rows), "<h3>Examples, worst regression first</h3>"]
     examples = report.get("examples", [])
@@ -120,8 +128,8 @@ def _evaluation(out: Path) -> str:
     ex_rows = []
     for e in shown:
         answers = e.get("answers", {})
-        ex_rows.append([escape(e.get("question", "")), f"<pre>{escape(e.get('reference', ''))}</pre>",
-                        f"<pre>{escape(answers.get('base', ''))}</pre>", f"<pre>{escape(answers.get('tuned', ''))}</pre>",
+        ex_rows.append([escape(str(e.get("question", ""))), f"<pre>{escape(str(e.get('reference', '')))}</pre>",
+                        f"<pre>{escape(str(answers.get('base', '')))}</pre>", f"<pre>{escape(str(answers.get('tuned', '')))}</pre>",
                         f'<span class="num">{e.get("rouge_l_delta", 0):+.3f}</span>'])
     parts.append(_table(["question", "reference", "base", "tuned", "ROUGE-L delta"], ex_rows))
     return "".join(parts)
@@ -134,7 +142,7 @@ def _scale(out: Path) -> str:
     rows = []
     for p in points:
         for r in p["headline"]:
-            rows.append([f'<span class="num">{p["pairs"]}</span>', escape(r["metric"]), f'{r["delta"]:+.4f}',
+            rows.append([f'<span class="num">{_n(p["pairs"])}</span>', escape(str(r["metric"])), f'{r["delta"]:+.4f}',
                          f'[{r["ci_low"]:+.4f}, {r["ci_high"]:+.4f}]'])
     return ('<h2>Data-size curve</h2><p>Nested subsets of the training pairs, each evaluated on the same held-out '
             'documents.</p><img src="scale/scale.png" alt="metrics by training pairs">'
@@ -148,8 +156,8 @@ def write_run_report(out: Path, chunks: list[dict[str, Any]], docs: list[str]) -
     training = ""
     if isinstance(run, dict):
         split = run.get("split", {})
-        training = (f"<h2>Training</h2><p>{escape(str(run.get('base_model', '')))}, {run.get('steps', 0)} steps on "
-                    f"{split.get('train', 0)} pairs ({split.get('test', 0)} held out by document); train loss "
+        training = (f"<h2>Training</h2><p>{escape(str(run.get('base_model', '')))}, {_n(run.get('steps', 0))} steps on "
+                    f"{_n(split.get('train', 0))} pairs ({_n(split.get('test', 0))} held out by document); train loss "
                     f"{run.get('train_loss') or 0:.3f}" + (f", best eval loss {run['eval_loss']:.3f}" if run.get("eval_loss") else "")
                     + "</p>" + (f'<img src="run/loss_curve.png" alt="loss curve">' if (out / "run" / "loss_curve.png").exists() else ""))
     gen_reasons = Counter(str(r.get("reason", "")) for r in _rows(out / "pairs.rejects.jsonl"))
@@ -160,6 +168,9 @@ def write_run_report(out: Path, chunks: list[dict[str, Any]], docs: list[str]) -
               (out / "eval" / "eval.json", "eval/eval.json"), (out / "scale" / "scale.json", "scale/scale.json")]
     links = "".join(f"<li>{_link(out, p, label)}</li>" for p, label in files if p.exists())
     page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>pairsmith run</title>"
+            # no script at all: whatever a run file holds, nothing on this page runs
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file: data:; "
+            "style-src 'unsafe-inline'\">"
             f"<style>{_STYLE}</style></head><body><h1>pairsmith run</h1>"
             f"<p>Docs: {', '.join(f'<code>{escape(d)}</code>' for d in docs)}</p>"
             f"<h2>Documents and sections</h2>{_documents(out, chunks)}"

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -153,6 +154,7 @@ def test_review_in_the_browser(pairs_file: Path, browser) -> None:
         expect(page.locator("#total")).to_have_text("6 pairs")
 
         # the source chunk with the answer marked
+        expect(page.locator("#instruction")).to_have_text("Where are widgets configured?")
         page.wait_for_selector("#chunk mark")
         assert page.inner_text("#chunk mark").startswith("Widgets are configured with")
 
@@ -269,6 +271,27 @@ def test_writes_need_the_token_and_json(pairs_file: Path) -> None:
         server.stop()
 
 
+def test_bad_requests_get_one_line_and_the_store_stays_consistent(pairs_file: Path) -> None:
+    server = Server(pairs_file)
+    try:
+        html = urllib.request.urlopen(server.url).read().decode()
+        token = html.split('name="pairsmith-token" content="')[1].split('"')[0]
+        headers = {"Content-Type": "application/json", "X-Pairsmith-Token": token}
+        assert _request(server.url + "api/decide", {"id": "p_0000", "status": "edited", "instruction": 5}, headers)[0] == 400
+        assert _request(server.url + "api/decide", {"id": "p_0000", "status": "approved", "output": "x"}, headers)[0] == 400
+        assert _request(server.url + "api/bulk", {"filter": "all", "status": "approved"}, headers)[0] == 400
+        assert _request(server.url + "api/decide", {"id": "nope", "status": "approved"}, headers)[0] == 404
+        for status in ("approved", "rejected", "approved"):
+            assert _request(server.url + "api/decide", {"id": "p_0000", "status": status}, headers)[0] == 200
+        code, reply = _request(server.url + "api/undo", {"ids": ["p_0000", "p_0000"]}, headers)
+        assert code == 200 and reply["now"][0]["status"] == "rejected"  # one undo per pair, even when repeated
+        assert load_decisions(_store(pairs_file))["p_0000"]["status"] == "rejected"  # the store agrees
+        odd = _request(server.url + "api/pair/" + urllib.parse.quote("p_0000"), None)[0]
+        assert odd == 200
+    finally:
+        server.stop()
+
+
 def test_other_address_needs_expose_and_then_a_token(pairs_file: Path) -> None:
     refused = subprocess.run([sys.executable, "-m", "pairsmith.cli", "review", "serve", str(pairs_file), "--no-browser",
                               "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
@@ -278,5 +301,9 @@ def test_other_address_needs_expose_and_then_a_token(pairs_file: Path) -> None:
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(server.url, timeout=5)
         assert denied.value.code == 403
+        with pytest.raises(urllib.error.HTTPError) as denied_api:
+            urllib.request.urlopen(server.url + "api/pairs", timeout=5)
+        assert denied_api.value.code == 403
+        assert b"pairsmith" in urllib.request.urlopen(server.url + "app.js", timeout=5).read()  # no secret in it
     finally:
         server.stop()
