@@ -111,8 +111,9 @@ def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None
     from finetune.train import TrainOptions
     from finetune.train import train as run_training
 
-    # Small doc sets: hold out whole documents (a fifth) and leave out unusable examples.
-    settings = {"eval_split": 0.2, "eval_steps": 20, "logging_steps": 5, "drop_unusable": True,
+    # Small doc sets: hold out whole documents (a third, so that the evaluation has enough pairs) and leave
+    # out unusable examples.
+    settings = {"eval_split": 0.33, "eval_steps": 20, "logging_steps": 5, "drop_unusable": True,
                 **(train_options or {})}
     train_key = stamps.key("train", file_hash(curated), settings)
     # the same training interrupted resumes from its checkpoint; changed data or settings start over

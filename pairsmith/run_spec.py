@@ -75,7 +75,7 @@ generate:
 train:
   epochs: 2
   lr: 5.0e-5
-  eval_split: 0.2                 # share held out for evaluation, by whole document
+  eval_split: 0.33                # share held out for evaluation, by whole document
   # lora: true                    # LoRA adapters instead of all weights
 
 evaluate:
