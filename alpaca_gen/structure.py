@@ -266,11 +266,11 @@ _TOPICLESS = {"more", "recap", "summary", "misc", "miscellaneous", "other", "oth
 def _heading_question(heading: str, subject: str) -> str | None:
     heading = _plain(_CODE_SPAN.sub(lambda m: m.group(1), heading)).split(":")[0].strip().rstrip(".")
     words = heading.split()
+    if heading.endswith("?") and 3 <= len(words) <= 20:
+        return heading  # a FAQ: the heading is the question
     if not words or len(words) > 8 or not re.search(r"[A-Za-z]", heading) or heading.lower() in _TOPICLESS:
         return None
     first = words[0].lower()
-    if heading.endswith("?"):
-        return heading
     if re.match(r"^what (it|this) (does|is)$", heading.lower()):
         return f"What {heading.split()[-1].lower()} {subject}{' do' if heading.lower().endswith('does') else ''}?"
     if first in WH_WORDS:
