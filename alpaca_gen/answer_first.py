@@ -92,6 +92,11 @@ def question_form_ok(question: str, chunk: str) -> bool:
     return question.lower().rstrip("?") not in chunk.lower()
 
 
+# The version of the rules that read pairs off structure and grammar: part of every unit's cache
+# key (through params), so a pairsmith whose rules changed does not reuse units the old rules made.
+RULES_VERSION = 5
+
+
 class AnswerFirstStrategy(Strategy):
     """Answerable sentences first, several candidate questions each, the round-trip-consistent one kept."""
 
@@ -121,7 +126,8 @@ class AnswerFirstStrategy(Strategy):
     def params(self) -> dict[str, Any]:
         return {**super().params(), "candidates": self.candidates, "margin": self.margin,
                 "min_similarity": self.min_similarity, "structure": self.structure, "embedder": self.embedder,
-                "question_tokens": self.question_tokens, "max_overlap": self.max_overlap, "rule_margin": self.rule_margin}
+                "question_tokens": self.question_tokens, "max_overlap": self.max_overlap, "rule_margin": self.rule_margin,
+                "rules": RULES_VERSION}
 
     def prepare(self, chunks: list[Chunk]) -> None:
         self.subjects = subjects(chunks)
