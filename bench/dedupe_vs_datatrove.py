@@ -108,7 +108,7 @@ def make_set(n: int, seed: int = 0) -> tuple[list[str], list[tuple[int, int]]]:
         else:
             words = [w.lower().strip("?,.!") for w in words]
             words[-1] += " ?"
-        planted.append((len(texts) + k, source))
+        planted.append((len(texts), source))
         texts.append(" ".join(words))
     return texts, planted
 
