@@ -44,6 +44,7 @@ bench: setup
 	$(VENV)/bin/python bench/adafactor_step.py
 	$(VENV)/bin/python bench/train_throughput.py
 	$(VENV)/bin/python bench/eval_throughput.py
+	$(VENV)/bin/python bench/review_scale.py
 	$(VENV)/bin/python bench/lamini_finetune.py
 
 clean:
