@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ from pairsmith.textmetrics import SENTENCE_BOUNDARY, passage_spans, rouge_l_text
 _LEANING = {"it", "this", "that", "these", "those", "they", "its", "their", "such", "also", "however", "but",
             "and", "or", "so", "then", "here", "there", "both", "each", "which", "otherwise", "instead", "thus"}
 _INTRO = re.compile(r"(:\s*$)|\b(the following|as follows|below|above|like this|for example)\b", re.I)
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 _MARKUP = re.compile(r"<[^>]+>|!\[|\]\(|https?://|[│─╭╮╰╯█━┃]")
 _ADDRESSED = re.compile(r"^(are|do|can|could|would|will|have|did) you\b|^why not\b|^is you\b", re.I)
 _ECHO = re.compile(r"\b(your (answer|question)|question:|answer:|json|this answer|the answer|this sentence)\b", re.I)
@@ -38,9 +40,11 @@ def answerable_sentences(text: str) -> list[str]:
     """Prose sentences of a chunk that can stand alone as an answer: 7 to 45 words, not leaning on
     the previous sentence, not introducing something below, not markup."""
     found = []
+    text = _FENCED.sub("\n\n", text)  # code is no answer, even where its blank lines split it
     for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):  # paragraphs and list items
         stripped = para.strip()
-        if not stripped or stripped.startswith(("#", "```", "~~~", "|", "    ", "..", ">", "<", "=")):
+        indented = para.lstrip("\n").startswith(("    ", "\t"))  # an rst literal block or indented code
+        if not stripped or indented or stripped.startswith(("#", "```", "~~~", "|", "..", ">", "<", "=", "+", "//", "$")):
             continue
         flat = " ".join(stripped.split())
         for sentence in SENTENCE_BOUNDARY.split(flat):
@@ -77,6 +81,25 @@ def paragraph_of(sentence: str, text: str) -> str:
     return text
 
 
+def context_of(sentence: str, text: str, max_words: int) -> str:
+    """The sentence with as many of the sentences before it in its paragraph as fit in
+    `max_words`: enough to say what "it" is, short enough that the prompt stays small (prefill
+    of long prompts, not decoding, is what a batch of candidate questions spends its time on)."""
+    para = " ".join(paragraph_of(sentence, text).split())
+    at = para.find(sentence)
+    if at < 0:
+        return sentence
+    before = [s for s in SENTENCE_BOUNDARY.split(para[:at].strip()) if s.strip()]
+    kept: list[str] = []
+    budget = max_words - len(sentence.split())
+    for prior in reversed(before):
+        budget -= len(prior.split())
+        if budget < 0:
+            break
+        kept.insert(0, prior.strip())
+    return " ".join([*kept, sentence])
+
+
 def question_form_ok(question: str, chunk: str) -> bool:
     """A question a user asks: a complete question of 4 to 25 words, no repeated phrase, no
     template echo, not an example quoted by the docs' code."""
@@ -94,7 +117,7 @@ def question_form_ok(question: str, chunk: str) -> bool:
 
 # The version of the rules that read pairs off structure and grammar: part of every unit's cache
 # key (through params), so a pairsmith whose rules changed does not reuse units the old rules made.
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 
 class AnswerFirstStrategy(Strategy):
@@ -105,7 +128,7 @@ class AnswerFirstStrategy(Strategy):
     def __init__(self, template: Template, embed: Callable[[list[str]], np.ndarray], pairs_per_chunk: int = 3,
                  candidates: int = 4, temperature: float = 0.8, seed: int = 0, margin: float = 0.15,
                  min_similarity: float = 0.45, structure: bool = True, embedder: str = "",
-                 question_tokens: int = 40) -> None:
+                 question_tokens: int = 40, context_words: int = 40) -> None:
         super().__init__(pairs_per_chunk, temperature, seed, max_reasks=0)
         self.template = template
         self.embed = embed
@@ -115,6 +138,7 @@ class AnswerFirstStrategy(Strategy):
         self.structure = structure
         self.embedder = embedder
         self.question_tokens = question_tokens
+        self.context_words = context_words  # 0: the whole paragraph
         self.max_overlap = 0.5  # ROUGE-L of a model's question with its answer: above, it copies the answer
         self.rule_margin = 0.05  # a rule's question asks about its sentence by construction
         self.subjects: dict[str, str] = {}
@@ -126,7 +150,7 @@ class AnswerFirstStrategy(Strategy):
     def params(self) -> dict[str, Any]:
         return {**super().params(), "candidates": self.candidates, "margin": self.margin,
                 "min_similarity": self.min_similarity, "structure": self.structure, "embedder": self.embedder,
-                "question_tokens": self.question_tokens, "max_overlap": self.max_overlap, "rule_margin": self.rule_margin,
+                "question_tokens": self.question_tokens, "context_words": self.context_words, "max_overlap": self.max_overlap, "rule_margin": self.rule_margin,
                 "rules": RULES_VERSION}
 
     def prepare(self, chunks: list[Chunk]) -> None:
@@ -146,9 +170,14 @@ class AnswerFirstStrategy(Strategy):
     def question_request(self, unit: Unit, answer: str, sampled: bool) -> Request:
         chunk = unit.chunk
         return Request(_messages(self.template, subject=self.subject(chunk), headings=_headings(chunk),
-                                 context=paragraph_of(answer, chunk.text), answer=answer),
+                                 context=self.context(answer, chunk.text), answer=answer),
                        max_tokens=self.question_tokens, temperature=self.temperature if sampled else 0.0,
                        seed=self.seed if sampled else None, json_schema=QUESTION_SCHEMA)
+
+    def context(self, answer: str, text: str) -> str:
+        if self.context_words <= 0:
+            return paragraph_of(answer, text)
+        return context_of(answer, text, self.context_words)
 
     def first_request(self, unit: Unit) -> Request:
         spans = pick(answerable_sentences(unit.chunk.text), self.n, [])
@@ -216,6 +245,15 @@ class AnswerFirstStrategy(Strategy):
                               "candidates": len(questions)}
 
 
+def spelling(name: str, text: str) -> str:
+    """`name`, or `Name` where `text` writes it so more often outside code and links ("Typer" for a
+    folder `typer`; a class spelled otherwise, such as `SqliteDict`, does not count)."""
+    prose = re.sub(r"`[^`]*`|\([^)]*\)|https?://\S+|<[^>]+>", " ", text)
+    found = Counter(m.group(0) for m in re.finditer(rf"\b{re.escape(name)}\b", prose, re.I))
+    capital = name[:1].upper() + name[1:]
+    return capital if found[capital] > found[name] else name
+
+
 _GENERIC_FOLDERS = {"docs", "doc", "documentation", "src", "examples", "example", "guide", "manual", "site", "."}
 
 
@@ -224,10 +262,12 @@ def subjects(chunks: list[Chunk]) -> dict[str, str]:
     (markup removed), else the folder's name."""
     readmes: dict[Path, str] = {}
     texts: dict[Path, str] = {}
+    raw: dict[Path, str] = {}
     for chunk in chunks:
         path = Path(chunk.path)
         if path.stem.lower() == "readme":
             texts[path.parent] = texts.get(path.parent, "") + "\n" + chunk.text.lower()
+            raw[path.parent] = raw.get(path.parent, "") + "\n" + chunk.text
     for chunk in chunks:
         path = Path(chunk.path)
         if path.stem.lower() == "readme" and chunk.headings and path.parent not in readmes:
@@ -236,9 +276,13 @@ def subjects(chunks: list[Chunk]) -> dict[str, str]:
             # a README whose first heading is a tagline ("FastAPI of CLIs") names its project by its folder
             named = folder.lower() in title.lower() or folder.lower() in _GENERIC_FOLDERS
             if not named and texts[path.parent].count(folder.lower()) >= 3:
-                readmes[path.parent] = folder
+                readmes[path.parent] = spelling(folder, raw[path.parent])
             elif title and len(title.split()) <= 4:
                 readmes[path.parent] = title
+    for chunk in chunks:  # a README with no usable heading: its folder, as the README spells it
+        path = Path(chunk.path)
+        if path.stem.lower() == "readme" and path.parent not in readmes and path.parent.name:
+            readmes[path.parent] = spelling(path.parent.name, raw.get(path.parent, ""))
     found = {}
     for chunk in chunks:
         for folder in Path(chunk.path).parents:

@@ -14,6 +14,7 @@ _BE = re.compile(rf"^{_SUBJECT}\s+(?P<verb>is|are)\s+(?P<rest>.+)$")
 _SUBJECT_ONLY = re.compile(rf"^{_SUBJECT}$")
 _PLURAL_VERB = re.compile(r"^(?P<subject>(?:The\s+)?(?:[a-z][\w-]*\s+)?[A-Z]?[a-z][\w-]*s)\s+(?P<verb>[a-z]+)\s+(?P<rest>.+)$")
 _IMPERATIVE = re.compile(r"^(?P<verb>Pass|Use|Set|Run|Add|Give|Call|Install|Point|Put)\s+(?P<what>.+?)\s+to\s+(?P<goal>[a-z].+?)[.!]?$")
+_SO_THAT = re.compile(r"^(?P<verb>Install|Use|Set|Run|Pass|Keep|Add|Call|Put|Load|Pin|Start)\s+(?P<what>.+?)\s+so that\s+(?P<why>[a-z].+)$")
 _TO_DO = re.compile(r"^To\s+(?P<goal>[a-z][^,]+),\s+(?P<rest>.+)$")
 
 # Words that end a subject: a subject with one of these inside is a clause, not a noun phrase.
@@ -106,6 +107,9 @@ def rule_question(sentence: str) -> str | None:
     match = _TO_DO.match(sentence)
     if match and len(match.group("goal").split()) <= 10:
         return f"How do I {match.group('goal')}?"
+    match = _SO_THAT.match(sentence)
+    if match and len(match.group("what").split()) <= 8:
+        return f"Why should I {match.group('verb').lower()} {match.group('what')}?"
     match = _IMPERATIVE.match(sentence)
     if match and len(match.group("goal").split()) <= 12:
         goal = match.group("goal").rstrip(".")
@@ -121,7 +125,8 @@ def rule_question(sentence: str) -> str | None:
             return f"What {verb} {subject} used for?"
         if rest.startswith("used when "):
             return f"When {verb} {subject} used?"
-        participle = re.match(r"^(\w+(?:ed|en|wn|ung|ept|ilt|ound|ade|ritten))\b", rest)
+        participle = re.match(r"^(\w+(?:ed|en|wn|ung|ept|ilt|ound|ade|ritten)|cut|set|put|read|run|split|held|sent|"
+                              r"left|lost|hit|shut|spread)\b", rest)
         if participle and not rest.startswith(("used ", "the ", "a ")):
             # passive: "Exact duplicates are found by hashing ..." -> "How are exact duplicates found?"
             return f"How {verb} {subject} {participle.group(1)}?"

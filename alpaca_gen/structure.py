@@ -68,7 +68,48 @@ def _cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
 
 
+_GRID_BORDER = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")
+_RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<[^>]*>)?`__?")
+
+
+def _grid_tables(lines: list[str]) -> list[tuple[list[str], list[list[str]]]]:
+    """reStructuredText grid tables (`+---+` borders, `+===+` under the header): (header, rows).
+    A row may span several lines; its cells are joined. Reference markup (`` `MinHash`_ ``)
+    becomes a code span."""
+    tables = []
+    i = 0
+    while i < len(lines):
+        if not _GRID_BORDER.match(lines[i]):
+            i += 1
+            continue
+        header: list[str] = []
+        rows: list[list[str]] = []
+        current: list[list[str]] = []
+        i += 1
+        while i < len(lines) and lines[i].strip().startswith(("|", "+")):
+            line = lines[i]
+            if _GRID_BORDER.match(line):
+                cells = [" ".join(parts).strip() for parts in zip(*current)] if current else []
+                cells = [_RST_REFERENCE.sub(r"`\1`", c) for c in cells]
+                if "=" in line and not header:
+                    header = [_plain(c).lower() for c in cells]
+                elif cells:
+                    rows.append(cells)
+                current = []
+            else:
+                current.append(_cells(line))
+            i += 1
+        if header:
+            tables.append((header, [r for r in rows if len(r) == len(header)]))
+    return tables
+
+
 def _tables(lines: list[str]) -> list[tuple[list[str], list[list[str]]]]:
+    """Pipe tables and grid tables: (header cells, body rows)."""
+    return _pipe_tables(lines) + _grid_tables(lines)
+
+
+def _pipe_tables(lines: list[str]) -> list[tuple[list[str], list[list[str]]]]:
     """Pipe tables: (header cells, body rows)."""
     tables, block = [], []
     for line in lines + [""]:
@@ -170,7 +211,12 @@ def _table_pairs(section: Section) -> list[dict[str, str]]:
                         or (not_noun and column != "used for")):
                     continue  # a header that is no noun ("written as"): no question reads well from it
                 what = re.match(r"^what it (\w+)$", column)
-                if what:
+                if column.split()[0] in ("for", "in", "of", "by", "with", "from"):
+                    continue  # "For Data Sketch": no noun to ask for
+                if column in ("usage", "use", "purpose") and re.match(r"^[a-z]+\b", value):
+                    question = f"What is {subject_phrase} used for?"
+                    answer = f"{subject_phrase[0].upper() + subject_phrase[1:]} is used to {value[0].lower() + value[1:]}"
+                elif what:
                     question = f"What does {subject_phrase} {_base_verb(what.group(1))}?"
                     answer = f"{subject_phrase[0].upper() + subject_phrase[1:]}: {value}"
                 elif column == "used for":
@@ -184,7 +230,10 @@ def _table_pairs(section: Section) -> list[dict[str, str]]:
     return pairs
 
 
-def _definition_pairs(section: Section) -> list[dict[str, str]]:
+_LINKED_TERM = re.compile(r"\[(`[^`\]]{1,60}`|\*\*[^*\]]{1,60}\*\*)\]\([^)\s]+\)")
+
+
+def _definition_pairs(section: Section, subject: str = "") -> list[dict[str, str]]:
     """Bullets that define a term: `- **term** (note): text` or `- `term`: text`."""
     pairs = []
     kind = _singular(section.heading) if section.heading and len(section.heading.split()) == 1 else ""
@@ -199,11 +248,20 @@ def _definition_pairs(section: Section) -> list[dict[str, str]]:
         else:
             current = None
     for bullet in bullets:
-        text = " ".join(bullet)
+        text = _LINKED_TERM.sub(r"\1", " ".join(bullet))  # "[`rich`](https://...): ..." -> "`rich`: ..."
         match = _DEFINITION.match(text)
-        if not match or _words(match.group("text")) < 5:
+        if not match or _words(match.group("text")) < 4:
             continue
         term = match.group("bold") or match.group("code")
+        purpose = re.match(r"^to\s+(?P<goal>[a-z].+)$", match.group("text"))
+        if match.group("code") and purpose and subject:
+            # "* `rich`: to show nicely formatted errors." under "Dependencies": what the project uses it for
+            goal = _sentences(purpose.group("goal"), 40).rstrip(".")
+            pairs.append({"instruction": f"What does {subject} use `{term}` for?",
+                          "output": f"{subject} uses `{term}` to {goal}.", "method": "structure:definition"})
+            continue
+        if _words(match.group("text")) < 5:
+            continue
         if match.group("bold") and (not kind or len(term.split()) > 2):
             continue  # a bold phrase is a term only under a heading that names its kind ("Strategies")
         shown = f"`{term}`"
@@ -263,9 +321,16 @@ _TOPICLESS = {"more", "recap", "summary", "misc", "miscellaneous", "other", "oth
               "and more", "what's next", "learn more", "read more"}
 
 
+# Headings that name a task as a noun: "Installation" asks "How do I install X?".
+_TASK_NOUNS = {"installation": "install", "install": "install", "installing": "install", "setup": "set up",
+               "configuration": "configure", "usage": "use", "deployment": "deploy", "upgrading": "upgrade"}
+
+
 def _heading_question(heading: str, subject: str) -> str | None:
     heading = _plain(_CODE_SPAN.sub(lambda m: m.group(1), heading)).split(":")[0].strip().rstrip(".")
     words = heading.split()
+    if heading.lower() in _TASK_NOUNS:
+        return f"How do I {_TASK_NOUNS[heading.lower()]} {subject}?"
     if heading.endswith("?") and 3 <= len(words) <= 20:
         return heading  # a FAQ: the heading is the question
     if not words or len(words) > 8 or not re.search(r"[A-Za-z]", heading) or heading.lower() in _TOPICLESS:
@@ -284,8 +349,18 @@ def _heading_question(heading: str, subject: str) -> str | None:
 
 def _section_pair(section: Section, subject: str) -> list[dict[str, str]]:
     """A section's heading as the question, its first paragraph as the answer."""
-    if not section.opened or section.level < 2 or re.match(r"^(def|class)\s", section.heading):
+    if not section.opened or re.match(r"^(def|class)\s", section.heading):
         return []
+    if section.level < 2:
+        # A document's title says what it is about, not what it answers; two kinds do: the
+        # project's own name opening a paragraph about it, and a task named as a noun ("Installation").
+        title = _plain(_CODE_SPAN.sub(lambda m: m.group(1), section.heading)).split(":")[0].strip().lower()
+        paragraph = _first_paragraph(section)
+        if title == subject.lower() and paragraph.lower().startswith((title + " ", f"`{title}` ")):
+            return [{"instruction": f"What is {subject}?", "output": _sentences(paragraph, 70),
+                     "method": "structure:section"}]
+        if title not in _TASK_NOUNS:
+            return []
     question = _heading_question(section.heading, subject)
     paragraph = _first_paragraph(section)
     if not question or not paragraph:
@@ -395,10 +470,10 @@ def structure_pairs(text: str, headings: list[str], subject: str) -> list[dict[s
         command = _command(section, subject)
         pairs += _option_pairs(section, subject, command)
         pairs += _table_pairs(section)
-        pairs += _definition_pairs(section)
+        pairs += _definition_pairs(section, subject)
         pairs += _docstring_pair(section)
+        pairs += _code_pair(section, subject, parents)  # before the section's: a how-to answered by its command
         pairs += _section_pair(section, subject)
-        pairs += _code_pair(section, subject, parents)
     seen: set[str] = set()
     unique = []
     for pair in pairs:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alpaca_gen.answer_first import answerable_sentences, subjects
+from alpaca_gen.answer_first import answerable_sentences, context_of, subjects
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions
 from alpaca_gen.rule_questions import rule_question
@@ -129,6 +129,85 @@ def test_answerable_sentences_stand_alone() -> None:
             "run makes no model calls.\n\nRun the following to test the output on your terminal:\n\n"
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n![badge](https://img.shields.io/x.svg) and more badges here.")
     assert answerable_sentences(text) == ["The cache keeps finished work so that a second run makes no model calls."]
+
+
+GRID = """Sketchy
+=======
+
++--------------------+-------------------------------------+
+| Data Sketch        | Usage                               |
++====================+=====================================+
+| `MinHash`_         | estimate Jaccard similarity and     |
+|                    | cardinality                         |
++--------------------+-------------------------------------+
+| `HyperLogLog`_     | estimate cardinality                |
++--------------------+-------------------------------------+
+
++---------------+------------------+----------------------+
+| Index         | For Data Sketch  | Supported Query Type |
++===============+==================+======================+
+| `MinHash LSH`_| MinHash          | Jaccard Threshold    |
++---------------+------------------+----------------------+
+"""
+
+
+def test_rst_grid_tables_become_pairs(tmp_path: Path) -> None:
+    (tmp_path / "README.rst").write_text(GRID, encoding="utf-8")
+    _, chunks = collect_chunks([tmp_path / "README.rst"])
+    made = {p["instruction"]: p["output"] for c in chunks for p in structure_pairs(c.text, c.headings, "Sketchy")
+            if p["method"] == "structure:table_row"}
+    assert made == {  # a row spanning two lines is one cell; "For Data Sketch" names no noun to ask for
+        "What is `MinHash` used for?": "`MinHash` is used to estimate Jaccard similarity and cardinality.",
+        "What is `HyperLogLog` used for?": "`HyperLogLog` is used to estimate cardinality.",
+        "What is the supported query type of the `MinHash LSH` index?":
+            "The supported query type of the `MinHash LSH` index is Jaccard Threshold.",
+    }
+
+
+def test_linked_dependencies_titles_and_task_headings() -> None:
+    text = ("# Widget\n\nWidget draws diagrams from plain text files in seconds.\n\n## Installation\n\n"
+            "Widget needs Python 3.10 or newer and nothing else to run.\n\n## Dependencies\n\n"
+            "* [`rich`](https://rich.readthedocs.io): to show nicely formatted errors automatically.\n"
+            "* [`pydantic`](https://docs.pydantic.dev): to validate input parameters.\n")
+    made = {p["instruction"]: p["output"] for p in structure_pairs(text, [], "Widget")}
+    assert made["What is Widget?"] == "Widget draws diagrams from plain text files in seconds."
+    assert made["How do I install Widget?"] == "Widget needs Python 3.10 or newer and nothing else to run."
+    assert made["What does Widget use `rich` for?"] == "Widget uses `rich` to show nicely formatted errors automatically."
+    assert made["What does Widget use `pydantic` for?"] == "Widget uses `pydantic` to validate input parameters."
+    guide = structure_pairs("# Datasets in other formats\n\nReaders take Alpaca JSON and CSV files as they are.\n",
+                            [], "Widget")
+    assert guide == []  # a title names a topic, not a question ("What should I know about datasets ...?")
+
+
+def test_more_sentence_shapes() -> None:
+    assert rule_question("Install PyTorch first so that a machine without a GPU gets the small CPU build.") == \
+        "Why should I install PyTorch first?"
+    assert rule_question("Each document is cut along its headings first, then by a token budget.") == \
+        "How is each document cut?"
+
+
+def test_code_is_never_an_answerable_sentence() -> None:
+    text = ("Create a file with this content and run it from your terminal.\n\n```python\nimport typer\n\n"
+            "def main(name: str):\n    print(f\"Hello {name}, welcome to the example program.\")\n```\n\n"
+            ".. code-block:: python\n\n    >>> from widget import Widget and draw the whole thing now.\n")
+    assert answerable_sentences(text) == ["Create a file with this content and run it from your terminal."]
+
+
+def test_question_prompts_carry_the_sentence_and_what_leads_to_it() -> None:
+    text = "Widget reads Markdown. It draws each heading as a box with its children below it.\n\nOther text."
+    assert context_of("It draws each heading as a box with its children below it.", text, 40) == \
+        "Widget reads Markdown. It draws each heading as a box with its children below it."
+    assert context_of("It draws each heading as a box with its children below it.", text, 12) == \
+        "It draws each heading as a box with its children below it."
+
+
+def test_a_folder_named_project_is_spelled_as_its_readme_spells_it(tmp_path: Path) -> None:
+    folder = tmp_path / "widget"
+    folder.mkdir()
+    (folder / "README.md").write_text("<p>logo</p>\n\nWidget draws. Widget is fast. Use Widget, not `widget.x`.\n",
+                                      encoding="utf-8")
+    _, chunks = collect_chunks([str(folder)])
+    assert set(subjects(chunks).values()) == {"Widget"}
 
 
 def test_subject_is_the_readme_title(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pairsmith.backends.base import Request
-from pairsmith.backends.hf import HFBackend
+from pairsmith.backends.hf import HFBackend, batch_groups
 from pairsmith.models import pick_device
 from alpaca_gen.run import collect_chunks
 from alpaca_gen.generate import generate
@@ -64,6 +64,34 @@ def test_question_pattern_is_enforced(backend: HFBackend) -> None:
     assert question.split(" ")[0] in ("What", "How", "Why", "When", "Where", "Which", "Who", "Can", "Does",
                                        "Do", "Is", "Are", "Should", "Will")
     assert question.endswith("?")
+
+
+def test_greedy_and_sampled_rows_share_one_generate(backend: HFBackend) -> None:
+    """One call serves greedy and sampled candidates: a greedy row gives what it gives alone, and
+    the sampled rows of the same prompt differ from it (the high temperature makes a tie unlikely)."""
+    messages = [{"role": "user", "content": "Write a question about pip"}]
+    greedy = Request(messages, max_tokens=10, json_schema=QUESTION_SCHEMA)
+    sampled = [Request(messages, max_tokens=10, temperature=5.0, seed=3, json_schema=QUESTION_SCHEMA)
+               for _ in range(4)]
+    before = backend.stats.requests
+    batch = backend.generate_batch([greedy, *sampled])
+    assert backend.stats.requests - before == 5
+    assert batch[0].text == backend.generate_batch([greedy])[0].text
+    assert any(row.text != batch[0].text for row in batch[1:])
+    again = backend.generate_batch([greedy, *sampled])
+    assert [r.text for r in again] == [r.text for r in batch]  # seeded: reproducible
+
+
+def test_batch_groups_put_greedy_rows_with_sampled_ones() -> None:
+    ask = [{"role": "user", "content": "q"}]
+    greedy = Request(ask, max_tokens=40, json_schema=QUESTION_SCHEMA)
+    hot = Request(ask, max_tokens=40, temperature=0.8, seed=0, json_schema=QUESTION_SCHEMA)
+    other_seed = Request(ask, max_tokens=40, temperature=0.8, seed=1, json_schema=QUESTION_SCHEMA)
+    free = Request(ask, max_tokens=40)
+    longer = Request(ask, max_tokens=80, json_schema=QUESTION_SCHEMA)
+    groups = batch_groups([hot, greedy, hot, free, other_seed, longer])
+    assert [[id(r) for r in g] for g in groups] == [[id(greedy), id(hot), id(hot)], [id(other_seed)], [id(free)],
+                                                   [id(longer)]]
 
 
 def test_sampling_is_reproducible_with_a_seed(backend: HFBackend) -> None:

@@ -3,7 +3,9 @@
 Concurrent `complete` calls are gathered into micro-batches (up to `batch_size`) and run in
 one `generate` call on a worker thread, so the event loop keeps feeding work meanwhile.
 Requests with a JSON schema are constrained by an xgrammar logits processor, one compiled
-grammar per row, so every reply is valid JSON up to the token limit.
+grammar per row, so every reply is valid JSON up to the token limit. Greedy and sampled rows
+share one call: a per-row temperature processor keeps only the best token of a greedy row, so
+a batch of one greedy and several sampled candidates per answer is one `generate`, not two.
 """
 
 from __future__ import annotations
@@ -53,6 +55,50 @@ class _Grammars:
         return xgr.contrib.hf.LogitsProcessor(compiled)
 
 
+class _RowTemperature:
+    """Per-row decoding in one sampled `generate`: a row with temperature 0 keeps only its best
+    token (greedy), a row with temperature t has its scores divided by t."""
+
+    def __init__(self, temperatures: list[float]) -> None:
+        self.temperatures = temperatures
+        self._scale: Any = None
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        if self._scale is None:
+            t = torch.tensor(self.temperatures, dtype=scores.dtype, device=scores.device)
+            self._greedy = t <= 0
+            self._scale = torch.where(self._greedy, torch.ones_like(t), t).unsqueeze(1)
+        scores = scores / self._scale
+        if bool(self._greedy.any()):
+            best = scores.argmax(dim=-1, keepdim=True)
+            keep = torch.zeros_like(scores, dtype=torch.bool).scatter_(1, best, True)
+            scores = scores.masked_fill(self._greedy.unsqueeze(1) & ~keep, float("-inf"))
+        return scores
+
+
+def batch_groups(requests: list[Any], key: Any = lambda r: r) -> list[list[Any]]:
+    """Split items into groups that one `generate` can serve: same token limit, schema or not,
+    and sampling seed. Greedy rows need no seed, so they join a sampled group of their kind."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    greedy: dict[tuple[Any, ...], list[Any]] = {}
+    for item in requests:
+        req = key(item)
+        kind = (req.max_tokens, req.json_schema is None)
+        if req.temperature > 0:
+            groups.setdefault((*kind, req.seed), []).append(item)
+        else:
+            greedy.setdefault(kind, []).append(item)
+    for kind, items in greedy.items():
+        home = next((k for k in groups if k[:2] == kind), None)
+        if home is None:
+            groups[(*kind, None)] = items
+        else:
+            groups[home] = items + groups[home]
+    return list(groups.values())
+
+
 @register("hf")
 class HFBackend(Backend):
     """Generation with a local causal LM."""
@@ -89,12 +135,7 @@ class HFBackend(Backend):
             await asyncio.sleep(0)  # let callers scheduled in the same tick enqueue too
             while len(items) < self.batch_size and not self._queue.empty():
                 items.append(self._queue.get_nowait())
-            # Rows of one batch share decoding settings; schema or not may differ per group.
-            groups: dict[tuple[Any, ...], list[tuple[Request, asyncio.Future[Completion]]]] = {}
-            for item in items:
-                req = item[0]
-                groups.setdefault((req.max_tokens, req.temperature, req.seed, req.json_schema is None), []).append(item)
-            for group in groups.values():
+            for group in batch_groups(items, key=lambda item: item[0]):
                 try:
                     results = await asyncio.to_thread(self.generate_batch, [r for r, _ in group])
                 except Exception as exc:  # a failed batch fails its callers, not the worker
@@ -127,7 +168,8 @@ class HFBackend(Backend):
         return self.tokenizer.pad({"input_ids": ids}, padding=True, return_tensors="pt")
 
     def generate_batch(self, requests: list[Request]) -> list[Completion]:
-        """Run one left-padded `generate` over requests that share decoding settings."""
+        """Run one left-padded `generate` over requests that share a token limit and a sampling
+        seed; greedy and sampled rows (any temperatures) mix."""
         import torch
 
         with self._lock:
@@ -136,14 +178,20 @@ class HFBackend(Backend):
             enc = {k: v.to(self.device) for k, v in self.encode(requests).items()}
             kwargs: dict[str, Any] = {"max_new_tokens": first.max_tokens,
                                       "pad_token_id": self.tokenizer.pad_token_id}
-            if first.temperature > 0:
-                kwargs.update(do_sample=True, temperature=first.temperature, top_p=0.95)
-                if first.seed is not None:
-                    torch.manual_seed(first.seed)
+            processors: list[Any] = []
+            if first.json_schema is not None and self.grammars is not None and self.grammars.available:
+                processors.append(self.grammars.processor([r.json_schema for r in requests]))
+            sampled = [r for r in requests if r.temperature > 0]
+            if sampled:
+                # temperature 1 here: the row processor scales each row itself
+                kwargs.update(do_sample=True, temperature=1.0, top_p=0.95)
+                processors.append(_RowTemperature([r.temperature for r in requests]))
+                if sampled[0].seed is not None:
+                    torch.manual_seed(sampled[0].seed)
             else:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-            if first.json_schema is not None and self.grammars is not None and self.grammars.available:
-                kwargs["logits_processor"] = [self.grammars.processor([r.json_schema for r in requests])]
+            if processors:
+                kwargs["logits_processor"] = processors
             with torch.inference_mode():
                 output = self.lm.generate(**enc, **kwargs)
             width = enc["input_ids"].shape[1]
