@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.pairsmith-installed
 OUT ?= out
 
-.PHONY: setup run test test-slow test-llamacpp bench clean
+.PHONY: setup run test test-slow test-llamacpp test-ray bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ test-llamacpp: setup
 	$(VENV)/bin/python -c "import llama_cpp.server"
 	$(VENV)/bin/python -m pytest -m llamacpp
 
+# The Ray engine on a local Ray cluster, against the local engine; CI runs it. Ray comes from
+# the package registry (pairsmith[ray]) and is installed here only, when not importable.
+test-ray: setup
+	$(VENV)/bin/python -c "import ray.data" 2>/dev/null || \
+		$(VENV)/bin/python -m pip --disable-pip-version-check -q install "ray[data]>=2.40"
+	$(VENV)/bin/python -m pytest -m ray
+
 bench: setup
 	$(VENV)/bin/python bench/openai_concurrency.py
 	$(VENV)/bin/python bench/local_throughput.py
@@ -41,6 +48,7 @@ bench: setup
 	$(VENV)/bin/python bench/relevance_swapped.py
 	$(VENV)/bin/python bench/dedupe_vs_alpaca.py
 	$(VENV)/bin/python bench/moderate_scale.py
+	$(VENV)/bin/python bench/moderate_ray.py
 	$(VENV)/bin/python bench/adafactor_step.py
 	$(VENV)/bin/python bench/train_throughput.py
 	$(VENV)/bin/python bench/eval_throughput.py

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from moderation.config import ModerationConfig
+from moderation.engines import make_engine
 from moderation.review_store import apply_decisions, load_decisions
-from moderation.steps import STEPS, Context, Item
+from moderation.steps import STEPS, Context, Item, PairStep, Step
 from pairsmith.formats import load_pairs
 from pairsmith.io import write_jsonl_atomic
 from pairsmith.outputs import Output, claim_outputs, rejects_beside
@@ -50,6 +51,21 @@ def _decision(item: Item) -> dict[str, Any]:
     return record
 
 
+def step_groups(steps: list[Step]) -> list[Step | list[PairStep]]:
+    """The steps in order, with each run of consecutive per-pair steps as one list: an engine
+    runs such a run in one pass over the pairs (one map on a cluster)."""
+    groups: list[Step | list[PairStep]] = []
+    for step in steps:
+        if isinstance(step, PairStep):
+            if groups and isinstance(groups[-1], list):
+                groups[-1].append(step)
+            else:
+                groups.append([step])
+        else:
+            groups.append(step)
+    return groups
+
+
 def _resolve_duplicate_chains(items: list[Item]) -> None:
     """A duplicate's kept twin may itself be dropped by a later step (a near duplicate of a pair
     that is then a semantic duplicate of a third). Record the pair that finally stands for it."""
@@ -78,9 +94,13 @@ def _resolve_duplicate_chains(items: list[Item]) -> None:
 def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None,
              config: ModerationConfig | None = None, reviews: str | Path | None = None,
              judge_url: str | None = None, judge_key: str | None = None,
-             report: str | Path | None = None) -> ModerationSummary:
+             report: str | Path | None = None, engine: Any = None,
+             engine_address: str | None = None) -> ModerationSummary:
     """Moderate the pairs in `src` (any readable format); write curated and rejected JSONL, and
-    the report (REPORT.md, .json and the similarity PNG) when `report` is given."""
+    the report (REPORT.md, .json and the similarity PNG) when `report` is given. `engine` is
+    where the heavy work runs: "local" (default), "ray" (a local Ray cluster, or the one at
+    `engine_address`), or an engine object (moderation.engines); the same decisions either way.
+    An engine named here is started after the outputs are claimed and stopped at the end."""
     from moderation.report import report_paths, write_report
 
     config = config or ModerationConfig()
@@ -90,28 +110,38 @@ def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None
     if report:
         outputs += [Output.file(path, "--report") for path in report_paths(report).values()]
     with claim_outputs({"the input": src, "--reviews": reviews, "--config": config.source}, outputs):
-        result = _moderate(src, out_path, rejects_path, config, reviews, judge_url, judge_key)
+        owned = engine is None or isinstance(engine, str)
+        running = make_engine(engine or "local", engine_address) if owned else engine
+        try:
+            result = _moderate(src, out_path, rejects_path, config, reviews, judge_url, judge_key, running)
+        finally:
+            if owned:
+                running.close()
         if report:
             result.report_files = write_report(result, config, report)
     return result
 
 
 def _moderate(src: str | Path, out_path: Path, rejects_path: Path, config: ModerationConfig,
-              reviews: str | Path | None, judge_url: str | None, judge_key: str | None) -> ModerationSummary:
+              reviews: str | Path | None, judge_url: str | None, judge_key: str | None,
+              engine: Any = None) -> ModerationSummary:
     started = time.perf_counter()
     pairs = load_pairs(src)
     items = [Item(index, pair) for index, pair in enumerate(pairs)]
     if reviews:
         apply_decisions(items, load_decisions(reviews))
     ctx = Context(config, judge_url=judge_url, judge_key=judge_key,
-                  source_file=str(src) if Path(str(src)).is_file() else None)
+                  source_file=str(src) if Path(str(src)).is_file() else None, engine=engine)
     try:
-        for step in STEPS:
-            if step.enabled(config):
-                step.run(items, ctx)
+        for group in step_groups([step for step in STEPS if step.enabled(config)]):
+            if isinstance(group, list):
+                ctx.engine.run_pair_steps(group, items, ctx)
+            else:
+                group.run(items, ctx)
     finally:
+        ctx.stats.update(ctx.engine.describe())
         if ctx.embedder is not None:
-            ctx.stats["embeddings_computed"] = ctx.embedder.computed
+            ctx.stats["embeddings_computed"] = ctx.embedder.computed + ctx.stats.get("ray_embedded", 0)
             ctx.embedder.close()
 
     _resolve_duplicate_chains(items)

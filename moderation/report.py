@@ -97,6 +97,7 @@ def build_report(result: ModerationSummary, config: ModerationConfig) -> dict[st
                 "histogram": (np.histogram(result.stats.get("ifd_ratios") or [], bins=20, range=(0, 2))[0].tolist()
                               if result.stats.get("ifd_ratios") else [])},
         "embeddings_computed": result.stats.get("embeddings_computed", 0),
+        "engine": {k: v for k, v in result.stats.items() if k == "engine" or k.startswith("ray_")},
         "outputs": {"curated": result.curated, "rejects": result.rejects},
         "seconds": round(result.seconds, 2),
     }
@@ -111,6 +112,11 @@ def _markdown(report: dict[str, Any], png: str | None, margins_png: str | None =
         lines += [f"## {title}", "", "| step:rule | pairs |", "|---|---|"]
         lines += [f"| {md_text(reason)} | {n} |" for reason, n in report[key].items()] or ["| (none) | 0 |"]
         lines.append("")
+    engine = report.get("engine") or {}
+    if engine.get("engine") == "ray":
+        lines += [f"Engine: Ray ({engine.get('ray_cpus')} CPUs, {engine.get('ray_gpus')} GPUs, "
+                  f"{engine.get('ray_embed_actors')} embedding actors; {engine.get('ray_embedded', 0)} texts embedded "
+                  "on the cluster).", ""]
     if report["grounding_method"]:
         lines += [f"Grounding: {report['grounding_checked']} pairs checked by {md_text(report['grounding_method'])}.", ""]
     missing = report["grounding_missing_files"]

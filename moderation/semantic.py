@@ -9,25 +9,37 @@ neighbour's similarity (for the report's histogram).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from pairsmith.errors import MissingDependencyError
 
 
-def neighbours_exact(vectors: np.ndarray, cutoff: float, block: int = 2048) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
-    """Neighbours with cosine >= cutoff for each row, and each row's best cosine to another row."""
+def neighbour_block(start: int, stop: int, vectors: np.ndarray, cutoff: float) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
+    """Rows start..stop of an exact search: their neighbours with cosine >= cutoff, and their best cosine."""
     n = len(vectors)
-    found: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    nearest = np.full(n, -1.0, dtype=np.float32)
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        sims = vectors[start:stop] @ vectors.T  # (block, n)
-        sims[np.arange(stop - start), np.arange(start, stop)] = -1.0  # not oneself
-        nearest[start:stop] = sims.max(axis=1) if n > 1 else -1.0
-        rows, cols = np.nonzero(sims >= cutoff)
-        for r, c in zip(rows.tolist(), cols.tolist()):
-            found[start + r].append((c, float(sims[r, c])))
+    sims = vectors[start:stop] @ vectors.T  # (block, n)
+    sims[np.arange(stop - start), np.arange(start, stop)] = -1.0  # not oneself
+    nearest = sims.max(axis=1) if n > 1 else np.full(stop - start, -1.0, dtype=np.float32)
+    found: list[list[tuple[int, float]]] = [[] for _ in range(stop - start)]
+    rows, cols = np.nonzero(sims >= cutoff)
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        found[r].append((c, float(sims[r, c])))
+    return found, nearest.astype(np.float32)
+
+
+def neighbours_exact(vectors: np.ndarray, cutoff: float, block: int = 2048,
+                     blockwise: Callable[..., list[Any]] | None = None) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
+    """Neighbours with cosine >= cutoff for each row, and each row's best cosine to another row.
+    `blockwise` (an engine's) runs the row blocks, possibly elsewhere; here by default."""
+    n = len(vectors)
+    if blockwise is None:
+        parts = [neighbour_block(start, min(n, start + block), vectors, cutoff) for start in range(0, n, block)]
+    else:
+        parts = blockwise(neighbour_block, n, block, vectors, cutoff)
+    found = [row for rows, _ in parts for row in rows]
+    nearest = np.concatenate([near for _, near in parts]) if parts else np.zeros(0, dtype=np.float32)
     return found, nearest
 
 

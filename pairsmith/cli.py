@@ -283,6 +283,9 @@ def moderate(
     judge_model: Annotated[Optional[str], typer.Option(help="The judge's model name.")] = None,
     judge_key: Annotated[Optional[str], typer.Option(help="The judge's API key; default $OPENAI_API_KEY.")] = None,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the settings in effect and exit.")] = False,
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (a Ray cluster; pip install 'pairsmith[ray]').")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="With --engine ray: a running cluster (auto, ray://HOST:10001); "
+                                                        "default: a local one on this machine's cores.")] = None,
 ) -> None:
     """Dedupe and filter pairs; every drop carries its reason and evidence."""
     import os
@@ -305,8 +308,13 @@ def moderate(
     if print_config:
         typer.echo(yaml.safe_dump(settings.model_dump(), sort_keys=False))
         return
+    if engine not in ("local", "ray"):
+        fail(f"--engine must be local or ray, not '{engine}'")
+    if address and engine != "ray":
+        fail("--address names a Ray cluster; add --engine ray")
     result = run_moderate(src, out, rejects, settings, reviews, judge_url=judge_url,
-                          judge_key=judge_key or os.environ.get("OPENAI_API_KEY"), report=report)
+                          judge_key=judge_key or os.environ.get("OPENAI_API_KEY"), report=report,
+                          engine=engine, engine_address=address)
     for reason, count in result.drop_reasons.most_common():
         typer.echo(f"  dropped {count:5d}  {reason}")
     for reason, count in result.review_reasons.most_common():

@@ -242,3 +242,18 @@ def test_md_text_renders_as_the_literal_text(raw: str) -> None:
     assert render(md_text(raw)).strip() == f"<p>{literal}</p>"
     assert render(f"x {md_code(raw)}").strip() == f"<p>x <code>{literal}</code></p>"
     assert render(f"| h |\n|---|\n| {md_text(raw)} |").count("<td>") == 1  # a pipe never splits a cell
+
+
+def test_engine_options_are_checked_before_any_work(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pairsmith.cli import app
+
+    src = tmp_path / "pairs.jsonl"
+    src.write_text('{"instruction": "What is it?", "output": "A tool that curates pairs."}\n', encoding="utf-8")
+    runner = CliRunner()
+    wrong = runner.invoke(app, ["moderate", str(src), "--out", str(tmp_path / "c.jsonl"), "--engine", "spark"])
+    assert wrong.exit_code != 0 and "--engine must be local or ray, not 'spark'" in wrong.output
+    lonely = runner.invoke(app, ["moderate", str(src), "--out", str(tmp_path / "c.jsonl"), "--address", "auto"])
+    assert lonely.exit_code != 0 and "add --engine ray" in lonely.output
+    assert not (tmp_path / "c.jsonl").exists()

@@ -63,11 +63,28 @@ class Context:
     judge_key: str | None = None
     source_file: str | None = None  # the pairs file, when read from one (grounding looks for docs near it)
     stats: dict[str, Any] = field(default_factory=dict)
+    engine: Any = None  # where the heavy work runs (moderation.engines); in-process when None
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def __post_init__(self) -> None:
+        if self.engine is None:
+            from moderation.engines.local import LocalEngine
+
+            self.engine = LocalEngine()
+
+    def local_embedder(self) -> Embedder:
+        """This process's embedder (and the embedding cache), loaded on first use."""
         if self.embedder is None:
             self.embedder = Embedder(self.config.embedder, batch_size=self.config.batch_size)
-        return self.embedder.embed(texts)
+        return self.embedder
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.engine.embed(texts, self)
+
+    def prefetch(self, texts: list[str]) -> None:
+        """Embed many texts in one call, so that the per-pair calls that follow hit the cache."""
+        unique = list(dict.fromkeys(t for t in texts if t))
+        if unique:
+            self.embed(unique)
 
 
 def alive(items: list[Item]) -> list[Item]:
@@ -98,7 +115,11 @@ class PairStep(Step):
         """None keeps the pair; a Verdict drops it or sends it to review, with its evidence."""
         raise NotImplementedError
 
+    def prepare(self, ctx: Context) -> None:
+        """Set up what every `check` of a run shares (compiled patterns, the chunk reader)."""
+
     def run(self, items: list[Item], ctx: Context) -> None:
+        self.prepare(ctx)
         for item in alive(items):
             verdict = self.check(item, ctx)
             if verdict is not None:

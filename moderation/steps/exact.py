@@ -12,11 +12,10 @@ class ExactDuplicates(Step):
     section = "exact"
 
     def run(self, items: list[Item], ctx: Context) -> None:
-        kept: dict[str, Item] = {}
-        for item in best_first(alive(items)):
-            key = normalise(item.prompt) + "\x1f" + normalise(item.pair.output)
-            if key in kept:
-                item.mark(Verdict(self.name, "normalised_text", evidence={"duplicate_of": kept[key].pair.id,
-                                                                          "score": 1.0}))
-            else:
-                kept[key] = item
+        ranked = best_first(alive(items))
+        by_index = {item.index: item for item in ranked}
+        keys = {item.index: normalise(item.prompt) + "\x1f" + normalise(item.pair.output) for item in ranked}
+        rank = {item.index: position for position, item in enumerate(ranked)}
+        for index, kept in sorted(ctx.engine.first_of_groups(keys, rank).items(), key=lambda kv: rank[kv[0]]):
+            by_index[index].mark(Verdict(self.name, "normalised_text",
+                                         evidence={"duplicate_of": by_index[kept].pair.id, "score": 1.0}))

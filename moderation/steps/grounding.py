@@ -3,7 +3,7 @@ default, an OpenAI-compatible judge when one is given. Kept pairs record what wa
 
 from __future__ import annotations
 
-from moderation.grounding import ChunkSource, embedding_support, judge_support
+from moderation.grounding import ChunkSource, embedding_support, judge_support, sentences, spans
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
 from pairsmith.backends.base import redact_url
@@ -43,7 +43,10 @@ class Grounding(Step):
 
     def _embeddings(self, grounded: list[tuple[Item, str]], ctx: Context) -> None:
         cfg = ctx.config.grounding
-        scores = embedding_support(ctx.embed, [item.pair.output for item, _ in grounded], [text for _, text in grounded])
+        answers, chunks = [item.pair.output for item, _ in grounded], [text for _, text in grounded]
+        ctx.prefetch([part for answer in answers for part in (sentences(answer) or [answer])]
+                     + [span for chunk in dict.fromkeys(chunks) for span in spans(chunk)])
+        scores = embedding_support(ctx.embed, answers, chunks)
         ctx.stats["support_scores"] = scores
         ctx.stats["grounding_method"] = f"embeddings ({ctx.config.embedder}), threshold {cfg.threshold}"
         for (item, _), score in zip(grounded, scores):

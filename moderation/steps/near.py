@@ -3,7 +3,7 @@ ROUGE-L > 0.7 rule with identical results (`method: rouge`)."""
 
 from __future__ import annotations
 
-from moderation.minhash import sequential_minhash_filter
+from moderation.minhash import lower_threshold, sequential_minhash_filter
 from moderation.rouge import sequential_rouge_filter
 from moderation.steps.base import Context, Item, Step, alive, best_first
 from moderation.steps.conflicts import ConflictCheck
@@ -31,8 +31,11 @@ class NearDuplicates(Step):
             local_review: dict[int, tuple[int, float]] = {}
             rule = "rouge_l"
         else:
+            neighbours = ctx.engine.band_neighbours(ordered, lower_threshold(cfg.threshold, cfg.review_band),
+                                                    cfg.num_perm, cfg.shingle)
             local_dropped, local_review = sequential_minhash_filter(
-                ordered, cfg.threshold, None, cfg.num_perm, cfg.shingle, cfg.review_band, on_dup=veto)
+                ordered, cfg.threshold, None, cfg.num_perm, cfg.shingle, cfg.review_band, on_dup=veto,
+                neighbours=neighbours)
             rule = "minhash_jaccard"
         dropped = {order[a]: (order[b], score) for a, (b, score) in local_dropped.items()}
         review = {order[a]: (order[b], score) for a, (b, score) in local_review.items()}

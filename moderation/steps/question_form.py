@@ -159,13 +159,9 @@ class QuestionForm(PairStep):
     name = "question_form"
     section = "question_form"
 
-    def run(self, items: list[Item], ctx: Context) -> None:
+    def prepare(self, ctx: Context) -> None:
         self.source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
         self.patterns = [re.compile(p, re.I) for p in ctx.config.question_form.generic_patterns]
-        for item in alive(items):
-            verdict = self.check(item, ctx)
-            if verdict is not None:
-                item.mark(verdict)
 
     # --- form rules: the question alone -------------------------------------------------
 

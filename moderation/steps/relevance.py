@@ -47,31 +47,40 @@ def _is_answer(span: str, answer_words: set[str], overlap: float) -> bool:
 
 def best_other_answers(Q: np.ndarray, A: np.ndarray, answer_keys: list[str], same_answer: float,
                        displaced_only: bool, block: int, question_keys: list[str] | None = None,
-                       same_question: float = 1.01) -> tuple[np.ndarray, np.ndarray]:
+                       same_question: float = 1.01, blockwise: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """For each question i, the best cos(q_i, a_j) over other pairs j, blockwise (memory linear
     in n): not the same answer (cos(a_i, a_j) >= same_answer or equal text), not the same question
     (equal text: a duplicate, the dedupe steps' business), and with `displaced_only` only answers
-    that fit q_i better than their own question. Returns (scores, j) with -inf / -1 for none."""
+    that fit q_i better than their own question. Returns (scores, j) with -inf / -1 for none.
+    `blockwise` (an engine's) runs the row blocks, possibly elsewhere; here by default."""
     n = len(Q)
-    own = np.einsum("ij,ij->i", Q, A)
     akey = np.unique(np.asarray(answer_keys, dtype=object), return_inverse=True)[1]
     qkey = (np.unique(np.asarray(question_keys, dtype=object), return_inverse=True)[1]
             if question_keys is not None else np.arange(n))
-    best = np.full(n, -np.inf, dtype=np.float32)
-    which = np.full(n, -1, dtype=np.int64)
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        scores = Q[start:stop] @ A.T
-        mask = (A[start:stop] @ A.T) >= same_answer
-        mask |= akey[start:stop, None] == akey[None, :]
-        mask |= qkey[start:stop, None] == qkey[None, :]
-        mask |= (Q[start:stop] @ Q.T) >= same_question  # nearly the same question: the dedupe steps' business
-        mask[np.arange(stop - start), np.arange(start, stop)] = True
-        if displaced_only:
-            mask |= scores <= own[None, :]
-        scores[mask] = -np.inf
-        which[start:stop] = scores.argmax(axis=1)
-        best[start:stop] = scores[np.arange(stop - start), which[start:stop]]
+    args = (Q, A, akey, qkey, same_answer, same_question, displaced_only)
+    if blockwise is None:
+        parts = [_best_other_block(start, min(n, start + block), *args) for start in range(0, n, block)]
+    else:
+        parts = blockwise(_best_other_block, n, block, *args)
+    best = np.concatenate([b for b, _ in parts]) if parts else np.zeros(0, dtype=np.float32)
+    which = np.concatenate([w for _, w in parts]) if parts else np.zeros(0, dtype=np.int64)
+    return best, which
+
+
+def _best_other_block(start: int, stop: int, Q: np.ndarray, A: np.ndarray, akey: np.ndarray, qkey: np.ndarray,
+                      same_answer: float, same_question: float, displaced_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    own = np.einsum("ij,ij->i", Q, A)
+    scores = Q[start:stop] @ A.T
+    mask = (A[start:stop] @ A.T) >= same_answer
+    mask |= akey[start:stop, None] == akey[None, :]
+    mask |= qkey[start:stop, None] == qkey[None, :]
+    mask |= (Q[start:stop] @ Q.T) >= same_question  # nearly the same question: the dedupe steps' business
+    mask[np.arange(stop - start), np.arange(start, stop)] = True
+    if displaced_only:
+        mask |= scores <= own[None, :]
+    scores[mask] = -np.inf
+    which = scores.argmax(axis=1).astype(np.int64)
+    best = scores[np.arange(stop - start), which].astype(np.float32)
     which[~np.isfinite(best)] = -1
     return best, which
 
@@ -90,7 +99,8 @@ class Relevance(Step):
         own = np.einsum("ij,ij->i", Q, A)
         best, which = best_other_answers(Q, A, [normalise(i.pair.output) for i in survivors], cfg.same_answer,
                                          cfg.displaced_only, cfg.block_size,
-                                         [normalise(i.prompt) for i in survivors], cfg.same_question)
+                                         [normalise(i.prompt) for i in survivors], cfg.same_question,
+                                         ctx.engine.blockwise)
         span_best, span_text = self._chunk_spans(survivors, Q, ctx) if cfg.chunk_spans else ({}, {})
         margins = []
         for k, item in enumerate(survivors):
@@ -136,6 +146,7 @@ class Relevance(Step):
         source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
         best: dict[int, float] = {}
         texts: dict[int, str] = {}
+        competing: dict[int, list[str]] = {}
         for k, item in enumerate(survivors):
             chunk = source.text(item.pair)
             if not chunk:
@@ -144,8 +155,10 @@ class Relevance(Step):
             home = normalise(paragraph_of(item.pair.output, chunk))  # the answer's own paragraph goes on with it
             candidates = [s for s in spans(chunk) if not _is_answer(s, answer_words, cfg.span_overlap)
                           and normalise(s) != normalise(item.pair.output) and normalise(s) not in home]
-            if not candidates:
-                continue
+            if candidates:
+                competing[k] = candidates
+        ctx.prefetch([s for candidates in competing.values() for s in candidates])
+        for k, candidates in competing.items():
             scores = ctx.embed(candidates) @ Q[k]
             j = int(scores.argmax())
             best[k], texts[k] = float(scores[j]), candidates[j]

@@ -24,7 +24,7 @@ class SemanticDuplicates(Step):
             neighbours, nearest = neighbours_ann(vectors, cutoff, cfg.ann_neighbours)
             ctx.stats["semantic_search"] = "ann (faiss HNSW)"
         else:
-            neighbours, nearest = neighbours_exact(vectors, cutoff, cfg.block_size)
+            neighbours, nearest = neighbours_exact(vectors, cutoff, cfg.block_size, ctx.engine.blockwise)
             ctx.stats["semantic_search"] = "exact (blockwise)"
         ctx.stats["nearest_similarities"] = nearest.tolist()
         by_position = dict(enumerate(survivors))
