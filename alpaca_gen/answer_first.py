@@ -31,6 +31,7 @@ _LEANING = {"it", "this", "that", "these", "those", "they", "its", "their", "suc
             "and", "or", "so", "then", "here", "there", "both", "each", "which", "otherwise", "instead", "thus"}
 _INTRO = re.compile(r"(:\s*$)|\b(the following|as follows|below|above|like this|for example)\b", re.I)
 _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+_INLINE = re.compile(r"<(?:abbr|em|strong|b|i|code)\b[^>]*>([^<]*)</(?:abbr|em|strong|b|i|code)>")
 _MARKUP = re.compile(r"<[^>]+>|!\[|\]\(|https?://|[│─╭╮╰╯█━┃]")
 _ADDRESSED = re.compile(r"^(are|do|can|could|would|will|have|did) you\b|^why not\b|^is you\b", re.I)
 _ECHO = re.compile(r"\b(your (answer|question)|question:|answer:|json|this answer|the answer|this sentence)\b", re.I)
@@ -46,7 +47,7 @@ def answerable_sentences(text: str) -> list[str]:
         indented = para.lstrip("\n").startswith(("    ", "\t"))  # an rst literal block or indented code
         if not stripped or indented or stripped.startswith(("#", "```", "~~~", "|", "..", ">", "<", "=", "+", "//", "$")):
             continue
-        flat = " ".join(stripped.split())
+        flat = _INLINE.sub(r"\1", " ".join(stripped.split()))  # <abbr ...>CLI</abbr> -> CLI
         for sentence in SENTENCE_BOUNDARY.split(flat):
             sentence = sentence.strip().lstrip("-*+ ").strip()
             words = sentence.split()
@@ -117,7 +118,7 @@ def question_form_ok(question: str, chunk: str) -> bool:
 
 # The version of the rules that read pairs off structure and grammar: part of every unit's cache
 # key (through params), so a pairsmith whose rules changed does not reuse units the old rules made.
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 
 class AnswerFirstStrategy(Strategy):
@@ -192,7 +193,7 @@ class AnswerFirstStrategy(Strategy):
         made = structure_pairs(chunk.text, chunk.headings, self.subject(chunk)) if self.structure else []
         result.pairs += made
         sentences = [s for s in answerable_sentences(chunk.text) if not any(s in p["output"] for p in made)]
-        ruled = {s: q for s in sentences if (q := rule_question(s))}
+        ruled = {s: q for s in sentences if (q := rule_question(s, self.subject(chunk)))}
         for answer in pick(list(ruled), self.n, []):
             chosen = self.choose([ruled[answer]], answer, chunk.text, written=False)
             if chosen is not None:

@@ -15,6 +15,7 @@ _SUBJECT_ONLY = re.compile(rf"^{_SUBJECT}$")
 _PLURAL_VERB = re.compile(r"^(?P<subject>(?:The\s+)?(?:[a-z][\w-]*\s+)?[A-Z]?[a-z][\w-]*s)\s+(?P<verb>[a-z]+)\s+(?P<rest>.+)$")
 _IMPERATIVE = re.compile(r"^(?P<verb>Pass|Use|Set|Run|Add|Give|Call|Install|Point|Put)\s+(?P<what>.+?)\s+to\s+(?P<goal>[a-z].+?)[.!]?$")
 _SO_THAT = re.compile(r"^(?P<verb>Install|Use|Set|Run|Pass|Keep|Add|Call|Put|Load|Pin|Start)\s+(?P<what>.+?)\s+so that\s+(?P<why>[a-z].+)$")
+_MUST_USE = re.compile(rf"^{_SUBJECT}\s+(?:must|needs to|has to) be (?:used|run) with\s+(?P<rest>.+)$")
 _TO_DO = re.compile(r"^To\s+(?P<goal>[a-z][^,]+),\s+(?P<rest>.+)$")
 
 # Words that end a subject: a subject with one of these inside is a clause, not a noun phrase.
@@ -64,10 +65,12 @@ def _subject_ok(subject: str) -> bool:
             and len(words) <= 6)
 
 
-def _lower_first(subject: str) -> str:
+def _lower_first(subject: str, name: str = "") -> str:
     """The subject inside a question: "The default X" -> "the default X", "Prompts" -> "prompts";
-    names (`code`, CamelCase, ALL CAPS) stay as they are."""
+    names (`code`, CamelCase, ALL CAPS, the project's own `name`) stay as they are."""
     first, _, rest = subject.partition(" ")
+    if name and first.lower() == name.lower():
+        return subject
     if re.fullmatch(r"[A-Z][a-z]*", first):
         return f"{first.lower()} {rest}".strip()
     return subject
@@ -99,11 +102,15 @@ class _Split:
         return self.parts[name]
 
 
-def rule_question(sentence: str) -> str | None:
-    """The question this sentence answers, when its shape tells; None otherwise."""
+def rule_question(sentence: str, name: str = "") -> str | None:
+    """The question this sentence answers, when its shape tells; None otherwise. `name` is the
+    project the docs are about, kept as it is spelled ("What is Typer?")."""
     sentence = " ".join(sentence.split()).strip()
     if not sentence or sentence.endswith("?"):
         return None
+    match = _MUST_USE.match(sentence)
+    if match and _subject_ok(match.group("subject")):
+        return f"What does {_lower_first(match.group('subject'), name)} require?"
     match = _TO_DO.match(sentence)
     if match and len(match.group("goal").split()) <= 10:
         return f"How do I {match.group('goal')}?"
@@ -116,7 +123,7 @@ def rule_question(sentence: str) -> str | None:
         return f"How do I {goal}?"
     match = _BE.match(sentence)
     if match and _subject_ok(match.group("subject")):
-        subject = _lower_first(match.group("subject"))
+        subject = _lower_first(match.group("subject"), name)
         verb = match.group("verb")
         rest = match.group("rest")
         if re.match(r"^(not|never|only|also|always|often|usually|then)\b", rest):
@@ -137,7 +144,7 @@ def rule_question(sentence: str) -> str | None:
         return f"What {verb} {subject}?"
     match = _first_verb(sentence)
     if match and _subject_ok(match.group("subject")):
-        subject = _lower_first(match.group("subject"))
+        subject = _lower_first(match.group("subject"), name)
         verb = _base(match.group("verb"))
         if subject.startswith("`-"):
             return f"What does the {subject} option do?"
@@ -149,5 +156,5 @@ def rule_question(sentence: str) -> str | None:
     match = _PLURAL_VERB.match(sentence)
     if match and match.group("verb") + "s" in _VERBS_3RD and _subject_ok(match.group("subject")):
         # "Rules drop pairs that are empty" -> "What do rules drop?"
-        return f"What do {_lower_first(match.group('subject'))} {match.group('verb')}?"
+        return f"What do {_lower_first(match.group('subject'), name)} {match.group('verb')}?"
     return None

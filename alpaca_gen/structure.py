@@ -307,7 +307,9 @@ def _first_paragraph(section: Section) -> str:
                 or line.startswith("    ") or re.match(r"^\d+[.)]\s", stripped)):
             if paragraph:
                 break
-            skipping = True  # a list item, table or quote, with its continuation lines
+            if re.match(r"^([-*+]|\d+[.)])\s", stripped) and not skipping:
+                return ""  # a section that opens with a list says its piece there: a later paragraph is an aside
+            skipping = True  # a table or quote, with its continuation lines
             continue
         paragraph.append(stripped)
     text = " ".join(paragraph)
@@ -318,7 +320,8 @@ def _first_paragraph(section: Section) -> str:
 _TOPICLESS = {"more", "recap", "summary", "misc", "miscellaneous", "other", "others", "notes", "note", "next",
               "next steps", "see also", "the absolute minimum", "minimum", "example", "examples", "demo", "intro",
               "introduction", "overview", "details", "extra", "extras", "appendix", "todo", "tl;dr", "tldr",
-              "and more", "what's next", "learn more", "read more"}
+              "and more", "what's next", "learn more", "read more", "contributing", "contributions", "guidelines",
+              "acknowledgements", "acknowledgments", "thanks", "credits", "authors", "changelog", "history"}
 
 
 # Headings that name a task as a noun: "Installation" asks "How do I install X?".
@@ -331,6 +334,8 @@ def _heading_question(heading: str, subject: str) -> str | None:
     words = heading.split()
     if heading.lower() in _TASK_NOUNS:
         return f"How do I {_TASK_NOUNS[heading.lower()]} {subject}?"
+    if heading.lower() in ("license", "licence", "licensing"):
+        return f"Under which license is {subject} released?"
     if heading.endswith("?") and 3 <= len(words) <= 20:
         return heading  # a FAQ: the heading is the question
     if not words or len(words) > 8 or not re.search(r"[A-Za-z]", heading) or heading.lower() in _TOPICLESS:
@@ -347,8 +352,21 @@ def _heading_question(heading: str, subject: str) -> str | None:
     return f"What should I know about {heading[0].lower() + heading[1:]} in {subject}?"
 
 
-def _section_pair(section: Section, subject: str) -> list[dict[str, str]]:
+_COMMAND_PARENTS = re.compile(r"\b(command|commands|command line|cli|sub-?commands)\b", re.I)
+
+
+def _command_heading(heading: str, parents: list[str], subject: str) -> str | None:
+    """`subject word` when a one-word lowercase heading sits under a command-line heading
+    ("## convert" under "# Command line" -> `pairsmith convert`)."""
+    word = _plain(_CODE_SPAN.sub(lambda m: m.group(1), heading)).strip()
+    if subject and re.fullmatch(r"[a-z][a-z0-9-]*", word) and any(_COMMAND_PARENTS.search(p) for p in parents):
+        return f"{subject} {word}"
+    return None
+
+
+def _section_pair(section: Section, subject: str, parents: list[str] | None = None) -> list[dict[str, str]]:
     """A section's heading as the question, its first paragraph as the answer."""
+    parents = parents or []
     if not section.opened or re.match(r"^(def|class)\s", section.heading):
         return []
     if section.level < 2:
@@ -361,10 +379,13 @@ def _section_pair(section: Section, subject: str) -> list[dict[str, str]]:
                      "method": "structure:section"}]
         if title not in _TASK_NOUNS:
             return []
-    question = _heading_question(section.heading, subject)
+    command = _command_heading(section.heading, parents, subject)
+    question = f"What does `{command}` do?" if command else _heading_question(section.heading, subject)
     paragraph = _first_paragraph(section)
     if not question or not paragraph:
         return []
+    if question.startswith("How do I ") and _plain(section.heading).lower() in _TASK_NOUNS and "`" not in paragraph:
+        return []  # "How do I install X?" is answered by a command, not by prerequisites alone
     return [{"instruction": question, "output": _sentences(paragraph, 70), "method": "structure:section"}]
 
 
@@ -473,7 +494,7 @@ def structure_pairs(text: str, headings: list[str], subject: str) -> list[dict[s
         pairs += _definition_pairs(section, subject)
         pairs += _docstring_pair(section)
         pairs += _code_pair(section, subject, parents)  # before the section's: a how-to answered by its command
-        pairs += _section_pair(section, subject)
+        pairs += _section_pair(section, subject, parents)
     seen: set[str] = set()
     unique = []
     for pair in pairs:

@@ -51,17 +51,18 @@ OPENINGS = ["", "Quick question: ", "Hi! ", "I was wondering: ", "Could you expl
 
 def make_set(n: int, path: Path) -> None:
     """n pairs: each lamini pair in setting s with opening o, in that order (distinct texts)."""
-    from pairsmith.io import read_jsonl, write_jsonl_atomic
+    from pairsmith.formats import load_pairs
+    from pairsmith.io import write_jsonl_atomic
 
-    base = list(read_jsonl(LAMINI))
+    base = load_pairs(LAMINI)  # the course's `### Question:` template stripped, as every reader does
     rows = []
     for k in range(n):
         pair = base[k % len(base)]
         variant = k // len(base)
         setting, opening = SETTINGS[variant % len(SETTINGS)], OPENINGS[(variant // len(SETTINGS)) % len(OPENINGS)]
-        question = pair["question"].rstrip("?. ")
+        question = pair.instruction.rstrip("?. ")
         rows.append({"instruction": f"{opening}{question}{setting}?",
-                     "output": pair["answer"] + (f" This also holds{setting}." if setting else "")})
+                     "output": pair.output + (f" This also holds{setting}." if setting else "")})
     write_jsonl_atomic(path, rows)
 
 

@@ -85,7 +85,7 @@ def check_truncation(pair: Pair, cfg: RuleConfig) -> Verdict | None:
     if not cfg.truncation:
         return None
     text = pair.output.rstrip()
-    if text.count("```") % 2 == 1:
+    if sum(1 for line in text.splitlines() if line.lstrip().startswith("```")) % 2 == 1:  # not ```` ```json ```` inline
         return Verdict("rules", "truncated", evidence={"match": "unclosed code fence"})
     last_line = text.splitlines()[-1].strip() if text else ""
     if not last_line or last_line.startswith(("-", "*", "|", "#", "    ")) or re.match(r"^\d+[.)]\s", last_line):

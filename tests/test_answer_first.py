@@ -166,17 +166,31 @@ def test_rst_grid_tables_become_pairs(tmp_path: Path) -> None:
 
 def test_linked_dependencies_titles_and_task_headings() -> None:
     text = ("# Widget\n\nWidget draws diagrams from plain text files in seconds.\n\n## Installation\n\n"
-            "Widget needs Python 3.10 or newer and nothing else to run.\n\n## Dependencies\n\n"
+            "Widget needs Python 3.10 or newer; install it with `pip install widget`.\n\n## Dependencies\n\n"
             "* [`rich`](https://rich.readthedocs.io): to show nicely formatted errors automatically.\n"
             "* [`pydantic`](https://docs.pydantic.dev): to validate input parameters.\n")
     made = {p["instruction"]: p["output"] for p in structure_pairs(text, [], "Widget")}
     assert made["What is Widget?"] == "Widget draws diagrams from plain text files in seconds."
-    assert made["How do I install Widget?"] == "Widget needs Python 3.10 or newer and nothing else to run."
+    assert made["How do I install Widget?"] == "Widget needs Python 3.10 or newer; install it with `pip install widget`."
     assert made["What does Widget use `rich` for?"] == "Widget uses `rich` to show nicely formatted errors automatically."
     assert made["What does Widget use `pydantic` for?"] == "Widget uses `pydantic` to validate input parameters."
     guide = structure_pairs("# Datasets in other formats\n\nReaders take Alpaca JSON and CSV files as they are.\n",
                             [], "Widget")
     assert guide == []  # a title names a topic, not a question ("What should I know about datasets ...?")
+    bare = structure_pairs("## Installation\n\nWidget needs Python 3.10 or newer and nothing else to run.\n", [], "Widget")
+    assert bare == []  # prerequisites without the command do not answer "How do I install Widget?"
+
+
+def test_command_license_and_list_sections() -> None:
+    text = ("# Command line\n\nEvery command prints its options with --help when asked for them.\n\n## models\n\n"
+            "List the model aliases and whether each one is available without a network.\n\n## License\n\n"
+            "This project is licensed under the terms of the MIT license.\n\n## Contributing\n\n"
+            "We welcome contributions from everyone, whatever they fix or add.\n\n## Guidelines\n\n"
+            "- Follow PEP 8 style guidelines\n- Write tests\n\nFor more information, check the issues on GitHub.\n")
+    made = {p["instruction"]: p["output"] for p in structure_pairs(text, [], "widget")}
+    assert made["What does `widget models` do?"].startswith("List the model aliases")
+    assert made["Under which license is widget released?"] == "This project is licensed under the terms of the MIT license."
+    assert not any("ontribut" in q or "uideline" in q for q in made)  # no topic, or a list and an aside
 
 
 def test_more_sentence_shapes() -> None:
@@ -184,6 +198,10 @@ def test_more_sentence_shapes() -> None:
         "Why should I install PyTorch first?"
     assert rule_question("Each document is cut along its headings first, then by a token budget.") == \
         "How is each document cut?"
+    assert rule_question("Typer is a library for building CLI applications.", "Typer") == "What is Typer?"
+    assert rule_question("Prompts are batched with left padding.", "Typer") == "How are prompts batched?"
+    assert rule_question("datasketch must be used with Python 3.9 or above, NumPy 1.11 or above, and Scipy.",
+                         "datasketch") == "What does datasketch require?"
 
 
 def test_code_is_never_an_answerable_sentence() -> None:

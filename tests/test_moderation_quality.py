@@ -162,6 +162,19 @@ def test_every_question_form_reason_lands_in_the_rejects(tiny_embedder: Path, tm
     assert kept[0]["moderation"]["checks"]["question_form"]["chunk"] is True
 
 
+def test_the_project_named_by_the_path_is_no_unknown_name(tiny_embedder: Path, tmp_path: Path) -> None:
+    license = "## License\n\nThis project is licensed under the terms of the MIT license."
+    rows = [{**row("Under which license is Typer released?", "This project is licensed under the terms of the MIT "
+                   "license.", license), "source": {"path": "docs/typer/README.md", "text": license}},
+            row("Under which license is Flask released?", "This project is licensed under the MIT license.", license)]
+    data = write(tmp_path / "pairs.jsonl", rows)
+    cfg = config(tiny_embedder, relevance__enabled=False, grounding__enabled=False, rules__enabled=False,
+                 semantic__enabled=False, near__enabled=False)
+    moderate(data, tmp_path / "curated.jsonl", config=cfg)
+    assert [r["instruction"] for r in read(tmp_path / "curated.jsonl")] == ["Under which license is Typer released?"]
+    assert first_evidence(read(tmp_path / "curated.rejects.jsonl")[0])["rule"] == "unknown_names"
+
+
 def test_a_question_naming_something_the_chunk_has_is_kept() -> None:
     step, ctx = QuestionForm(), Context(ModerationConfig())
     items = [Item(0, load_pairs_row("What does the `near.threshold` setting control?", "It is the Jaccard ...")),

@@ -69,6 +69,8 @@ def test_truncated_outputs() -> None:
     weak = verdict("Explain the cache.", "The cache keeps every finished unit so that a second run does no work at all")
     assert weak.rule == "no_final_punctuation" and weak.decision == "review"
     assert verdict("List them.", "The options are:\n- alpha\n- beta") is None
+    inline = "Replies are parsed inside a ```` ```json ```` fence or not, with prose around it or not."
+    assert verdict("How are replies parsed?", inline) is None  # a fence quoted inline opens no code block
 
 
 def test_length_limits() -> None:

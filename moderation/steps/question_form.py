@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 from functools import lru_cache
 from typing import Any
 
@@ -292,7 +293,9 @@ class QuestionForm(PairStep):
                 names = question_names(question)
                 checks["names"] = names[:10]
                 strict = cfg.strict_code_names and not derived(item)
-                if (missing := self.unknown_names(question, chunk, strict)) is not None:
+                # the project a document belongs to is named by its path, not always by its chunk
+                place = " ".join(Path(str((item.pair.source or {}).get("path", ""))).parts[-3:-1])
+                if (missing := self.unknown_names(question, f"{chunk}\n{place}", strict)) is not None:
                     return Verdict(self.name, "unknown_names",
                                    evidence={"score": 0.0, "match": ", ".join(missing[:5]), "excerpt": clip})
         item.checks[self.name] = checks
