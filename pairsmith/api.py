@@ -113,10 +113,12 @@ def generate(paths: str | Path | list[str | Path], *, out: str | Path | None = N
 
 
 def moderate(pairs_or_path: Any, *, out: str | Path | None = None, config: ModerationConfig | str | Path | None = None,
-             reviews: str | Path | None = None, report: bool = True, **settings: Any) -> ModerationResult:
+             reviews: str | Path | None = None, report: bool = True, engine: str = "local",
+             address: str | None = None, **settings: Any) -> ModerationResult:
     """Dedupe and filter pairs (a path in any readable format, or Pair objects / dicts).
     `config` is a ModerationConfig or a YAML/JSON path; keyword settings override sections,
-    e.g. `relevance={"threshold": 0.3}` or `embedder="..."`."""
+    e.g. `relevance={"threshold": 0.3}` or `embedder="..."`. `engine="ray"` runs the heavy
+    work on a Ray cluster (a local one, or the one at `address`), with the same decisions."""
     from moderation.config import ModerationConfig, load_config
     from moderation.pipeline import moderate as run_moderate
     from pairsmith.formats import load_pairs
@@ -128,7 +130,8 @@ def moderate(pairs_or_path: Any, *, out: str | Path | None = None, config: Moder
         cfg = ModerationConfig.model_validate({**cfg.model_dump(exclude={"source"}), **_merge(cfg, settings)})
     curated = Path(out) if out else folder / "curated.jsonl"
     report_path = curated.with_name(curated.stem + "_report.md") if report else None
-    summary = run_moderate(source, curated, config=cfg, reviews=reviews, report=report_path)
+    summary = run_moderate(source, curated, config=cfg, reviews=reviews, report=report_path, engine=engine,
+                           engine_address=address)
     from pairsmith.outputs import rejects_beside
 
     rejects = rejects_beside(curated)

@@ -193,18 +193,10 @@ class RayEngine(LocalEngine):
 
     def embed(self, texts: list[str], ctx: Context) -> np.ndarray:
         """Vectors from the driver's cache, the rest from the actor pool (or the driver, for a few)."""
-        from pairsmith.models.embedder import _key
-
         embedder = ctx.local_embedder()
-        if not texts:
-            return embedder.embed(texts)
-        keys = [_key(t) for t in texts]
-        unique = dict(zip(keys, texts))
-        cached = embedder._lookup(list(unique))
-        missing = [k for k in unique if k not in cached]
+        missing = embedder.missing(texts) if texts else []
         if len(missing) >= self.min_remote_texts:
-            vectors = self._embed_remote([unique[k] for k in missing], ctx)
-            embedder._store.put_many((k, v.astype(np.float32).tobytes()) for k, v in zip(missing, vectors))
+            embedder.add(missing, self._embed_remote(missing, ctx))
             self.stats["ray_embedded"] += len(missing)
         return embedder.embed(texts)  # now all from the cache, but a small request's few
 

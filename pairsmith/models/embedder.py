@@ -71,5 +71,16 @@ class Embedder:
             self._store.put_many((k, vectors[k].tobytes()) for k in missing)
         return np.stack([vectors[k] for k in keys])
 
+    def missing(self, texts: list[str]) -> list[str]:
+        """The distinct texts of `texts` that have no cached vector yet (computed elsewhere, e.g.
+        on a cluster, and handed back with `add`)."""
+        unique = {_key(t): t for t in texts}
+        cached = self._lookup(list(unique))
+        return [t for k, t in unique.items() if k not in cached]
+
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Cache vectors computed elsewhere (normalised float32, one row per text)."""
+        self._store.put_many((_key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors))
+
     def close(self) -> None:
         self._store.close()
