@@ -38,12 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
-SETTINGS = ["", " in a Python project", " on a laptop without a GPU", " for a team of ten engineers",
-            " when the data is in CSV files", " with a private deployment", " in a Jupyter notebook",
-            " for customer support", " on Windows", " with a very small budget", " in production",
-            " for a research prototype", " through the REST API", " with multilingual documents",
-            " when training takes too long"]
+from bench.moderate_scale import LAMINI, SETTINGS  # noqa: E402  (the settings moderate_scale re-asks in)
 OPENINGS = ["", "Quick question: ", "Hi! ", "I was wondering: ", "Could you explain: ", "Please help: ",
             "One more thing: ", "From the docs: ", "Asking for my team: ", "Newcomer here: ", "Follow-up: ",
             "Short one: ", "For a tutorial: ", "Honest question: "]
@@ -131,7 +126,8 @@ def run(engine: str, n: int, embeddings: bool, work: Path, args: argparse.Namesp
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20000,200000", help="sizes for the steps without embeddings")
-    parser.add_argument("--all-steps-size", type=int, default=20000, help="size for the run with every step on")
+    parser.add_argument("--all-steps-size", type=int, default=5000,
+                        help="size for the run with every step on (embedding every answer: ~40/s on 2 cores)")
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--address", default=None, help="a running Ray cluster instead of a local one")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
