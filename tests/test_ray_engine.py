@@ -20,7 +20,10 @@ from pairsmith.io import read_jsonl, write_jsonl_atomic
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.ray
-pytest.importorskip("ray.data", reason="the Ray engine needs ray[data] (make test-ray installs it)")
+
+
+def needs_ray() -> None:
+    pytest.importorskip("ray.data", reason="the Ray engine needs ray[data] (make test-ray installs it)")
 
 
 def planted_pairs() -> list[dict]:
@@ -53,6 +56,7 @@ def decisions(curated: Path) -> dict[str, dict]:
 
 
 def test_ray_engine_makes_the_local_engines_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    needs_ray()
     src = tmp_path / "pairs.jsonl"
     write_jsonl_atomic(src, planted_pairs())
     monkeypatch.setenv("PAIRSMITH_CACHE", str(tmp_path / "cache-local"))
@@ -84,6 +88,7 @@ def test_ray_engine_makes_the_local_engines_decisions(tmp_path: Path, monkeypatc
 
 
 def test_cli_moderates_on_a_local_ray_cluster(tmp_path: Path) -> None:
+    needs_ray()
     from typer.testing import CliRunner
 
     from pairsmith.cli import app
