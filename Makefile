@@ -45,10 +45,10 @@ bench: setup
 	$(VENV)/bin/python bench/local_throughput.py
 	$(VENV)/bin/python bench/local_grounding.py
 	$(VENV)/bin/python bench/pair_quality.py
+	$(VENV)/bin/python bench/answer_first_speed.py
 	$(VENV)/bin/python bench/relevance_swapped.py
 	$(VENV)/bin/python bench/dedupe_vs_alpaca.py
 	$(VENV)/bin/python bench/moderate_scale.py
-	$(VENV)/bin/python bench/moderate_ray.py
 	$(VENV)/bin/python bench/adafactor_step.py
 	$(VENV)/bin/python bench/train_throughput.py
 	$(VENV)/bin/python bench/eval_throughput.py
