@@ -1,4 +1,4 @@
-"""Benchmark: pairs/s and peak memory of `pairsmith generate` against distilabel, one server.
+"""Benchmark: pairs/s and peak memory of `pairsmith generate` against distilabel and synthetic-data-kit.
 
 A local OpenAI-compatible server (its own process, `tests/openai_server.py`) answers every request
 after a fixed delay with one pair as JSON. Both tools send the same prompts (pairsmith's, rendered
@@ -6,14 +6,20 @@ for each chunk of the same generated docs) at the same concurrency:
 - pairsmith: the full generation path (ingest, chunk, prompt, request, parse, cache, append);
 - distilabel: a pipeline of `LoadDataFromDicts` and `TextGeneration` with its `OpenAILLM`
   pointed at the server, `input_batch_size` = the concurrency (its requests in flight), no cache;
-  the replies are parsed for pairs afterwards, as pairsmith parses them.
+  the replies are parsed for pairs afterwards, as pairsmith parses them;
+- synthetic-data-kit: its `LLMClient` with the `api-endpoint` provider (the official `openai`
+  client) pointed at the server, `batch_completion` with `batch_size` = the concurrency (what its
+  `create` command uses; `create` itself writes its own prompts, so the client is driven with
+  pairsmith's), replies parsed the same way.
 Each runs in its own process, so its peak memory is its own; distilabel runs its steps in
 processes of their own, so its figure is its driver's peak plus its largest step process's (a
 lower bound of its total). distilabel lives in its own
 virtualenv (its pins differ from pairsmith's): `python -m venv /tmp/dlv && /tmp/dlv/bin/pip
-install "distilabel[openai]"`.
+install "distilabel[openai]" requests`; so does synthetic-data-kit (`python -m venv /tmp/sdk &&
+/tmp/sdk/bin/pip install synthetic-data-kit`).
 
-    .venv/bin/python bench/generate_vs_distilabel.py --distilabel-python /tmp/dlv/bin/python
+    .venv/bin/python bench/generate_vs_distilabel.py --distilabel-python /tmp/dlv/bin/python \
+        [--sdk-python /tmp/sdk/bin/python]
 """
 
 from __future__ import annotations
@@ -76,6 +82,30 @@ print(json.dumps({"tool": "distilabel", "pairs": pairs, "seconds": seconds, "pea
 """
 
 
+SDK_CHILD = """
+import json, logging, resource, sys, time
+logging.disable(logging.WARNING)
+from synthetic_data_kit.models.llm_client import LLMClient
+rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+messages = [([{"role": "system", "content": r["system_prompt"]}] if r.get("system_prompt") else [])
+            + [{"role": "user", "content": r["instruction"]}] for r in rows]
+client = LLMClient(provider="api-endpoint", api_base=sys.argv[2], api_key="x", model_name="stub", max_retries=1)
+started = time.perf_counter()
+replies = client.batch_completion(messages, temperature=0.0, max_tokens=int(sys.argv[4]), batch_size=int(sys.argv[3]))
+seconds = time.perf_counter() - started
+pairs = 0
+for text in replies:
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        continue
+    found = data.get("pairs", data) if isinstance(data, dict) else data
+    pairs += len(found) if isinstance(found, list) else 1
+print(json.dumps({"tool": "synthetic-data-kit", "pairs": pairs, "seconds": seconds,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
 def prompts(docs: Path) -> tuple[list[dict], int]:
     """pairsmith's prompt for every chunk, as distilabel's input rows (system prompt and instruction)."""
     from alpaca_gen.options import GenerateOptions, build_strategy
@@ -106,6 +136,7 @@ def child_result(command: list[str], cwd: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distilabel-python", required=True, help="python of a virtualenv with distilabel[openai]")
+    parser.add_argument("--sdk-python", help="python of a virtualenv with synthetic-data-kit")
     parser.add_argument("--units", type=int, default=2560)
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=64)
@@ -121,16 +152,22 @@ def main() -> None:
                                    str(args.concurrency), str(max_tokens)], work)
             ours = child_result([sys.executable, "-c", PAIRSMITH_CHILD, str(work / "docs"), str(work / "pairs.jsonl"),
                                  base_url, str(args.concurrency), str(work / "cache.sqlite")], ROOT)
+            others = [theirs]
+            if args.sdk_python:
+                others.append(child_result([args.sdk_python, "-c", SDK_CHILD, str(work / "rows.jsonl"), base_url,
+                                            str(args.concurrency), str(max_tokens)], work))
         finally:
             server.kill()
             server.wait()
     print(f"server delay {args.delay}s, {len(rows)} prompts at concurrency {args.concurrency} "
           f"(delay-bound: {args.concurrency / args.delay:.0f} pairs/s)")
-    for side in (theirs, ours):
+    for side in (*others, ours):
         side["pairs_per_second"] = side["pairs"] / side["seconds"]
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in side.items()}))
-    print(f"pairsmith / distilabel: {ours['pairs_per_second'] / theirs['pairs_per_second']:.2f}x pairs/s "
-          f"(target >= 1.5x), {ours['peak_mb'] / theirs['peak_mb']:.2f}x peak memory (target <= 1)")
+    for side in others:
+        print(f"pairsmith / {side['tool']}: {ours['pairs_per_second'] / side['pairs_per_second']:.2f}x pairs/s "
+              f"(target >= 1.5x against the better one), {ours['peak_mb'] / side['peak_mb']:.2f}x peak memory "
+              "(target <= 1)")
 
 
 if __name__ == "__main__":
