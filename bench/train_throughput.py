@@ -65,19 +65,16 @@ if setup == "course":
     args = TrainingArguments(per_device_train_batch_size=1, gradient_accumulation_steps=4, optim="adafactor", **common)
     trainer = Trainer(model=model, args=args, train_dataset=data)
 else:
-    from finetune.data import PadToLongest, build_dataset
+    from finetune.data import build_dataset
     from finetune.formatting import Formatter
-    from finetune.trainer import EAGER_ATTENTION_MAX_LENGTH, AnswerOnlyTrainer, ReturnFreedMemory
+    from finetune.train import build_trainer
     data, report = build_dataset(pairs, tokenizer, Formatter("course_qa"), 2048)
     tokens = report.total_tokens
     args = TrainingArguments(per_device_train_batch_size=opts.batch_size, gradient_accumulation_steps=opts.grad_accum,
                              optim=opts.optim, gradient_checkpointing=opts.gradient_checkpointing,
                              train_sampling_strategy="group_by_length", length_column_name="length",
                              remove_unused_columns=False, **common)
-    trainer = AnswerOnlyTrainer(model=model, args=args, train_dataset=data,
-                                data_collator=PadToLongest(tokenizer.pad_token_id),
-                                eager_attention_below=EAGER_ATTENTION_MAX_LENGTH)
-    trainer.add_callback(ReturnFreedMemory())
+    trainer = build_trainer(model, tokenizer, opts, "cpu", args, data)  # as `pairsmith train` builds it
 start = time.perf_counter()
 trainer.train()
 seconds = time.perf_counter() - start

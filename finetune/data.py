@@ -67,6 +67,17 @@ def build_dataset(pairs: list[Pair], tokenizer: Any, formatter: Formatter, max_l
     return data.remove_columns(["answer_tokens", "prompt_cut", "answer_cut", "id"]), report
 
 
+# What a batch hands the model: padded batches (attention_mask) or packed rows (positions and
+# example boundaries, see finetune.packing).
+MODEL_INPUTS = ("input_ids", "attention_mask", "position_ids", "cu_seq_lens_q", "cu_seq_lens_k",
+                "max_length_q", "max_length_k")
+
+
+def model_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The batch without its labels (pairsmith computes the loss itself, not the model)."""
+    return {k: inputs[k] for k in MODEL_INPUTS if k in inputs}
+
+
 class PadToLongest:
     """Pads a batch to its longest example only (right side; labels with -100): with batches
     grouped by length, almost no compute goes to padding."""

@@ -25,14 +25,21 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
             h = hidden[start : start + chunk].detach().to(dtype)
             t = targets[start : start + chunk]
             logits = (h @ w.T).float()  # (chunk, vocab): the only logits alive at a time
-            lse = torch.logsumexp(logits, dim=-1)
-            total += (lse - logits.gather(1, t[:, None]).squeeze(1)).sum()
-            probs = logits.sub_(lse[:, None]).exp_()  # in place: softmax, d loss / d logits after the next line
-            probs[torch.arange(len(t), device=t.device), t] -= 1.0
+            rows = torch.arange(len(t), device=t.device)
+            picked = logits[rows, t]
+            peak = logits.amax(dim=-1, keepdim=True)
+            probs = logits.sub_(peak).exp_()  # in place: no second vocabulary-sized buffer
+            sums = probs.sum(dim=-1, keepdim=True)
+            total += (sums.log().add_(peak).squeeze(1) - picked).sum()  # log-sum-exp minus the target's logit
+            probs.div_(sums)
+            probs[rows, t] -= 1.0  # d loss / d logits
             probs = probs.to(dtype)
             grad_hidden[start : start + chunk] = probs @ w
             if grad_weight is None:  # the first chunk's product is the buffer (no zeros, no add)
-                grad_weight = (probs.T @ h).float()
+                grad_weight = torch.mm(probs.T, h, out=torch.empty(w.shape, dtype=torch.float32, device=w.device)) \
+                    if dtype == torch.float32 else (probs.T @ h).float()
+            elif dtype == torch.float32:
+                grad_weight.addmm_(probs.T, h)  # accumulated in place, no vocabulary x hidden temporary
             else:
                 grad_weight += probs.T @ h
         ctx.save_for_backward(grad_hidden, grad_weight)

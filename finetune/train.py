@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from finetune.data import PadToLongest, build_dataset
+from finetune.packing import PackRows, can_pack
 from finetune.formatting import Formatter
 from finetune.plots import plot_loss
 from finetune.split import split_pairs
@@ -57,7 +58,9 @@ class TrainOptions(BaseModel):
     resume: bool = True
     drop_unusable: bool = False  # leave out examples with no answer tokens or cut answers (else refuse)
     approved_only: bool = False  # train on human-approved (or edited) pairs only (review serve / import / apply)
-    gradient_checkpointing: bool = True  # recompute activations: far less memory, no slower on CPU here
+    gradient_checkpointing: bool = True  # recompute the activations that do not fit in activation_memory_mb
+    activation_memory_mb: float | None = Field(default=None, ge=0)  # None: the gradients' size; 0: checkpoint every layer
+    packing: bool = True  # a batch's examples end to end in one row, attention within each (else padded to the longest)
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on CUDA and on CPUs with bf16 units
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
@@ -188,6 +191,43 @@ def _file_hash(path: str) -> str | None:
 RUN_FILES = ("model", "checkpoints", "run.json", "split.json", "test.jsonl", "log_history.json", "loss_curve.png")
 
 
+def build_trainer(model: Any, tokenizer: Any, opts: TrainOptions, device: str, args: Any, train_data: Any,
+                  eval_data: Any = None) -> Any:
+    """The AnswerOnlyTrainer for these options: packed rows where the model's attention allows
+    (else batches padded to their longest, eager attention for short rows on CPUs), and layer
+    checkpointing only beyond the activation memory budget."""
+    from finetune.checkpointing import ActivationBudget, gradient_bytes
+    from finetune.trainer import EAGER_ATTENTION_MAX_LENGTH, AnswerOnlyTrainer, ReturnFreedMemory
+
+    packed = opts.packing and can_pack(model)
+    if opts.packing and not packed:
+        say("this model's attention cannot keep packed examples apart; batches are padded instead")
+    collator = PackRows() if packed else PadToLongest(tokenizer.pad_token_id)
+    budget = None
+    if opts.gradient_checkpointing:
+        mb = opts.activation_memory_mb
+        budget = ActivationBudget(gradient_bytes(model) if mb is None else int(mb * 2**20))
+    trainer = AnswerOnlyTrainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data,
+                                data_collator=collator, processing_class=tokenizer,
+                                eager_attention_below=EAGER_ATTENTION_MAX_LENGTH if device == "cpu" else 0,
+                                activation_budget=budget)
+    if device == "cpu" and sys.platform.startswith("linux") and not packed:
+        # Padded batches of many widths fragment glibc's heap; packed rows do not, and trimming
+        # after every step then only makes the next step fault its pages in again (~9% slower).
+        trainer.add_callback(ReturnFreedMemory())
+    return trainer
+
+
+def checkpointing_line(trainer: Any, opts: TrainOptions) -> str:
+    """How layers are checkpointed in this run, for the log."""
+    budget = trainer.activation_budget
+    if budget is None:
+        return "off (all activations kept)"
+    if budget.budget == 0:
+        return "every layer"
+    return f"layers beyond {budget.budget / 2**20:,.0f} MB of activations per batch"
+
+
 def train(opts: TrainOptions) -> dict[str, Any]:
     """Train and save the model to RUN/model; returns what run.json records."""
     with claim_outputs({"the data": opts.data}, [Output.folder(opts.out, "--out", RUN_FILES)]):
@@ -196,8 +236,6 @@ def train(opts: TrainOptions) -> dict[str, Any]:
 
 def _train(opts: TrainOptions) -> dict[str, Any]:
     from transformers import TrainingArguments
-
-    from finetune.trainer import EAGER_ATTENTION_MAX_LENGTH, AnswerOnlyTrainer, ReturnFreedMemory
 
     run = Path(opts.out)
     finished = run / "run.json"
@@ -258,14 +296,13 @@ def _train(opts: TrainOptions) -> dict[str, Any]:
         use_cpu=device == "cpu", report_to="none", seed=opts.seed, disable_tqdm=None,
         prediction_loss_only=True,
     )
-    trainer = AnswerOnlyTrainer(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data if has_eval else None,
-                                data_collator=PadToLongest(tokenizer.pad_token_id), processing_class=tokenizer,
-                                eager_attention_below=EAGER_ATTENTION_MAX_LENGTH if device == "cpu" else 0)
-    if device == "cpu" and sys.platform.startswith("linux"):
-        trainer.add_callback(ReturnFreedMemory())
+    trainer = build_trainer(model, tokenizer, opts, device, args, train_data, eval_data if has_eval else None)
     resume = last_checkpoint(checkpoints) if opts.resume else None
     if resume:
         say(f"resuming from {resume}")
+    packed = isinstance(trainer.data_collator, PackRows)
+    say("batches: " + ("examples packed end to end, attention within each" if packed else "padded to the longest")
+        + "; checkpointing: " + checkpointing_line(trainer, opts))
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - started

@@ -9,15 +9,20 @@ and memory holds one chunk of logits instead of batch x length x vocabulary.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager, nullcontext
+from typing import Any, Iterator
 
 import torch
 from transformers import Trainer, TrainerCallback
 from transformers.optimization import Adafactor
 
 from finetune.adafactor import LeanAdafactor
+from finetune.checkpointing import ActivationBudget
+from finetune.data import model_inputs
 from finetune.formatting import IGNORE
 from finetune.fused_loss import linear_cross_entropy_sum
+from finetune.fused_mlp import fuse_swiglu_mlps, unfuse_swiglu_mlps
+from finetune.packing import PackRows, packed_attention_for
 
 
 def _unwrap(model: Any) -> Any:
@@ -37,7 +42,7 @@ def answer_only_loss(model: Any, inputs: dict[str, torch.Tensor], num_items: Any
 
     handle = decoder.register_forward_hook(keep)
     try:
-        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], logits_to_keep=1)
+        outputs = model(**model_inputs(inputs), logits_to_keep=1, use_cache=False)
     finally:
         handle.remove()
     labels = inputs["labels"]
@@ -79,13 +84,49 @@ class AnswerOnlyTrainer(Trainer):
         cls, kwargs = Trainer.get_optimizer_cls_and_kwargs(args, model)
         return (LeanAdafactor if cls is Adafactor else cls), kwargs
 
-    def __init__(self, *args: Any, eager_attention_below: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, eager_attention_below: int = 0, activation_budget: ActivationBudget | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.eager_attention_below = eager_attention_below  # 0: keep the model's attention
+        self.activation_budget = activation_budget  # None: checkpoint as the model is set (all or none)
+
+    def train(self, *args: Any, **kwargs: Any) -> Any:
+        """Trainer.train with packed attention (for packed rows) and fused SwiGLU MLPs while it runs."""
+        with self._training_kernels():
+            return super().train(*args, **kwargs)
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        with self._training_kernels():
+            return super().evaluate(*args, **kwargs)
+
+    @contextmanager
+    def _training_kernels(self) -> Iterator[None]:
+        """Swap in the training-only forwards; the model is handed back (and saved) with its own."""
+        packed = isinstance(self.data_collator, PackRows)
+        with packed_attention_for(self.model) if packed else nullcontext():
+            fused = fuse_swiglu_mlps(self.model)
+            try:
+                yield
+            finally:
+                if fused:
+                    unfuse_swiglu_mlps(self.model)
+
+    def _clip_grad_norm(self, model: Any) -> Any:
+        """With LeanAdafactor in one process or plain DDP, clip inside the optimizer's step."""
+        from accelerate.utils import DistributedType
+
+        inner = getattr(self.optimizer, "optimizer", self.optimizer)
+        plain = self.accelerator.distributed_type in (DistributedType.NO, DistributedType.MULTI_CPU,
+                                                      DistributedType.MULTI_GPU)
+        if isinstance(inner, LeanAdafactor) and plain and not self.args.fp16:
+            return inner.clip_grad_norm_(self.args.max_grad_norm)
+        return super()._clip_grad_norm(model)
 
     def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
-        if self.eager_attention_below:
+        if self.activation_budget is not None and model.training and torch.is_grad_enabled():
+            self.activation_budget.apply(model, inputs)
+        if self.eager_attention_below and "attention_mask" in inputs:
             attention_for_length(model, inputs["input_ids"].shape[1], self.eager_attention_below)
         loss, outputs = answer_only_loss(model, inputs, num_items_in_batch)
         return (loss, outputs) if return_outputs else loss

@@ -423,7 +423,11 @@ def train_command(
     eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = TRAIN.eval_steps,
     seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = TRAIN.seed,
     precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = TRAIN.precision,
-    no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep activations (more memory).")] = False,
+    no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep every activation (more memory).")] = False,
+    activation_memory_mb: Annotated[Optional[float], typer.Option(help="Activations kept per batch before layers are "
+                                                                  "checkpointed; default the gradients' size, 0 checkpoints every layer.")] = None,
+    no_packing: Annotated[bool, typer.Option("--no-packing", help="Pad batches to their longest example instead of "
+                                             "packing examples end to end.")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
     drop_unusable: Annotated[bool, typer.Option("--drop-unusable", help="Leave out examples with no answer tokens "
                                                 "or cut answers instead of refusing.")] = False,
@@ -436,7 +440,8 @@ def train_command(
     train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
                        max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
                        max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
-                       precision=precision, gradient_checkpointing=not no_checkpointing, resume=not no_resume,
+                       precision=precision, gradient_checkpointing=not no_checkpointing,
+                       activation_memory_mb=activation_memory_mb, packing=not no_packing, resume=not no_resume,
                        drop_unusable=drop_unusable, approved_only=approved_only))
 
 

@@ -327,14 +327,18 @@ def test_chunked_cross_entropy_matches_the_plain_one() -> None:
     dict(lr=None, warmup_init=True),
     dict(lr=1e-3, scale_parameter=True, relative_step=False, beta1=0.9, weight_decay=0.01),
 ])
-def test_lean_adafactor_makes_the_same_updates_as_transformers(settings: dict) -> None:
+@pytest.mark.parametrize("chunk", [1 << 20, 10])  # whole matrices, or slices of two rows
+@pytest.mark.parametrize("clip", [None, 0.5])  # gradient clipping: torch's on theirs, folded into our step
+def test_lean_adafactor_makes_the_same_updates_as_transformers(settings: dict, chunk: int, clip: float | None,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
     from transformers.optimization import Adafactor
 
     from finetune.adafactor import LeanAdafactor
 
+    monkeypatch.setattr(LeanAdafactor, "CHUNK", chunk)
     torch.manual_seed(0)
-    shapes = [(7, 5), (5,), (2, 3, 4)]  # factored, unfactored, factored with a leading dimension
+    shapes = [(7, 5), (5,), (2, 3, 4), (9, 6)]  # factored, unfactored, factored with a leading dimension
     start = [torch.randn(s) for s in shapes]
     theirs = [p.clone().requires_grad_() for p in start]
     ours = [p.clone().requires_grad_() for p in start]
@@ -343,6 +347,9 @@ def test_lean_adafactor_makes_the_same_updates_as_transformers(settings: dict) -
         for a, b in zip(theirs, ours):
             a.grad = torch.randn_like(a)
             b.grad = a.grad.clone()
+        if clip is not None:
+            norm = torch.nn.utils.clip_grad_norm_(theirs, clip)
+            assert norm > clip and torch.allclose(lean.clip_grad_norm_(clip), norm)  # clipping is active
         reference.step()
         lean.step()
     for a, b, s in zip(theirs, ours, start):
