@@ -7,14 +7,18 @@ own process so peak memory (max RSS) is its own.
 - course: Trainer, batch size 1, gradient accumulation 4, adafactor (transformers'), fp32, loss
   on every token (labels = input_ids), as in the course's notebook.
 - pairsmith: `pairsmith train --optim adafactor` (the course's optimizer; otherwise the
-  defaults): batches of 4 grouped by length and padded to the longest (4 examples per update,
-  as the course), answer-only loss with the vocabulary projection chunked over answer tokens,
-  gradient checkpointing, LeanAdafactor (the same update in fewer passes), and on CPUs with
-  bf16 units bf16 weights with fp32 masters; eager attention for short rows.
+  defaults), built by the same `build_trainer` as `pairsmith train`: batches of 4 grouped by
+  length (4 examples per update, as the course) and packed end to end in one row with
+  attention kept within each example, answer-only loss with the vocabulary projection chunked
+  over answer tokens, layers checkpointed only beyond the activation budget (the gradients'
+  size), the fused SwiGLU MLP, LeanAdafactor (the same update in cached slices, clipping
+  folded in), and on CPUs with bf16 units bf16 weights with fp32 masters.
 
 Tokens counted are non-padding input tokens processed per second (both setups process every
 token of every example; pairsmith trains on the answers). The course's setup and pairsmith's
-alternate (`--rounds`), since this machine's speed drifts between runs.
+alternate (`--rounds`), since this machine's speed drifts between runs. `--precision fp32`
+forces pairsmith's fp32 path, the one CPUs without bf16 units take. The CPU's model and flags
+are printed with the results.
 
     .venv/bin/python bench/train_throughput.py [--examples 64] [--rounds 2]
 
@@ -74,7 +78,7 @@ else:
                              optim=opts.optim, gradient_checkpointing=opts.gradient_checkpointing,
                              train_sampling_strategy="group_by_length", length_column_name="length",
                              remove_unused_columns=False, **common)
-    trainer = build_trainer(model, tokenizer, opts, "cpu", args, data)  # as `pairsmith train` builds it
+    trainer = build_trainer(model, tokenizer, opts, "cpu", precision, args, data)  # as `pairsmith train` builds it
 start = time.perf_counter()
 trainer.train()
 seconds = time.perf_counter() - start
@@ -82,6 +86,21 @@ print(json.dumps({"setup": setup, "bf16": bf16, "bf16_weights": bf16_weights, "o
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "steps": trainer.state.global_step}))
 """
+
+
+def cpu_line() -> str:
+    """The CPU's model, core count and the flags that decide the training path."""
+    import os
+    import re
+
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="ignore")
+    except OSError:
+        return "unknown CPU"
+    model = re.search(r"model name\s*:\s*(.+)", info)
+    flags = set((re.search(r"flags\s*:\s*(.+)", info) or re.search(r"()", "")).group(1).split())
+    shown = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{model.group(1).strip() if model else 'unknown'}, {os.cpu_count()} cores, flags: {' '.join(shown) or 'none'}"
 
 
 def run(setup: str, n: int, **overrides: object) -> dict:
@@ -123,7 +142,7 @@ def main() -> None:
     rows += [(f"{headline[0]} #{i + 1}", r) for i, r in enumerate(ours)]
     if not args.headline_only:
         rows += [(label, run("pairsmith", args.examples, **flags, precision=args.precision)) for label, flags in SETUPS]
-    print(f"{args.examples} lamini_docs pairs, one pass, SmolLM2-135M-Instruct, CPU")
+    print(f"{args.examples} lamini_docs pairs, one pass, SmolLM2-135M-Instruct, CPU: {cpu_line()}")
     print(f"{'setup':48} {'optimizer':>13} {'steps':>6} {'seconds':>8} {'tokens/s':>9} {'peak MB':>8} "
           f"{'speed':>6} {'memory':>7}")
     for label, result in rows:

@@ -29,13 +29,13 @@ COMMON = r"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-work, n_train = Path(sys.argv[1]), int(sys.argv[2])
+work, n_train, forced = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rows = [json.loads(l) for l in (Path({root!r}) / "tests/data/lamini_docs.jsonl").read_text().splitlines()]
 rows = [r for r in rows if r["answer"].strip()]
 def strip(q): return q.replace("### Question:", "").replace("### Answer:", "").strip()
 train_rows = rows[:n_train]
 from finetune.train import cpu_has_bf16
-bf16 = cpu_has_bf16()
+bf16 = cpu_has_bf16() and forced != "fp32"
 """
 
 PAIRSMITH = COMMON + r"""
@@ -46,7 +46,7 @@ write_pairs([Pair(instruction=strip(r["question"]), output=r["answer"]) for r in
 started = time.perf_counter()
 record = train(TrainOptions(data=str(work / "train.jsonl"), out=str(work / "run"), template="course_qa", epochs=1,
                             batch_size=4, lr=5e-5, optim="adamw_torch", eval_split=0.0, seed=123,
-                            logging_steps=1000, eval_steps=100000))
+                            logging_steps=1000, eval_steps=100000, precision="bf16" if bf16 else "fp32"))
 print(json.dumps({"seconds": record["seconds"], "model": str(work / "run" / "model"), "steps": record["steps"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "bf16": bf16}))
 """
@@ -74,8 +74,9 @@ print(json.dumps({"seconds": seconds, "model": str(work / "trl" / "model"), "ste
 """
 
 
-def run(script: str, work: Path, n_train: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", script.replace("{root!r}", repr(str(ROOT))), str(work), str(n_train)],
+def run(script: str, work: Path, n_train: int, precision: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", script.replace("{root!r}", repr(str(ROOT))), str(work), str(n_train),
+                           precision],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
@@ -120,6 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, default=96)
     parser.add_argument("--eval", type=int, default=32)
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32"],
+                        help="fp32: both in fp32, as on a CPU without bf16 units (auto: bf16 autocast where it has them)")
     args = parser.parse_args()
     tokens = epoch_tokens(args.train)
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +130,7 @@ def main() -> None:
         for name, script in (("pairsmith train", PAIRSMITH), ("TRL SFTTrainer (completion-only loss)", TRL)):
             work = Path(tmp) / name.split()[0]
             work.mkdir()
-            found = run(script, work, args.train)
+            found = run(script, work, args.train, args.precision)
             found["tokens_per_s"] = tokens / found["seconds"]
             found["eval_loss"] = eval_loss(found["model"], args.train, args.eval)
             results[name] = found

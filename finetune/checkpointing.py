@@ -37,18 +37,28 @@ def gradient_bytes(model: Any) -> int:
 
 
 def saved_activation_bytes(model: Any, inputs: dict[str, Any]) -> int:
-    """Bytes of the tensors a forward of `inputs` keeps for the backward (parameters excluded)."""
+    """Bytes of the tensors a forward of `inputs` keeps for the backward (parameters excluded).
+
+    The forward is only measured, never backpropagated. Its saved tensors are held here for the
+    count (so no two share an address) and dropped after; the graph gets none of them (a pack
+    hook that returned them would tie each output to its own graph node, a cycle that frees
+    nothing)."""
     params = {p.untyped_storage().data_ptr() for p in _inner(model).parameters()}
     seen: dict[int, int] = {}
+    held: list[torch.Tensor] = []
 
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
+    def pack(tensor: torch.Tensor) -> None:
         storage = tensor.untyped_storage()
         if storage.data_ptr() not in params:
             seen[storage.data_ptr()] = storage.nbytes()
-        return tensor
+            held.append(tensor)
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+    def unpack(_: None) -> torch.Tensor:
+        raise RuntimeError("a measuring forward has no backward")
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
         model(**model_inputs(inputs), logits_to_keep=1, use_cache=False)
+    held.clear()
     return sum(seen.values())
 
 
