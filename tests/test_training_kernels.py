@@ -126,3 +126,14 @@ def test_training_packs_and_saves_a_model_with_standard_attention(tiny_lm: Path,
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path / "run" / "model")  # loads with a standard kernel
     assert reloaded.config._attn_implementation in ("sdpa", "eager")
     assert all("forward" not in vars(m) for m in reloaded.modules())
+
+
+def test_no_packing_trains_on_padded_batches(tiny_lm: Path, tmp_path: Path, caplog) -> None:
+    data = tmp_path / "lamini.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in lamini_slice(12)), encoding="utf-8")
+    with caplog.at_level("INFO"):
+        record = train(TrainOptions(data=str(data), out=str(tmp_path / "run"), model=str(tiny_lm),
+                                    template="course_qa", max_steps=2, lr=3e-3, batch_size=4, eval_split=0.0,
+                                    max_length=2048, device="cpu", packing=False, activation_memory_mb=0))
+    assert "padded to the longest" in caplog.text and "checkpointing: every layer" in caplog.text
+    assert record["steps"] == 2 and record["train_loss"] > 0
