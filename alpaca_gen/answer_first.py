@@ -18,10 +18,8 @@ import numpy as np
 
 from alpaca_gen.chunk import Chunk
 from alpaca_gen.parse import parse_field
-from alpaca_gen.rule_questions import rule_question
 from alpaca_gen.schema import QUESTION_SCHEMA
 from alpaca_gen.strategies import Strategy, Unit, UnitResult, _headings, _messages
-from alpaca_gen.structure import structure_pairs
 from pairsmith.backends.base import Backend, Request
 from pairsmith.templates import Template
 from pairsmith.textmetrics import SENTENCE_BOUNDARY, passage_spans, rouge_l_text
@@ -116,9 +114,9 @@ def question_form_ok(question: str, chunk: str) -> bool:
     return question.lower().rstrip("?") not in chunk.lower()
 
 
-# The version of the rules that read pairs off structure and grammar: part of every unit's cache
-# key (through params), so a pairsmith whose rules changed does not reuse units the old rules made.
-RULES_VERSION = 7
+# The version of the sentence rules: part of every unit's cache key (through params), so a
+# pairsmith whose rules changed does not reuse units the old rules made.
+RULES_VERSION = 8
 
 
 class AnswerFirstStrategy(Strategy):
@@ -128,7 +126,7 @@ class AnswerFirstStrategy(Strategy):
 
     def __init__(self, template: Template, embed: Callable[[list[str]], np.ndarray], pairs_per_chunk: int = 3,
                  candidates: int = 4, temperature: float = 0.8, seed: int = 0, margin: float = 0.15,
-                 min_similarity: float = 0.45, structure: bool = True, embedder: str = "",
+                 min_similarity: float = 0.45, embedder: str = "",
                  question_tokens: int = 40, context_words: int = 40) -> None:
         super().__init__(pairs_per_chunk, temperature, seed, max_reasks=0)
         self.template = template
@@ -136,12 +134,10 @@ class AnswerFirstStrategy(Strategy):
         self.candidates = max(1, candidates)
         self.margin = margin
         self.min_similarity = min_similarity
-        self.structure = structure
         self.embedder = embedder
         self.question_tokens = question_tokens
         self.context_words = context_words  # 0: the whole paragraph
         self.max_overlap = 0.5  # ROUGE-L of a model's question with its answer: above, it copies the answer
-        self.rule_margin = 0.05  # a rule's question asks about its sentence by construction
         self.subjects: dict[str, str] = {}
 
     @property
@@ -150,9 +146,9 @@ class AnswerFirstStrategy(Strategy):
 
     def params(self) -> dict[str, Any]:
         return {**super().params(), "candidates": self.candidates, "margin": self.margin,
-                "min_similarity": self.min_similarity, "structure": self.structure, "embedder": self.embedder,
-                "question_tokens": self.question_tokens, "context_words": self.context_words, "max_overlap": self.max_overlap, "rule_margin": self.rule_margin,
-                "rules": RULES_VERSION}
+                "min_similarity": self.min_similarity, "embedder": self.embedder,
+                "question_tokens": self.question_tokens, "context_words": self.context_words,
+                "max_overlap": self.max_overlap, "rules": RULES_VERSION}
 
     def prepare(self, chunks: list[Chunk]) -> None:
         self.subjects = subjects(chunks)
@@ -190,17 +186,7 @@ class AnswerFirstStrategy(Strategy):
     async def run(self, unit: Unit, backend: Backend) -> UnitResult:
         result = UnitResult()
         chunk = unit.chunk
-        made = structure_pairs(chunk.text, chunk.headings, self.subject(chunk)) if self.structure else []
-        result.pairs += made
-        sentences = [s for s in answerable_sentences(chunk.text) if not any(s in p["output"] for p in made)]
-        ruled = {s: q for s in sentences if (q := rule_question(s, self.subject(chunk)))}
-        for answer in pick(list(ruled), self.n, []):
-            chosen = self.choose([ruled[answer]], answer, chunk.text, written=False)
-            if chosen is not None:
-                result.pairs.append({"instruction": chosen[0], "input": "", "output": answer,
-                                     "method": "rule_question", "check": chosen[1]})
-        room = self.n - sum(p.get("method") == "rule_question" for p in result.pairs)
-        answers = pick([s for s in sentences if s not in ruled], room, []) if room > 0 else []
+        answers = pick(answerable_sentences(chunk.text), self.n, [])
         if not answers:
             return result
         requests = [(answer, self.question_request(unit, answer, sampled=c > 0))
@@ -223,13 +209,10 @@ class AnswerFirstStrategy(Strategy):
                                  "method": "answer_first", "check": check})
         return result
 
-    def choose(self, questions: list[str], answer: str, chunk: str,
-               written: bool = True) -> tuple[str, dict[str, Any]] | None:
+    def choose(self, questions: list[str], answer: str, chunk: str) -> tuple[str, dict[str, Any]] | None:
         """The candidate that retrieves `answer` among the chunk's spans by the widest margin, if any
-        passes. A question a model `written` must also not copy its answer, and must pass a wider
-        margin than one read off the sentence's grammar, which asks about it by construction."""
-        shaped = [q for q in questions if question_form_ok(q, chunk)
-                  and (not written or rouge_l_text(q, answer) < self.max_overlap)]
+        passes; it must not copy its answer."""
+        shaped = [q for q in questions if question_form_ok(q, chunk) and rouge_l_text(q, answer) < self.max_overlap]
         if not shaped:
             return None
         others = [s for s in passage_spans(chunk, min_words=4) if answer not in s and s not in answer]
@@ -239,8 +222,7 @@ class AnswerFirstStrategy(Strategy):
         best_other = (q @ rest.T).max(axis=1) if len(others) else np.full(len(shaped), -1.0)
         margins = own_scores - best_other
         best = int(np.argmax(margins))
-        margin = self.margin if written else self.rule_margin
-        if own_scores[best] < self.min_similarity or margins[best] < margin:
+        if own_scores[best] < self.min_similarity or margins[best] < self.margin:
             return None
         return shaped[best], {"similarity": round(float(own_scores[best]), 4), "margin": round(float(margins[best]), 4),
                               "candidates": len(questions)}

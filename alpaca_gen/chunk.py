@@ -24,7 +24,9 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-_CONVERTED_SUFFIXES = (".pdf", ".docx", ".ipynb")
+# Formats whose chunks are not lines of the file as written (converted, or reST rendered by docutils):
+# the chunk travels with its pairs, so grounding reads what the model read.
+_CONVERTED_SUFFIXES = (".pdf", ".docx", ".ipynb", ".rst", ".rest")
 
 
 @dataclass

@@ -18,6 +18,7 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)(?:```|$)", re.S)
 _INSTRUCTION_KEYS = ("instruction", "question", "prompt", "task", "query")
 _OUTPUT_KEYS = ("output", "answer", "response", "completion")
 _INPUT_KEYS = ("input", "context")
+_EVIDENCE_KEYS = ("evidence", "quote", "source_sentence")
 _ALPACA_ITEM = re.compile(
     r"\d+\s*\.\s*Instruction:\s*(?P<instruction>.*?)\s*\d+\s*\.\s*Input:\s*(?P<input>.*?)"
     r"\s*\d+\s*\.\s*Output:\s*(?P<output>.*?)\s*(?=###|\n\s*\d+\s*\.\s*Instruction:|$)",
@@ -43,8 +44,12 @@ def as_pair(obj: Any) -> dict[str, str] | None:
     instruction, output = _pick(obj, _INSTRUCTION_KEYS), _pick(obj, _OUTPUT_KEYS)
     if instruction is None or output is None:
         return None
-    return {"instruction": instruction.strip(), "input": (_pick(obj, _INPUT_KEYS) or "").strip(),
+    pair = {"instruction": instruction.strip(), "input": (_pick(obj, _INPUT_KEYS) or "").strip(),
             "output": output.strip()}
+    evidence = _pick(obj, _EVIDENCE_KEYS)
+    if evidence and evidence.strip():
+        pair["evidence"] = evidence.strip()
+    return pair
 
 
 def _matching_brace(text: str, start: int) -> int:

@@ -117,7 +117,7 @@ class GenerationRun:
     def __init__(self, strategy: Strategy, backend_factory: Callable[[], Backend], backend_name: str,
                  model: str, out: str | Path, rejects: str | Path | None = None,
                  cache: ResultCache | None = None, concurrency: int = 16, progress: bool | None = None,
-                 server: str | None = None) -> None:
+                 server: str | None = None, notes: list[str] | None = None) -> None:
         self.strategy = strategy
         self.backend_factory = backend_factory
         self.backend_name = backend_name
@@ -129,6 +129,7 @@ class GenerationRun:
         self.progress = progress
         self.server = redact_url(server) if server else None  # part of the cache key: another server, other replies
         self._backend: Backend | None = None
+        self.notes = list(notes or [])  # what the user must know about how the run was set up
 
     def key(self, unit: Unit) -> str:
         """The unit's cache key: chunk, templates, backend, server (when there is one), model, params."""
@@ -148,7 +149,7 @@ class GenerationRun:
         generator = self._generator(result)
         source = unit.chunk.source()
         pairs = [Pair(instruction=p["instruction"], input=p["input"], output=p["output"], source=source,
-                      generator={**generator, **{k: p[k] for k in ("method", "check") if k in p}}).to_dict()
+                      generator={**generator, **{k: p[k] for k in ("method", "check", "evidence") if k in p}}).to_dict()
                  for p in result.pairs]
         rejects = [{"id": "r_" + content_hash(key, str(i), reject["reason"]), **reject, "source": source,
                     "generator": generator} for i, reject in enumerate(result.rejects)]
@@ -164,6 +165,7 @@ class GenerationRun:
     async def run(self, chunks: list[Chunk], summary: RunSummary) -> RunSummary:
         """Do every unit of every chunk not done before; append the new records."""
         started = time.perf_counter()
+        summary.notes.extend(n for n in self.notes if n not in summary.notes)
         self.strategy.prepare(chunks)
         units = [u for c in chunks for u in self.strategy.units(c)]
         summary.chunks, summary.units = len(chunks), len(units)

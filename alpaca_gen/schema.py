@@ -16,6 +16,27 @@ PAIR_SCHEMA: dict[str, Any] = {
 }
 
 
+# The evidence comes first: the model picks the words of the section, then asks about them and
+# answers from them (the order of the properties is the order a grammar-constrained reply takes).
+EVIDENCED_PAIR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"evidence": {"type": "string"}, **PAIR_SCHEMA["properties"]},
+    "required": ["evidence", "instruction", "input", "output"],
+    "additionalProperties": False,
+}
+
+
+def evidenced_pairs_schema(n: int) -> dict[str, Any]:
+    """{"pairs": [pair + evidence, ...]}: at most n pairs, none when the section has nothing to ask."""
+    return {
+        "type": "object",
+        "properties": {"pairs": {"type": "array", "items": EVIDENCED_PAIR_SCHEMA, "minItems": 0,
+                                 "maxItems": max(1, n)}},
+        "required": ["pairs"],
+        "additionalProperties": False,
+    }
+
+
 def pairs_schema(n: int) -> dict[str, Any]:
     """{"pairs": [pair, ...]} with at most n pairs."""
     return {

@@ -19,6 +19,9 @@ DEFAULT_REFUSALS = [
     "as an ai language model", "as an ai model", "i'm sorry, but i", "i am sorry, but i", "i cannot help with",
     "i can't help with", "i cannot answer", "i can't answer", "i'm not able to", "i am not able to provide",
     "i don't have access to", "i do not have access to", "i'm unable to", "i am unable to",
+    "is not provided in the", "is not mentioned in the", "are not mentioned in the", "does not specify",
+    "do not specify", "the documentation does not", "the section does not", "the given documentation",
+    "the provided documentation", "the provided text", "the given text", "not specified in the",
 ]
 DEFAULT_BOILERPLATE = [
     "keep the discussion relevant to", "let me know if you have any other questions",
@@ -159,7 +162,6 @@ class RelevanceConfig(_Strict):
     floor: float = 0.12  # question-answer cosine below this, whatever competes: unrelated_answer (drop)
     same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
     same_question: float = 0.8  # another pair asking nearly the same question is no competitor (dedupe's business)
-    trust_derived: bool = True  # skip pairs whose question the generator read off the answer's own text
     displaced_only: bool = True  # another pair's answer competes only if it fits this question better than its own
     chunk_spans: bool = True  # passages of the source chunk that are not the answer compete too
     span_overlap: float = 0.5  # a span sharing more than this share of its words with the answer is the answer
@@ -185,9 +187,28 @@ class IfdConfig(_Strict):
     model: str = "smollm2-135m-instruct"  # alias, hub id or path of the scoring model
     review_above: float = 1.0  # ratio at or above: question_helps_little (review)
     drop_above: float = 1.2  # ratio at or above: question_does_not_help (drop)
-    trust_derived: bool = True  # skip questions the generator read off the docs' structure or grammar
     batch_size: int = 16
     max_tokens: int = 256  # question and answer are each cut to this many tokens
+
+
+class CleanTextConfig(_Strict):
+    """Clean text and a question that names its subject, checked on every pair."""
+
+    enabled: bool = True
+    markup: bool = True  # raw reST roles or literals, HTML tags, link syntax outside code: markup_residue
+    case: bool = True  # an identifier whose case differs from its source's (uRL, commaSeparatedStrings): damaged_case
+    template_grammar: bool = True  # "What is X? in Y?", a word said twice: template_grammar
+    named_subject: bool = True  # no code, proper name, name of the chunk or heading word in the question: unnamed_subject
+
+
+class SupportedConfig(_Strict):
+    """Every fact of the answer in its source chunk (pairs that carry one). Measured on a planted
+    set in bench/planted_facts.py."""
+
+    enabled: bool = True
+    facts: bool = True  # a number, code, identifier, quoted string or proper name the chunk lacks: unsupported_fact
+    flips: bool = True  # a chunk sentence said with its negation or an opposing word flipped: contradicts_source
+    evidence: bool = True  # the generator's quoted evidence is not words of the chunk: evidence_not_in_source
 
 
 class ModerationConfig(_Strict):
@@ -203,6 +224,8 @@ class ModerationConfig(_Strict):
     grounding: GroundingConfig = Field(default_factory=GroundingConfig)
     answer_form: AnswerFormConfig = Field(default_factory=AnswerFormConfig)
     question_form: QuestionFormConfig = Field(default_factory=QuestionFormConfig)
+    clean_text: CleanTextConfig = Field(default_factory=CleanTextConfig)
+    supported: SupportedConfig = Field(default_factory=SupportedConfig)
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     judged: JudgedConfig = Field(default_factory=JudgedConfig)
     ifd: IfdConfig = Field(default_factory=IfdConfig)

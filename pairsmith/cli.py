@@ -89,21 +89,22 @@ def guarded(fn: F) -> F:
 def generate(
     paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns of docs.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file the pairs are appended to.")],
-    model: Annotated[Optional[str], typer.Option(help="Alias, hub id or path (local); model name (server).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Alias, hub id or path (local); model name (server). "
+                                                 "Default: the teacher, qwen2.5-coder-1.5b-instruct on llama.cpp.")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
-    backend: Annotated[str, typer.Option(help="auto (a server with --base-url, else transformers), hf, llamacpp "
-                                         "(reads the GGUF directly; pip install 'pairsmith[llamacpp]') or openai.")] = GENERATE.backend,
+    backend: Annotated[str, typer.Option(help="auto (a server with --base-url; else llama.cpp for the teacher or a "
+                                         ".gguf model, transformers for other models), hf, llamacpp or openai.")] = GENERATE.backend,
     api_key: Annotated[Optional[str], typer.Option(help="API key; default $OPENAI_API_KEY.")] = None,
     pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = GENERATE.pairs_per_chunk,
+    project: Annotated[Optional[str], typer.Option(help="The project's name, which questions name; default: from "
+                                                   "pyproject.toml, package.json or a README beside the docs.")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = GENERATE.concurrency,
     template: Annotated[Optional[str], typer.Option(help="Prompt template name or file.")] = None,
     answer_template: Annotated[Optional[str], typer.Option(help="Answer template (stepwise strategy).")] = None,
     mode: Annotated[str, typer.Option(help="qa: pairs from chunks; self-instruct: Alpaca-style tasks from seeds.")] = GENERATE.mode,
-    strategy: Annotated[str, typer.Option(help="auto, answer-first (local default), multi (several pairs per "
-                                          "call; servers) or stepwise.")] = GENERATE.strategy,
+    strategy: Annotated[str, typer.Option(help="auto (sections for qa, multi for self-instruct), sections (the model "
+                                          "writes pairs with their evidence), answer-first, multi or stepwise.")] = GENERATE.strategy,
     candidates: Annotated[int, typer.Option(help="answer-first: candidate questions per answer.")] = GENERATE.candidates,
-    structure: Annotated[bool, typer.Option("--structure/--no-structure", help="answer-first: pairs from tables, "
-                                            "definitions, docstrings and sections.")] = GENERATE.structure,
     seed_tasks: Annotated[Optional[str], typer.Option(help="Seed tasks (Alpaca format) for self-instruct.")] = None,
     temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature; 0 is greedy.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for sampling.")] = GENERATE.seed,
@@ -111,6 +112,7 @@ def generate(
     max_reasks: Annotated[int, typer.Option(help="Re-asks after a reply with no usable pair.")] = GENERATE.max_reasks,
     rejects: Annotated[Optional[str], typer.Option(help="Rejects file; default OUT.rejects.jsonl.")] = None,
     batch_size: Annotated[int, typer.Option(help="Local backend: prompts per generate call.")] = GENERATE.batch_size,
+    parallel: Annotated[int, typer.Option(help="llamacpp: requests decoded together (slots).")] = GENERATE.parallel,
     device: Annotated[Optional[str], typer.Option(help="Local backend: cuda, mps or cpu.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
     timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = GENERATE.timeout,
@@ -130,11 +132,11 @@ def generate(
 
     opts = GenerateOptions(
         paths=paths, out=str(out), model=model, backend=backend, base_url=base_url, api_key=api_key,
-        pairs_per_chunk=pairs_per_chunk, concurrency=concurrency, template=template,
+        pairs_per_chunk=pairs_per_chunk, project=project, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, candidates=candidates,
-        structure=structure, seed_tasks=seed_tasks,
+        seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
-        batch_size=batch_size, device=device, constrain=not no_constrain, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
+        batch_size=batch_size, parallel=parallel, device=device, constrain=not no_constrain, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
         cache=cache, no_cache=no_cache,
     )
     if dry_run:
@@ -495,14 +497,24 @@ def convert(
 
 @app.command("models")
 @guarded
-def list_models() -> None:
-    """List model aliases, where each resolves and whether it works offline."""
-    from pairsmith.models import ALIASES, local_source
+def list_models(
+    check: Annotated[bool, typer.Option("--check", help="Assemble and check models carried in parts (once; ~10 s "
+                                        "for the teacher) instead of only looking for their packages.")] = False,
+) -> None:
+    """List model aliases: the teacher, the student and the embedder, where each resolves and whether it works offline."""
+    from pairsmith.models import ALIASES, is_installed, local_source
+    from pairsmith.models.gguf_parts import is_assembled
 
     for alias in ALIASES.values():
-        source = local_source(alias)
-        where = f"offline: {source}" if source else f"hub: {alias.hub_id} (pip install {alias.pip_name} for offline use)"
-        typer.echo(f"{alias.name:24} {alias.kind:20} {where}")
+        ready = check or not alias.parts or is_assembled(alias)  # listing never spends 10 s assembling
+        source = local_source(alias) if ready and is_installed(alias) else None
+        if source is not None:
+            where = f"offline: {source}"
+        elif is_installed(alias):
+            where = "offline: packages installed (assembled on first use; pairsmith models --check does it now)"
+        else:
+            where = f"hub: {alias.hub_id} ({alias.install_hint} for offline use)"
+        typer.echo(f"{alias.name:28} {alias.role or alias.kind:14} {where}")
 
 
 @app.command()

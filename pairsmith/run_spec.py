@@ -65,9 +65,10 @@ docs: [{docs}]            # files, folders or glob patterns (Markdown, rst, HTML
 out: out                  # the run folder: every stage's files and index.html
 
 generate:
-  model: smollm2-135m-instruct    # alias, hub id or local folder; with base_url, the server's model name
+  # model: qwen2.5-coder-1.5b-instruct   # the teacher (default); an alias, hub id, .gguf or local folder;
+                                        #   with base_url, the server's model name
   # base_url: http://127.0.0.1:8000/v1   # any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, ...)
-  strategy: auto                  # auto, answer-first, multi, stepwise
+  strategy: auto                  # auto (sections), sections, answer-first, multi, stepwise
   pairs_per_chunk: 2
 
 # Moderation: every step and threshold (these are the defaults; delete what you do not change).

@@ -145,6 +145,15 @@ def prompt_of(body: dict[str, Any]) -> str:
     return [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
 
 
+def section_of(body: dict[str, Any]) -> str:
+    """The documentation a generation request carries (the sections or the multi template)."""
+    prompt = prompt_of(body)
+    for start, end in (("<section>", "</section>"), ("<documentation>", "</documentation>")):
+        if start in prompt:
+            return prompt.split(start)[1].split(end)[0]
+    raise AssertionError("no documentation in the prompt")
+
+
 def serve_forever_cli() -> None:  # pragma: no cover - used by the kill/resume test and bench
     """Run a stub as a separate process: `python -m tests.openai_server PORTFILE DELAY`."""
     import sys

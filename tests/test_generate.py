@@ -14,13 +14,12 @@ from alpaca_gen.run import collect_chunks, dry_run
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions, build_strategy
 from tests.conftest import ROOT, TEST_DATA
-from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal, prompt_of
+from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal, prompt_of, section_of
 
 
 def pair_reply(body: dict) -> str:
     """Two pairs that quote the chunk's first line, so each chunk gives distinct pairs."""
-    prompt = prompt_of(body)
-    line = next(l for l in prompt.split("<documentation>")[1].splitlines() if l.strip())[:60]
+    line = next(l for l in section_of(body).splitlines() if l.strip())[:60]
     return "<think>Let me look.</think>```json\n" + json.dumps({"pairs": [
         {"instruction": f"What does this say: {line}?", "input": "", "output": f"It says {line}."},
         {"instruction": f"Summarise: {line}", "input": line, "output": f"Summary of {line}."}]}) + "\n```"
@@ -41,15 +40,15 @@ def test_pairs_carry_provenance_and_usage(openai_server: OpenAIStub, docs: Path,
     out = tmp_path / "pairs.jsonl"
     summary = generate(options(openai_server, docs, out))
     records = lines(out)
-    assert summary.pairs_written == len(records) == 2 * summary.chunks
+    assert summary.pairs_written == len(records) == 2 * summary.units
     assert summary.files_read == 2 and summary.rejects_written == 0
     first = records[0]
     assert list(first)[:4] == ["id", "instruction", "input", "output"]
     assert first["source"]["path"].endswith(".md") or first["source"]["path"].endswith(".rst")
     assert first["source"]["chunk"].startswith("c_") and len(first["source"]["lines"]) == 2
     gen = first["generator"]
-    assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "qa_from_chunk@2"
-    assert gen["usage"]["prompt_tokens"] == 10 and gen["params"]["temperature"] == 0.7
+    assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "pairs_from_section@1"
+    assert gen["usage"]["prompt_tokens"] == 10 and gen["params"]["temperature"] == 0.2
     assert gen["response_format"] == "json_schema"
     assert summary.prompt_tokens == 10 * summary.model_calls
 
@@ -65,7 +64,9 @@ def test_rerun_makes_no_call_and_writes_no_duplicate(openai_server: OpenAIStub, 
     assert second.model_calls == 0 and second.units_cached == first.units
     assert second.pairs_written == 0 and out.read_bytes() == before
     # Extending the input only costs the new chunk.
-    (docs / "more.md").write_text("# More\n\nA brand new page about the retry policy of the server.\n", encoding="utf-8")
+    (docs / "more.md").write_text("# More\n\nA brand new page about the retry policy of the server: how often it "
+                                  "retries, how long it waits between tries, and when it gives up for good.\n",
+                                  encoding="utf-8")
     third = generate(options(openai_server, docs, out))
     assert third.model_calls == 1 and third.pairs_written == 2
     assert len({r["id"] for r in lines(out)}) == len(lines(out))
@@ -90,13 +91,13 @@ def test_unusable_replies_are_reasked_then_rejected_with_raw_text(openai_server:
     summary = generate(options(openai_server, docs, out, max_reasks=2))
     assert summary.pairs_written == 0
     rejects = lines(tmp_path / "pairs.rejects.jsonl")
-    assert len(rejects) == summary.chunks
-    assert rejects[0]["reason"] == "no usable pair after 3 attempts"
-    assert rejects[0]["raw"] == ["def unrelated():\n    return 42"] * 3
-    assert len(openai_server.requests) == 3 * summary.chunks
+    assert len(rejects) == summary.units
+    assert rejects[0]["reason"] == "no usable pair after 2 attempts"  # the sections strategy re-asks once
+    assert rejects[0]["raw"] == ["def unrelated():\n    return 42"] * 2
+    assert len(openai_server.requests) == 2 * summary.units
     # The re-ask shows the model its reply and asks again.
     reask = max((r["messages"] for r in openai_server.requests), key=len)
-    assert [m["role"] for m in reask] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [m["role"] for m in reask] == ["system", "user", "assistant", "user"]
     assert "JSON" in reask[-1]["content"]
 
 
@@ -132,7 +133,8 @@ def test_failed_units_are_retried_by_a_rerun(openai_server: OpenAIStub, docs: Pa
 
 def more_pages(docs: Path, n: int = 8) -> None:
     for i in range(n):
-        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail.\n",
+        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail: what it "
+                                          "does, when to turn it on, which options it reads, and how it fails.\n",
                                           encoding="utf-8")
 
 
@@ -190,15 +192,15 @@ def test_self_instruct_with_alpaca_seed_tasks(openai_server: OpenAIStub, docs: P
     assert {r["instruction"] for r in lines(out)} == {"Explain how the cache avoids repeated model calls."}
     reasons = sorted({r["reason"] for r in lines(tmp_path / "tasks.rejects.jsonl")})
     assert reasons == ["alpaca_rule:keyword:draw", "alpaca_rule:too_short"]
-    assert summary.rejects_written == 2 * summary.chunks
+    assert summary.rejects_written == 2 * summary.units
 
 
 def test_dry_run_plans_without_calling(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
     opts = options(openai_server, docs, tmp_path / "pairs.jsonl")
     found, chunks = collect_chunks(opts.paths, opts.chunking())
     planned = dry_run(chunks, build_strategy(opts))
-    assert len(planned) == len(chunks) > 0
-    assert all("<documentation>" in p.prompt and p.prompt_tokens > 0 for p in planned)
+    assert 0 < len(planned) <= len(chunks)  # a section with a heading and a line asks nothing
+    assert all("<section>" in p.prompt and p.prompt_tokens > 0 for p in planned)
     assert openai_server.requests == [] and not (tmp_path / "pairs.jsonl").exists()
 
 
@@ -211,7 +213,8 @@ def test_shards_partition_the_chunks(docs: Path) -> None:
 def test_sigkill_loses_only_in_flight_work(docs: Path, tmp_path: Path) -> None:
     """Kill a real CLI run mid-way; the output has no torn line and a re-run completes it."""
     for i in range(12):
-        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail.\n",
+        (docs / f"page{i}.md").write_text(f"# Page {i}\n\nPage {i} explains feature number {i} in detail: what it "
+                                          "does, when to turn it on, which options it reads, and how it fails.\n",
                                           encoding="utf-8")
     port_file = tmp_path / "port"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -232,7 +235,8 @@ def test_sigkill_loses_only_in_flight_work(docs: Path, tmp_path: Path) -> None:
         partial = out.read_bytes()
         assert partial.endswith(b"\n")
         done = [json.loads(l) for l in partial.splitlines()]
-        total = len(collect_chunks([docs])[1])  # one pair per chunk from this server
+        # one pair per unit (a section with something to ask) from this server
+        total = len(dry_run(collect_chunks([docs])[1], build_strategy(GenerateOptions(paths=[str(docs)], out=str(out)))))
         assert 3 <= len(done) < total
         rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         assert rerun.returncode == 0, rerun.stderr

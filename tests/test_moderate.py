@@ -87,20 +87,21 @@ def test_conflicting_answers_go_to_review_together(tmp_path: Path) -> None:
 def grounded_pairs(docs: Path) -> list[Pair]:
     source = {"path": str(docs / "notes.rst"), "lines": [1, 4], "headings": ["Notes"]}
     chunk_sentence = "The cache keeps finished work so that a second run makes no model calls at all."
-    return [Pair(instruction="What does the cache do?", output=chunk_sentence, source=source),
-            Pair(instruction="Who wrote the cache?", output="Ada Lovelace wrote it in 1843 on a steam engine.",
+    return [Pair(instruction="What does the cache of the Notes page do?", output=chunk_sentence, source=source),
+            Pair(instruction="Who wrote the cache of the Notes page?", output="Ada Lovelace wrote it in 1843 on a steam engine.",
                  source=source)]
 
 
 def test_grounding_reads_the_chunk_from_path_and_lines(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     write_pairs(grounded_pairs(docs), src, "jsonl")
-    cfg = config_with(tiny_embedder, grounding__threshold=0.999, grounding__review_band=0.0)
+    # the supported step would drop the invented answer before grounding sees it: this is grounding's test
+    cfg = config_with(tiny_embedder, grounding__threshold=0.999, grounding__review_band=0.0, supported__enabled=False)
     result = moderate(src, tmp_path / "out.jsonl", config=cfg)
     assert result.stats["grounding_checked"] == 2
     scores = result.stats["support_scores"]
     assert scores[0] == pytest.approx(1.0, abs=1e-4) and scores[1] < scores[0]
-    assert [r["instruction"] for r in read(tmp_path / "out.jsonl")] == ["What does the cache do?"]
+    assert [r["instruction"] for r in read(tmp_path / "out.jsonl")] == ["What does the cache of the Notes page do?"]
     assert read(tmp_path / "out.rejects.jsonl")[0]["moderation"]["evidence"][0]["rule"] == "unsupported_by_chunk"
 
 
@@ -116,6 +117,7 @@ def test_grounding_with_a_judge_server(docs: Path, tmp_path: Path) -> None:
     cfg = ModerationConfig()
     cfg.semantic.enabled = False
     cfg.judged.enabled = False  # the answerability and round-trip judges have their own test
+    cfg.supported.enabled = False  # it would drop the invented answer before the judge is asked
     with OpenAIStub(responder=judge) as server:
         result = moderate(src, tmp_path / "out.jsonl", config=cfg, judge_url=server.base_url,
                           report=tmp_path / "report.md")

@@ -34,7 +34,7 @@ CODE_CHUNK = (
 SPANISH = "¿Cuál es la mejor manera de instalar el paquete en una máquina sin red y sin GPU?"
 BOX = "╭─ Arguments ───────────────────╮\n│ * name <str> [required] │\n╰───────────────────────────────╯"
 
-GOOD = ("How are semantic duplicates found?",
+GOOD = ("How does `pairsmith moderate` find semantic duplicates?",
         "Semantic duplicates are found with sentence embeddings, and the pair with the better grounded answer is kept.")
 ANSWER_CASES = {
     "markup_only": ("How is the page laid out?", "</div>"),
@@ -49,10 +49,10 @@ ANSWER_CASES = {
                              "Moderation removes duplicate and low-quality pairs before training."),
 }
 # An answer of code is fine for a how question; a command's output is not the command.
-CODE_ANSWERS = {("How do I moderate the pairs?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
+CODE_ANSWERS = {("How do I moderate pairs with the `pairsmith` CLI?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
                 ("What is the output of `pairsmith moderate pairs.jsonl`?",
                  "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "code_only_answer",
-                ("Which command moderates the pairs?", "Run `pairsmith moderate pairs.jsonl`."): "keep"}
+                ("Which command of the `pairsmith` CLI moderates pairs?", "Run `pairsmith moderate pairs.jsonl`."): "keep"}
 QUESTION_CASES = {
     "repeated_question": "How to use Moderation in a conversation, how to use Moderation in a conversation, how-?",
     "template_echo": "Your answer",
@@ -95,7 +95,8 @@ def first_evidence(record: dict) -> dict:
 
 
 def test_steps_run_in_order_and_each_can_be_disabled(tmp_path: Path) -> None:
-    assert [s.name for s in STEPS] == ["rules", "answer_form", "question_form", "exact_duplicate", "pair_checks",
+    assert [s.name for s in STEPS] == ["rules", "answer_form", "question_form", "clean_text", "supported",
+                                       "exact_duplicate", "pair_checks",
                                        "grounding", "relevance", "judged", "near_duplicate", "semantic_duplicate",
                                        "ifd"]
     path = tmp_path / "moderation.yaml"

@@ -4,6 +4,7 @@ environment variables, so it takes seconds here; with the defaults it uses the o
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,14 @@ def test_the_example_notebook_runs(tiny_lm: Path, tiny_embedder: Path, tmp_path:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.read(ROOT / "examples" / "quickstart_api.ipynb", as_version=4)
-    for key, value in {"PAIRSMITH_EXAMPLE_MODEL": str(tiny_lm), "PAIRSMITH_EXAMPLE_EMBEDDER": str(tiny_embedder),
+    docs = tmp_path / "docs"  # three short documents: training holds one out whole
+    docs.mkdir()
+    for name in ("generation.md", "review.md", "training.md"):
+        shutil.copy(ROOT / "examples" / "docs" / "faq" / name, docs / name)
+    for key, value in {"PAIRSMITH_EXAMPLE_TEACHER": "qwen2.5-coder-0.5b-instruct",
+                       "PAIRSMITH_EXAMPLE_MODEL": str(tiny_lm), "PAIRSMITH_EXAMPLE_EMBEDDER": str(tiny_embedder),
                        "PAIRSMITH_EXAMPLE_STEPS": "1", "PAIRSMITH_EXAMPLE_TOKENS": "2",
-                       "PAIRSMITH_EXAMPLE_DOCS": str(ROOT / "examples" / "docs"),
+                       "PAIRSMITH_EXAMPLE_DOCS": str(docs),
                        "PAIRSMITH_EXAMPLE_OUT": str(tmp_path / "run")}.items():
         monkeypatch.setenv(key, value)
     client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",

@@ -10,14 +10,15 @@ from typer.testing import CliRunner
 from moderation.config import ModerationConfig
 from pairsmith.cli import app
 from pairsmith.pipeline import run_pipeline
-from tests.openai_server import OpenAIStub, prompt_of
+from tests.openai_server import OpenAIStub, section_of
 
 
 def answer_from_docs(body: dict) -> str:
     """One pair per chunk whose answer is the chunk's first prose line (grounded)."""
-    chunk = prompt_of(body).split("<documentation>")[1].split("</documentation>")[0]
+    chunk = section_of(body)
+    title = next(l.lstrip("# ") for l in chunk.splitlines() if l.startswith("#"))
     line = next(l for l in chunk.splitlines() if l.strip() and not l.startswith(("#", "=", "|", "`")))
-    return json.dumps({"pairs": [{"instruction": f"Which statement does the section make: {line[:48]}?",
+    return json.dumps({"pairs": [{"instruction": f"Which statement does the {title} page make: {line[:48]}?",
                                   "input": "", "output": line.strip()}]})
 
 

@@ -1,119 +1,244 @@
-"""reStructuredText: section titles by their adornment, literal blocks, directives, tables.
+"""reStructuredText, read by docutils: sections, paragraphs, lists, tables and code as blocks.
 
-Heading levels follow the order in which adornment styles first appear, as docutils does.
-Literal blocks (after `::`), code directives and tables become atomic blocks.
+docutils parses the document, so roles and directives are resolved to what a reader sees:
+``:class:`~pkg.Name` `` reads `Name`, ``:ref:`the guide <target>` `` reads "the guide",
+``` ``x`` ``` reads `x`, a note reads "Note: ...". Sphinx's roles and directives are not
+docutils' own: every role docutils does not know renders its text (code roles as inline code),
+code directives (`code-block`, `sourcecode`, doctests) are code, and directives that only
+generate content elsewhere (`autoclass`, `toctree`, ...) are skipped. Line numbers are those
+docutils reports for each block, in the original file.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from alpaca_gen.blocks import Block
 
-_ADORN = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1+\s*$")
-_SIMPLE_BORDER = re.compile(r"^=+( +=+)+\s*$")
-_DIRECTIVE = re.compile(r"^\.\.\s+([\w:-]+)::")
-_CODE_DIRECTIVES = {"code", "code-block", "sourcecode", "literalinclude", "doctest", "testcode"}
-_TABLE_DIRECTIVES = {"table", "csv-table", "list-table"}
+_CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
+               "program", "command", "file", "samp", "code", "kbd", "paramref", "type"}
+_LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important": "Important",
+                 "caution": "Caution", "danger": "Danger", "attention": "Attention", "hint": "Hint",
+                 "error": "Error", "seealso": "See also", "versionadded": "New in version",
+                 "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
+_setup_done = False
 
 
-def _indented_end(lines: list[str], start: int) -> int:
-    """Index after an indented body that begins at `start` (blank lines inside are kept)."""
-    end = start
-    index = start
-    while index < len(lines):
-        line = lines[index]
-        if line.strip() and not line[0].isspace():
-            break
-        if line.strip():
-            end = index + 1
-        index += 1
-    return end
+def _setup() -> None:
+    """Teach docutils Sphinx's roles and directives once, as text, code or nothing."""
+    global _setup_done
+    if _setup_done:
+        return
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives, roles
+
+    def role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,
+             content: Any = None) -> tuple[list, list]:
+        shown = text
+        if "<" in shown and shown.rstrip().endswith(">"):
+            shown = shown[: shown.rindex("<")].strip() or shown
+        if shown.startswith("~"):
+            shown = shown[1:].rsplit(".", 1)[-1]
+        shown = shown.lstrip("!")
+        plain = name.split(":")[-1]
+        return ([nodes.literal(rawtext, shown) if plain in _CODE_ROLES else nodes.Text(shown)], [])
+
+    for name in ("ref", "doc", "term", "class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const",
+                 "envvar", "option", "program", "command", "file", "samp", "kbd", "abbr", "dfn", "guilabel",
+                 "menuselection", "mimetype", "pep", "rfc", "issue", "pr", "user", "bdg", "paramref", "type",
+                 "py:class", "py:func", "py:meth", "py:attr", "py:mod", "py:data", "py:exc", "py:obj", "any",
+                 "download", "numref", "keyword", "token", "ghissue", "pypi"):
+        roles.register_local_role(name, role)
+
+    class Code(Directive):
+        has_content, optional_arguments, final_argument_whitespace = True, 1, True
+        option_spec = None
+
+        def run(self) -> list:
+            return [nodes.literal_block("\n".join(self.content), "\n".join(self.content))]
+
+    class Admonition(Directive):
+        has_content, optional_arguments, final_argument_whitespace = True, 1, True
+        option_spec = None
+
+        def run(self) -> list:
+            label = _LEVEL_PREFIX.get(self.name, self.name.title())
+            head = f"{label} {self.arguments[0]}:" if self.arguments else f"{label}:"
+            node = nodes.container()
+            node += nodes.paragraph(head, head)
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    class Skip(Directive):
+        has_content, optional_arguments, final_argument_whitespace = True, 10, True
+        option_spec = None
+
+        def run(self) -> list:
+            return []
+
+    class Keep(Directive):  # content that is plain text: only, centered, rst-class, ...
+        has_content, optional_arguments, final_argument_whitespace = True, 10, True
+        option_spec = None
+
+        def run(self) -> list:
+            node = nodes.container()
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    for name in ("code-block", "sourcecode", "code", "doctest", "testcode", "testoutput", "literalinclude",
+                 "ipython", "jupyter-execute", "prompt", "console"):
+        directives.register_directive(name, Code)
+    for name in _LEVEL_PREFIX:
+        directives.register_directive(name, Admonition)
+    for name in ("toctree", "autoclass", "autofunction", "automodule", "automethod", "autodata", "autoattribute",
+                 "autoexception", "autosummary", "currentmodule", "module", "highlight", "index", "include",
+                 "raw", "image", "figure", "only", "tabularcolumns", "spelling", "contents", "sectnum",
+                 "meta", "program", "cmdoption", "option", "glossary", "todo", "youtube", "mermaid", "graphviz"):
+        directives.register_directive(name, Skip)
+    for name in ("rst-class", "centered", "container", "tab", "tabs", "tab-set", "tab-item", "card", "grid",
+                 "grid-item", "grid-item-card", "dropdown", "hlist", "class", "function", "method", "attribute",
+                 "data", "exception", "describe", "py:class", "py:function", "py:method", "topic", "sidebar",
+                 "rubric", "admonition"):
+        directives.register_directive(name, Keep)
+    _setup_done = True
 
 
-def _simple_table_end(lines: list[str], start: int) -> int:
-    borders = 0
-    index = start
-    while index < len(lines):
-        if _SIMPLE_BORDER.match(lines[index]):
-            borders += 1
-            nxt = lines[index + 1] if index + 1 < len(lines) else ""
-            if borders >= 2 and not nxt.strip():
-                return index + 1
-        index += 1
-    return len(lines)
+def _inline(node: Any) -> str:
+    """A node's text as a reader sees it; inline literals keep Markdown backticks."""
+    from docutils import nodes
+
+    out: list[str] = []
+    for child in node.children:
+        if isinstance(child, nodes.Text):
+            out.append(str(child))
+        elif isinstance(child, nodes.literal):
+            out.append(f"`{child.astext()}`")
+        elif isinstance(child, (nodes.footnote_reference, nodes.citation_reference, nodes.target,
+                                nodes.substitution_definition, nodes.system_message, nodes.problematic)):
+            continue
+        elif isinstance(child, nodes.image):
+            out.append(child.get("alt", ""))
+        else:
+            out.append(_inline(child))
+    return "".join(out)
 
 
-def _title_at(lines: list[str], i: int) -> tuple[str, str, int] | None:
-    """(title, style, lines used) when a section title starts at line i."""
-    line = lines[i]
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if _ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip():
-        under = lines[i + 2]
-        if under.strip() == line.strip() and len(line.strip()) >= len(lines[i + 1].strip()):
-            return lines[i + 1].strip(), "over" + line.strip()[0], 3
-    if line.strip() and not line[0].isspace() and _ADORN.match(nxt) and not _ADORN.match(line):
-        if len(nxt.strip()) >= len(line.strip()) and not _SIMPLE_BORDER.match(nxt):
-            return line.strip(), nxt.strip()[0], 2
-    return None
+def _line(node: Any, fallback: int) -> int:
+    for each in (node, *node.findall(include_self=False)):
+        if getattr(each, "line", None):
+            return int(each.line)
+    return fallback
+
+
+def _table(node: Any) -> str:
+    from docutils import nodes
+
+    rows = []
+    for row in node.findall(nodes.row):
+        cells = [" ".join(_inline(p) for p in entry.findall(nodes.paragraph)) or entry.astext()
+                 for entry in row.findall(nodes.entry)]
+        rows.append("| " + " | ".join(" ".join(c.split()) for c in cells) + " |")
+    if len(rows) > 1:
+        rows.insert(1, "|" + "---|" * rows[0].count(" | ") + "---|")
+    return "\n".join(rows)
+
+
+_BORDER = re.compile(r"^\s*(?:[=+][-=+ ]*|\.\. )")
+
+
+class _Reader:
+    """Collects blocks, each placed at the lines of the file that hold it."""
+
+    def __init__(self, text: str, offset: int) -> None:
+        self.lines = text.splitlines() or [""]
+        self.blocks: list[Block] = []
+        self.offset = offset
+        self.next = 0  # 0-based index of the first line not yet given to a block
+
+    def _locate(self, kind: str, text: str, node: Any) -> tuple[int, int]:
+        """(start, end), 1-based: the first line at or after the last block's that holds the block's
+        first words, to the line docutils reports; docutils' line when the words are not found."""
+        words = re.findall(r"[A-Za-z0-9_]{2,}", text)[:2]
+        reported = min(max(_line(node, self.next + 1), 1), len(self.lines))
+        start = None
+        if words:
+            for index in range(self.next, len(self.lines)):
+                if all(w in self.lines[index] for w in words):
+                    start = index
+                    break
+        if start is None:
+            start = max(self.next, reported - 1 - text.count("\n"))
+        if kind == "table" and start > 0 and _BORDER.match(self.lines[start - 1]):
+            start -= 1  # the table's top border
+        end = start + text.count("\n") if kind in ("heading", "text") else max(start, reported - 1)
+        if kind != "heading":  # a table runs to its last border; text and code to the reported line
+            while end + 1 < len(self.lines) and (end + 1 < reported or kind == "table") and self.lines[end + 1].strip():
+                end += 1
+        return start + 1, min(max(end, start), len(self.lines) - 1) + 1
+
+    def add(self, kind: str, text: str, node: Any, level: int = 0) -> None:
+        text = text.strip("\n")
+        if not text.strip():
+            return
+        start, end = self._locate(kind, text, node)
+        self.next = max(self.next, start if kind == "heading" else end)
+        self.blocks.append(Block(kind, text, self.offset + start, self.offset + end, level))
+
+    def walk(self, node: Any, depth: int) -> None:
+        from docutils import nodes
+
+        for child in node.children:
+            if isinstance(child, nodes.section):
+                title = child.next_node(nodes.title)
+                if title is not None:
+                    self.add("heading", _inline(title), title, depth + 1)
+                self.walk(child, depth + 1)
+            elif isinstance(child, nodes.title):
+                if depth == 0:
+                    self.add("heading", _inline(child), child, 1)
+            elif isinstance(child, (nodes.literal_block, nodes.doctest_block)):
+                language = " ".join(c for c in child.get("classes", []) if c != "code")
+                self.add("code", f"```{language}\n{child.astext()}\n```", child)
+            elif isinstance(child, nodes.table):
+                self.add("table", _table(child), child)
+            elif isinstance(child, nodes.paragraph):
+                self.add("text", _inline(child), child)
+            elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
+                items = []
+                for number, item in enumerate(child.children, 1):
+                    mark = f"{number}." if isinstance(child, nodes.enumerated_list) else "-"
+                    items.append(f"{mark} " + " ".join(_inline(p) for p in item.findall(nodes.paragraph)))
+                self.add("text", "\n".join(items), child)
+            elif isinstance(child, nodes.definition_list):
+                entries = []
+                for item in child.findall(nodes.definition_list_item):
+                    term = item.next_node(nodes.term)
+                    body = " ".join(_inline(p) for p in item.findall(nodes.paragraph))
+                    entries.append(f"{_inline(term) if term is not None else ''}: {body}")
+                self.add("text", "\n".join(entries), child)
+            elif isinstance(child, nodes.field_list):
+                fields = [f"{_inline(f.children[0])}: {' '.join(_inline(p) for p in f.findall(nodes.paragraph))}"
+                          for f in child.findall(nodes.field)]
+                self.add("text", "\n".join(fields), child)
+            elif isinstance(child, (nodes.system_message, nodes.comment, nodes.target, nodes.substitution_definition,
+                                    nodes.raw, nodes.footnote, nodes.citation)):
+                continue
+            else:  # containers, block quotes, admonitions: their children
+                self.walk(child, depth)
 
 
 def rst_blocks(text: str, offset: int = 0) -> list[Block]:
-    """Blocks of a reStructuredText document."""
-    lines = text.splitlines()
-    styles: list[str] = []
-    blocks: list[Block] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-            continue
-        title = _title_at(lines, i)
-        if title:
-            name, style, used = title
-            if style not in styles:
-                styles.append(style)
-            blocks.append(Block("heading", name, offset + i + 1, offset + i + used, styles.index(style) + 1))
-            i += used
-            continue
-        directive = _DIRECTIVE.match(line)
-        if directive:
-            end = _indented_end(lines, i + 1)
-            name = directive.group(1)
-            kind = "code" if name in _CODE_DIRECTIVES else "table" if name in _TABLE_DIRECTIVES else "text"
-            blocks.append(Block(kind, "\n".join(lines[i:end]), offset + i + 1, offset + end))
-            i = end
-            continue
-        if line.lstrip().startswith(("+-", "+=")):
-            end = i
-            while end < len(lines) and lines[end].lstrip().startswith(("+", "|")):
-                end += 1
-            blocks.append(Block("table", "\n".join(lines[i:end]), offset + i + 1, offset + end))
-            i = end
-            continue
-        if _SIMPLE_BORDER.match(line):
-            end = _simple_table_end(lines, i)
-            blocks.append(Block("table", "\n".join(lines[i:end]), offset + i + 1, offset + end))
-            i = end
-            continue
-        # A paragraph: non-blank lines up to a blank line.
-        end = i
-        while end < len(lines) and lines[end].strip():
-            end += 1
-        paragraph = "\n".join(lines[i:end])
-        if paragraph.rstrip().endswith("::"):
-            # The literal block that follows belongs with its introducing paragraph.
-            body_start = end
-            while body_start < len(lines) and not lines[body_start].strip():
-                body_start += 1
-            if body_start < len(lines) and lines[body_start][:1].isspace():
-                body_end = _indented_end(lines, body_start)
-                blocks.append(Block("text", paragraph, offset + i + 1, offset + end))
-                blocks.append(Block("code", "\n".join(lines[body_start:body_end]),
-                                    offset + body_start + 1, offset + body_end))
-                i = body_end
-                continue
-        blocks.append(Block("text", paragraph, offset + i + 1, offset + end))
-        i = end
-    return blocks
+    """Blocks of a reStructuredText document, read by docutils."""
+    from docutils.core import publish_doctree
+
+    _setup()
+    settings = {"report_level": 5, "halt_level": 5, "warning_stream": False, "file_insertion_enabled": False,
+                "raw_enabled": False, "doctitle_xform": False, "sectsubtitle_xform": False}
+    try:
+        doctree = publish_doctree(text, settings_overrides=settings)
+    except Exception:  # docutils gave up on this text: read it as plain paragraphs
+        return [Block("text", para, offset + 1, offset + 1) for para in re.split(r"\n\s*\n", text) if para.strip()]
+    reader = _Reader(text, offset)
+    reader.walk(doctree, 0)
+    return reader.blocks

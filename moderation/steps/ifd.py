@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
-from moderation.steps.question_form import derived
 from moderation.verdict import Verdict
 
 
@@ -26,8 +25,7 @@ class InstructionFollowingDifficulty(Step):
         from pairsmith.models.answer_loss import AnswerScorer
 
         cfg = ctx.config.ifd
-        survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip()
-                     and not (cfg.trust_derived and derived(i))]
+        survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip()]
         if not survivors:
             return
         scorer = AnswerScorer(cfg.model, batch_size=cfg.batch_size, max_tokens=cfg.max_tokens)

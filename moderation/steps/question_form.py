@@ -149,13 +149,6 @@ def unanswered_comparison(question: str, answer: str) -> str | None:
         return None
     return match.group(0)[:80]
 
-def derived(item: Item) -> bool:
-    """A question pairsmith's generator read off the docs' structure or a sentence's grammar: its
-    subject may come from a heading or the project's name rather than the chunk."""
-    method = str((item.pair.generator or {}).get("method", ""))
-    return method.startswith("structure:") or method == "rule_question"
-
-
 class QuestionForm(PairStep):
     name = "question_form"
     section = "question_form"
@@ -292,7 +285,7 @@ class QuestionForm(PairStep):
             if cfg.unknown_names:
                 names = question_names(question)
                 checks["names"] = names[:10]
-                strict = cfg.strict_code_names and not derived(item)
+                strict = cfg.strict_code_names
                 # the project a document belongs to is named by its path, not always by its chunk
                 place = " ".join(Path(str((item.pair.source or {}).get("path", ""))).parts[-3:-1])
                 if (missing := self.unknown_names(question, f"{chunk}\n{place}", strict)) is not None:

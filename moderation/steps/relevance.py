@@ -91,7 +91,7 @@ class Relevance(Step):
 
     def run(self, items: list[Item], ctx: Context) -> None:
         cfg = ctx.config.relevance
-        survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip() and not self._derived(i, ctx)]
+        survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip()]
         if not survivors:
             return
         Q = ctx.embed([i.prompt for i in survivors])
@@ -130,15 +130,6 @@ class Relevance(Step):
                 item.checks[self.name] = found
         ctx.stats["relevance_checked"] = len(survivors)
         ctx.stats["relevance_margins"] = [round(m, 4) for m in margins]
-
-    def _derived(self, item: Item, ctx: Context) -> bool:
-        """A question pairsmith's generator read off its answer's own text (a table row, a section,
-        the sentence's grammar) answers it by construction: recorded as such, not scored."""
-        method = str((item.pair.generator or {}).get("method", ""))
-        if ctx.config.relevance.trust_derived and (method.startswith("structure:") or method == "rule_question"):
-            item.checks[self.name] = {"skipped": f"question derived from its answer ({method})"}
-            return True
-        return False
 
     def _chunk_spans(self, survivors: list[Item], Q: np.ndarray, ctx: Context) -> tuple[dict[int, float], dict[int, str]]:
         """Best cos(question, span) over the chunk's passages that are not the answer."""

