@@ -115,7 +115,7 @@ def _tokens(sentence: str) -> list[str]:
     return re.findall(r"[a-z0-9'][a-z0-9'-]*", re.sub(r"`[^`]*`|(?<!\w)--?[\w-]+", " ", sentence.lower()))
 
 
-def flipped(answer: str, source: str, overlap: float = 0.6) -> str | None:
+def flipped(answer: str, source: str, overlap: float = 0.5) -> str | None:
     """An answer clause that says what a close source clause says, with its negation or one word
     of an opposing pair flipped: the clause, or None."""
     words = load_words("en")
