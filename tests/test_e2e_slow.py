@@ -41,7 +41,8 @@ def test_generate_with_the_offline_default_teacher(tmp_path: Path) -> None:
 
 
 def test_whole_loop_with_offline_defaults(tmp_path: Path) -> None:
-    """`pairsmith run` on two bundled docs: generation with SmolLM2, moderation with MiniLM."""
+    """`pairsmith run` on two bundled docs: generation with the teacher, moderation with MiniLM,
+    training and evaluation of the student."""
     cmd = [sys.executable, "-m", "pairsmith.cli", "run", *map(str, DOCS), "--out", str(tmp_path / "run")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -51,9 +52,11 @@ def test_whole_loop_with_offline_defaults(tmp_path: Path) -> None:
     rejects = [json.loads(l) for l in (run / "curated.rejects.jsonl").read_text().splitlines()]
     assert len(curated) + len(rejects) == len(pairs) > 0
     report = json.loads((run / "moderation_report.json").read_text())
-    assert report["counts"]["total"] == len(pairs) and report["grounding_checked"] == len(pairs)
-    # Extractive answers are drawn from their chunks, so grounding drops none of them.
-    assert not any(r["moderation"]["evidence"][0]["step"] == "grounding" for r in rejects)
+    assert report["counts"]["total"] == len(pairs) and 0 < report["grounding_checked"] <= len(pairs)
+    assert curated, "the teacher's pairs from two bundled docs must leave some to train on"
+    for reject in rejects:  # every drop says which step and rule, with evidence
+        evidence = reject["moderation"]["evidence"][0]
+        assert evidence["step"] and evidence["rule"] and reject["moderation"]["reasons"]
 
 
 def test_finetune_the_offline_default_for_a_few_steps(tmp_path: Path) -> None:
