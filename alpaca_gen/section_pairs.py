@@ -17,7 +17,7 @@ from typing import Any
 from alpaca_gen.chunk import Chunk
 from alpaca_gen.parse import parse_pairs
 from alpaca_gen.schema import evidenced_pairs_schema
-from alpaca_gen.strategies import REASK, Strategy, Unit, UnitResult, _messages
+from alpaca_gen.strategies import Strategy, Unit, UnitResult, _messages, reask
 from pairsmith.backends.base import Backend, Request
 from pairsmith.readable import readable
 from pairsmith.templates import Template
@@ -97,9 +97,6 @@ class SectionPairsStrategy(Strategy):
                 return result
             if _empty_reply(completion.text):
                 return result  # nothing to ask in this section: no pair, and no re-ask
-            request = Request(request.messages + [{"role": "assistant", "content": completion.text},
-                                                  {"role": "user", "content": REASK}],
-                              max_tokens=request.max_tokens, temperature=request.temperature,
-                              seed=request.seed, json_schema=request.json_schema)
+            request = reask(request, completion.text)
         result.rejects.append({"reason": f"no usable pair after {len(replies)} attempts", "raw": replies})
         return result

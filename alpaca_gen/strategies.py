@@ -58,6 +58,14 @@ class UnitResult:
             self.response_format = mode
 
 
+def reask(request: Request, reply: str, message: str = REASK) -> Request:
+    """The same request with the model's reply and a request for JSON appended: the prompt changes,
+    so greedy decoding does not simply repeat itself."""
+    return Request(request.messages + [{"role": "assistant", "content": reply}, {"role": "user", "content": message}],
+                   max_tokens=request.max_tokens, temperature=request.temperature, seed=request.seed,
+                   json_schema=request.json_schema)
+
+
 def _messages(template: Template, **values: Any) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": template.system}] if template.system else []
     return messages + [{"role": "user", "content": template.render(**values)}]
@@ -172,10 +180,7 @@ class MultiPairStrategy(Strategy):
                 return result
             # Show the model its reply and ask again: this changes the prompt, so greedy
             # decoding does not simply repeat itself.
-            request = Request(request.messages + [{"role": "assistant", "content": completion.text},
-                                                  {"role": "user", "content": REASK}],
-                              max_tokens=request.max_tokens, temperature=request.temperature,
-                              seed=request.seed, json_schema=request.json_schema)
+            request = reask(request, completion.text)
         result.rejects.append({"reason": f"no usable pair after {len(replies)} attempts", "raw": replies})
         return result
 
