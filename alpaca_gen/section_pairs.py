@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from alpaca_gen.chunk import Chunk
-from alpaca_gen.parse import parse_pairs
 from alpaca_gen.schema import evidenced_pairs_schema
-from alpaca_gen.strategies import Strategy, Unit, UnitResult, _messages, reask
-from pairsmith.backends.base import Backend, Request
+from alpaca_gen.strategies import MultiPairStrategy, Unit, UnitResult, _messages
+from pairsmith.backends.base import Request
 from pairsmith.readable import readable
 from pairsmith.templates import Template
 
@@ -47,26 +46,20 @@ def _empty_reply(text: str) -> bool:
     return isinstance(value, dict) and value.get("pairs") == []
 
 
-class SectionPairsStrategy(Strategy):
-    """Up to n pairs per section with the evidence each rests on, in one request."""
+class SectionPairsStrategy(MultiPairStrategy):
+    """Up to n pairs per section with the evidence each rests on, in one request; the request,
+    re-ask and parsing of the multi-pair strategy, with its own prompt and schema."""
 
     name = "sections"
 
     def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
                  max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None) -> None:
-        super().__init__(pairs_per_chunk, temperature, seed, max_reasks)
-        self.template = template
+        super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
         self.project = project
-        self.max_tokens = max_tokens
         self.min_tokens = min_tokens
 
-    @property
-    def template_ids(self) -> list[str]:
-        return [self.template.id]
-
     def params(self) -> dict[str, Any]:
-        return {**super().params(), "max_tokens": self.max_tokens, "min_tokens": self.min_tokens,
-                "project": self.project}
+        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project}
 
     def units(self, chunk: Chunk) -> list[Unit]:
         text = readable(chunk.text)
@@ -82,21 +75,8 @@ class SectionPairsStrategy(Strategy):
         return Request(_messages(self.template, **values), max_tokens=self.max_tokens,
                        temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n))
 
-    async def run(self, unit: Unit, backend: Backend) -> UnitResult:
-        result = UnitResult()
-        request = self.first_request(unit)
-        replies: list[str] = []
-        for _attempt in range(1 + self.max_reasks):
-            completion = await backend.complete(request)
-            result.count(completion)
-            replies.append(completion.text)
-            pairs = parse_pairs(completion.text)
-            if pairs:
-                for pair in pairs[: self.n]:
-                    result.pairs.append({**pair, "method": "model"})
-                return result
-            if _empty_reply(completion.text):
-                return result  # nothing to ask in this section: no pair, and no re-ask
-            request = reask(request, completion.text)
-        result.rejects.append({"reason": f"no usable pair after {len(replies)} attempts", "raw": replies})
-        return result
+    def nothing_to_ask(self, reply: str) -> bool:
+        return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask
+
+    def _keep(self, pairs: list[dict[str, str]], result: UnitResult) -> None:
+        result.pairs.extend({**pair, "method": "model"} for pair in pairs[: self.n])

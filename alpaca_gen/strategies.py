@@ -178,11 +178,17 @@ class MultiPairStrategy(Strategy):
             if pairs:
                 self._keep(pairs, result)
                 return result
+            if self.nothing_to_ask(completion.text):
+                return result
             # Show the model its reply and ask again: this changes the prompt, so greedy
             # decoding does not simply repeat itself.
             request = reask(request, completion.text)
         result.rejects.append({"reason": f"no usable pair after {len(replies)} attempts", "raw": replies})
         return result
+
+    def nothing_to_ask(self, reply: str) -> bool:
+        """A reply with no pair that is an answer all the same (no re-ask); here, never."""
+        return False
 
     def _keep(self, pairs: list[dict[str, str]], result: UnitResult) -> None:
         for pair in pairs:
