@@ -10,6 +10,7 @@ section with nothing to ask. Nothing is judged here: every pair goes through mod
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,10 @@ class SectionPairsStrategy(MultiPairStrategy):
         self.min_tokens = min_tokens
 
     def params(self) -> dict[str, Any]:
-        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project}
+        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
+        schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
+        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
+                "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
 
     def units(self, chunk: Chunk) -> list[Unit]:
         text = readable(chunk.text)
@@ -73,7 +77,7 @@ class SectionPairsStrategy(MultiPairStrategy):
         values = {"chunk": unit.focus or readable(chunk.text), "document": document, "project": self.project or document,
                   "headings": section_name(chunk), "path": chunk.path, "n": self.n}
         return Request(_messages(self.template, **values), max_tokens=self.max_tokens,
-                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n))
+                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n, self.project))
 
     def nothing_to_ask(self, reply: str) -> bool:
         return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask

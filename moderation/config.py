@@ -198,7 +198,9 @@ class CleanTextConfig(_Strict):
     markup: bool = True  # raw reST roles or literals, HTML tags, link syntax outside code: markup_residue
     case: bool = True  # an identifier whose case differs from its source's (uRL, commaSeparatedStrings): damaged_case
     template_grammar: bool = True  # "What is X? in Y?", a word said twice: template_grammar
-    named_subject: bool = True  # no code, proper name, name of the chunk or heading word in the question: unnamed_subject
+    named_subject: bool = True  # the question omits its known project, or names nothing at all: unnamed_subject
+    source_reference: bool = True  # the question points at a text its reader lacks ("according to the section"): source_reference
+    language: str = "en"  # the word list of phrases for source_reference (pairsmith/words_data/<language>.json)
 
 
 class SupportedConfig(_Strict):

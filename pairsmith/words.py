@@ -18,11 +18,13 @@ _FOLDER = Path(__file__).parent / "words_data"
 
 @lru_cache(maxsize=None)
 def load_words(language: str = "en") -> dict[str, Any]:
-    """{"stop": frozenset, "negation": frozenset, "opposites": tuple of (a, b)} for a language."""
+    """{"stop": frozenset, "negation": frozenset, "opposites": tuple of (a, b), "source_reference":
+    phrases that point at a text the reader does not have} for a language."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in _FOLDER.glob("*.json")))
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {"stop": frozenset(raw["stop"]), "negation": frozenset(raw["negation"]),
-            "opposites": tuple(tuple(pair) for pair in raw["opposites"])}
+            "opposites": tuple(tuple(pair) for pair in raw["opposites"]),
+            "source_reference": tuple(raw.get("source_reference", ()))}

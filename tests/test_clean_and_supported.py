@@ -5,13 +5,16 @@ name nothing, answers that state what their chunk does not)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from alpaca_gen.schema import evidenced_pairs_schema, naming_pattern
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
-from moderation.steps.clean_text import damaged_case, template_grammar, unnamed_subject
+from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
 from pairsmith.readable import markup_residue, readable
+from pairsmith.words import load_words
 
 CHUNK = (
     "# Responses\n\n"
@@ -42,9 +45,12 @@ def test_damaged_identifier_case_and_template_grammar() -> None:
     assert damaged_case("What does `HTMLResponse` return in Starlette?", CHUNK) is None
     assert damaged_case("Responses come from Starlette (see https://www.Starlette.io/Responses).", CHUNK) is None
     assert damaged_case("What is hTML?", None) == "hTML"  # without a source: a first letter lowered
+    assert damaged_case("Serve it with vLLM.", "Servers such as vLLM and TGI work.") is None  # as its source writes it
     assert template_grammar("What should I know about custom User-Agents? in requests?") is not None
     assert template_grammar("What is the the default port?") == "the the"
     assert template_grammar("What does `JSONResponse` return?") is None
+    assert template_grammar("How is the review page protected on a shared machine, pairsmith?", "pairsmith")
+    assert template_grammar("How is the review page of pairsmith protected?", "pairsmith") is None
 
 
 def test_a_question_must_name_its_subject() -> None:
@@ -55,6 +61,34 @@ def test_a_question_must_name_its_subject() -> None:
                   "How do I keep a cookie for ten minutes with max_age?"):
         assert not unnamed_subject(named, CHUNK), named
     assert not unnamed_subject("How do I install widgetkit?", CHUNK, project="widgetkit")
+    # with its project known, a question must say which project's client or schema it means
+    assert unnamed_subject("How do I set a timeout on a client instance?", CHUNK, project="HTTPX")
+    assert unnamed_subject("Which response classes does a Starlette app use?", CHUNK, project="Starlite")
+    assert not unnamed_subject("How do I set a timeout on an httpx.Client?", CHUNK, project="HTTPX")
+    assert not unnamed_subject("What does the Response class in Starlette do?", CHUNK, project="starlette")
+
+
+def test_a_question_that_points_at_its_source_is_caught() -> None:
+    phrases = list(load_words("en")["source_reference"])
+    for pointing in ("What must you do with a Secret according to the documentation provided?",
+                     "What does the given text say about Starlette cookies?",
+                     "Which classes are described in the section on Starlette responses?"):
+        assert source_reference(pointing, phrases) is not None, pointing
+    assert source_reference("Which response classes does Starlette include?", phrases) is None
+
+
+def test_the_naming_pattern_holds_the_project_inside_one_question() -> None:
+    pattern = re.compile(naming_pattern("HTTPX"))
+    for named in ("How do I set a timeout in HTTPX?", "Explain what httpx.Client does.",
+                  "Does httpx verify certificates by default?"):
+        assert pattern.match(named), named
+    for bad in ("How do I set a timeout?", "What is a timeout? How does HTTPX use it?", 'What is "HTTPX"?', "a" * 130 + " HTTPX?",
+                "How does aHTTPX work?", "What is HTTPXY?",
+                "Name HTTPX\nin two lines"):
+        assert not pattern.match(bad), bad
+    schema = evidenced_pairs_schema(3, "HTTPX")
+    assert schema["properties"]["pairs"]["items"]["properties"]["instruction"]["pattern"] == naming_pattern("HTTPX")
+    assert "pattern" not in evidenced_pairs_schema(3)["properties"]["pairs"]["items"]["properties"]["instruction"]
 
 
 def test_changed_facts_are_flagged_with_their_span() -> None:
@@ -98,3 +132,28 @@ def test_every_pair_goes_through_the_checks_whatever_made_it(tmp_path: Path) -> 
     assert dropped[rows[0][0]]["rule"] == "damaged_case" and dropped[rows[0][0]]["match"] == "uRL"
     assert dropped[rows[1][0]]["rule"] == "unnamed_subject"
     assert dropped[rows[2][0]]["rule"] == "unsupported_fact" and "20" in dropped[rows[2][0]]["match"]
+
+
+def test_the_runs_project_is_a_name_every_check_knows(tmp_path: Path) -> None:
+    """A question naming the project the run named passes the name checks even where its chunk never
+    says it; one that leaves the project out is dropped as unnamed."""
+    doc = tmp_path / "docs" / "responses.md"
+    doc.parent.mkdir()
+    doc.write_text(CHUNK.replace("Starlette", "The library"), encoding="utf-8")
+    source = {"path": str(doc), "lines": [1, CHUNK.count("\n")], "headings": ["Responses"]}
+    generator = {"method": "model", "params": {"project": "Lumen"}}
+    rows = [("What does `HTMLResponse` return in Lumen?",
+             "`HTMLResponse` takes some text or bytes and returns an HTML response."),
+            ("What does `JSONResponse` return?", "`JSONResponse` takes some data and returns an `application/json` "
+                                                 "encoded response.")]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"instruction": q, "input": "", "output": a, "source": source,
+                                         "generator": generator}) + "\n" for q, a in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged"):
+        getattr(cfg, section).enabled = False
+    moderate(pairs, tmp_path / "curated.jsonl", config=cfg)
+    kept = [json.loads(l)["instruction"] for l in (tmp_path / "curated.jsonl").read_text().splitlines()]
+    dropped = {json.loads(l)["instruction"]: json.loads(l)["moderation"]["evidence"][0]["rule"]
+               for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()}
+    assert kept == [rows[0][0]] and dropped == {rows[1][0]: "unnamed_subject"}

@@ -49,21 +49,40 @@ def test_a_formatted_prompt_is_sent_as_it_is(backend) -> None:
     assert completion.text and completion.prompt_tokens > 5 and completion.response_format == "text"
 
 
-def test_generate_with_the_small_teacher(tmp_path: Path) -> None:
+def _widget_docs(tmp_path: Path) -> Path:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "guide.md").write_text("# Widget\n\n## Cache\n\nThe Widget cache keeps finished work so that a second "
                                    "run makes no model calls at all.\n\nThe cache lives in the folder named by the "
                                    "`WIDGET_CACHE` environment variable and is shared by every run on the machine.\n",
                                    encoding="utf-8")
+    return docs
+
+
+def test_generate_with_the_small_teacher(tmp_path: Path) -> None:
+    docs = _widget_docs(tmp_path)
     summary = generate(GenerateOptions(paths=[str(docs)], out=str(tmp_path / "pairs.jsonl"), model=SMALL,
                                        pairs_per_chunk=2, parallel=2, progress=False, no_cache=True))
     rows = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
     assert summary.pairs_written == len(rows) > 0 and summary.model_calls >= 1
     for row in rows:
         assert row["generator"]["backend"] == "llamacpp" and row["generator"]["model"] == SMALL
-        assert row["generator"]["template"] == "pairs_from_section@1" and row["generator"]["method"] == "model"
+        assert row["generator"]["template"] == "pairs_from_section@2" and row["generator"]["method"] == "model"
         assert row["generator"]["params"]["project"] is None  # no README or pyproject beside the docs
+
+
+def test_the_grammar_makes_every_question_name_its_project(tmp_path: Path) -> None:
+    """A project the section never mentions is still named, inside the one question each pair asks."""
+    docs = _widget_docs(tmp_path)
+    generate(GenerateOptions(paths=[str(docs)], out=str(tmp_path / "pairs.jsonl"), model=SMALL, project="Gizmo",
+                             pairs_per_chunk=2, parallel=2, progress=False, no_cache=True))
+    rows = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    assert rows
+    for row in rows:
+        question = row["instruction"]
+        assert "gizmo" in question.lower(), question
+        assert "?" not in question[:-1] and "\n" not in question, question
+        assert row["generator"]["params"]["project"] == "Gizmo"
 
 
 def test_a_model_that_is_no_gguf_is_refused(tmp_path: Path) -> None:

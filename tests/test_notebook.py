@@ -22,6 +22,7 @@ def test_the_example_notebook_runs(tiny_lm: Path, tmp_path: Path,
     for name in ("generation.md", "review.md", "training.md"):
         shutil.copy(ROOT / "examples" / "docs" / "faq" / name, docs / name)
     for key, value in {"PAIRSMITH_EXAMPLE_TEACHER": "qwen2.5-coder-0.5b-instruct",
+                       "PAIRSMITH_EXAMPLE_PROJECT": "pairsmith",  # the copied docs have no README to name it
                        # the real embedder: moderation with random vectors would judge real pairs at random
                        "PAIRSMITH_EXAMPLE_MODEL": str(tiny_lm),
                        "PAIRSMITH_EXAMPLE_STEPS": "1", "PAIRSMITH_EXAMPLE_TOKENS": "2",

@@ -4,8 +4,10 @@ A pair is training data only if a reader sees clean text: no raw markup (reST ro
 literals, HTML tags, link syntax), no identifier whose case was damaged on the way (`uRL`,
 `hTMLResponse`, `commaSeparatedStrings` for the docs' `CommaSeparatedStrings`), no template
 grammar ("What is X? in Y?", a doubled word). And a question must be understood without its
-source: it names something (a name as code, a proper name, its project, or a word its chunk uses
-as a name), not only "the property", "the list" or "the installation process". Every pair passes these checks, however it was made.
+source: it names its project where the project is known, else something (a name as code, a proper
+name, a word its chunk uses as a name), not only "the property", "the list" or "the installation
+process"; and it does not point at a text its reader lacks ("according to the section"). Every
+pair passes these checks, however it was made.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.question_form import _STOP, question_names
 from moderation.verdict import Verdict
 from pairsmith.readable import markup_residue, readable
+from pairsmith.words import load_words
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LOWER_THEN_CAPS = re.compile(r"\b[a-z][A-Z]{2,}[A-Za-z0-9]*\b")  # uRL, hTMLResponse: a first letter lowered
@@ -46,15 +49,23 @@ def damaged_case(text: str, source: str | None) -> str | None:
             capitalised = word[:1].isupper() and word[1:] in {k[1:] for k in known}  # "Widget" at a sentence start
             if inner and not capitalised and not word.isupper():
                 return word
-    found = _LOWER_THEN_CAPS.search(prose)
-    return found.group(0) if found else None
+    written = set(_WORD.findall(source or ""))
+    for found in _LOWER_THEN_CAPS.finditer(prose):
+        if found.group(0) not in written:  # "vLLM" as its source writes it is a name, not damage
+            return found.group(0)
+    return None
 
 
-def template_grammar(question: str) -> str | None:
-    """Words a template glued wrongly: a question mark mid-sentence, or a word said twice."""
+def template_grammar(question: str, project: str | None = None) -> str | None:
+    """Words glued wrongly: a question mark mid-sentence, a word said twice, or the project's name
+    tacked on after a comma at the end ("How is the page protected, pairsmith?")."""
     flat = " ".join(_FENCE.sub(" ", question).split())
     if (found := _MID_QUESTION.search(flat)) is not None:
         return flat[max(0, found.start() - 25): found.end() + 15]
+    if project and project.strip():
+        tail = re.search(rf",\s*`?{re.escape(project.strip())}`?\s*[?.!]?$", flat, re.I)
+        if tail is not None:
+            return flat[max(0, tail.start() - 25):]
     for match in _DOUBLED.finditer(flat):
         if match.group(1).lower() not in ("that", "had", "is"):  # "that that", "had had" are English
             return match.group(0)
@@ -74,15 +85,30 @@ def names_in_chunk(chunk: str) -> set[str]:
     return names
 
 
+def names_project(question: str, project: str) -> bool:
+    """The question says the project's name (any case), as a word or a word's prefix (`httpx.Client`)."""
+    name = re.escape(project.strip().lower())
+    return bool(name) and re.search(rf"(?<![\w-]){name}(?![\w-])", question.lower()) is not None
+
+
 def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bool:
-    """True when the question names nothing: no code, no proper name, not its project, and no
-    word its chunk uses as a name. "What is the first step of the installation?" names nothing."""
+    """True when the question does not say what it is about. With its project known, a question
+    must name the project ("a client instance" does not say which library's client); without,
+    it must name something: code, a proper name, or a word its chunk uses as a name.
+    "What is the first step of the installation?" names nothing."""
+    if project and project.strip():
+        return not names_project(question, project)
     if question_names(question):
         return False
     words = {w.lower() for w in _WORD.findall(question) if w.lower() not in _STOP["en"] and len(w) > 2}
-    if project and {w.lower() for w in _WORD.findall(project)} & words:
-        return False
     return not words & names_in_chunk(chunk)
+
+
+def source_reference(question: str, phrases: list[str]) -> str | None:
+    """A phrase by which the question points at a text its reader does not have ("according to
+    the documentation", "in the given section"): the pair is read without its source."""
+    flat = " ".join(question.lower().split())
+    return next((p for p in phrases if p in flat), None)
 
 
 class CleanText(PairStep):
@@ -91,6 +117,7 @@ class CleanText(PairStep):
 
     def prepare(self, ctx: Context) -> None:
         self.source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
+        self.phrases = list(load_words(ctx.config.clean_text.language)["source_reference"])
 
     def check(self, item: Item, ctx: Context) -> Verdict | None:
         cfg = ctx.config.clean_text
@@ -109,12 +136,16 @@ class CleanText(PairStep):
                 if (word := damaged_case(text, chunk)) is not None:
                     return Verdict(self.name, "damaged_case", evidence={
                         "score": 1.0, "match": word, "field": field, "excerpt": excerpt(text)})
-        if cfg.template_grammar and (found := template_grammar(pair.instruction)) is not None:
+        project = ((pair.generator or {}).get("params") or {}).get("project")
+        project = project if isinstance(project, str) and project.strip() else None
+        if cfg.template_grammar and (found := template_grammar(pair.instruction, project)) is not None:
             return Verdict(self.name, "template_grammar", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
-        if cfg.named_subject and chunk:  # which words are names is the chunk's to say
-            project = ((pair.generator or {}).get("params") or {}).get("project")
-            if unnamed_subject(pair.instruction, chunk, project if isinstance(project, str) else None):
+        if cfg.source_reference and (found := source_reference(pair.instruction, self.phrases)) is not None:
+            return Verdict(self.name, "source_reference", evidence={
+                "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
+        if cfg.named_subject and (chunk or project):  # without a project, which words are names is the chunk's to say
+            if unnamed_subject(pair.instruction, chunk or "", project):
                 return Verdict(self.name, "unnamed_subject", evidence={
                     "score": 0.0, "match": excerpt(pair.instruction), "excerpt": excerpt(pair.instruction)})
         return None

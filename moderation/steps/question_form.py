@@ -288,6 +288,8 @@ class QuestionForm(PairStep):
                 strict = cfg.strict_code_names
                 # the project a document belongs to is named by its path, not always by its chunk
                 place = " ".join(Path(str((item.pair.source or {}).get("path", ""))).parts[-3:-1])
+                project = ((item.pair.generator or {}).get("params") or {}).get("project")
+                place += f" {project}" if isinstance(project, str) else ""  # and by the project the run named
                 if (missing := self.unknown_names(question, f"{chunk}\n{place}", strict)) is not None:
                     return Verdict(self.name, "unknown_names",
                                    evidence={"score": 0.0, "match": ", ".join(missing[:5]), "excerpt": clip})
