@@ -45,7 +45,7 @@ from pairsmith.templates import load_template  # noqa: E402
 
 PLAIN_PROMPT = ("Create {n} question-answer pairs from this text. The questions should be ones a user of the "
                 "software might ask, and the answers must be directly supported by the text.\n\n"
-                'Reply with JSON: {{"pairs": [{{"question": "...", "answer": "..."}}]}}\n\nText:\n{text}")
+                'Reply with JSON: {{"pairs": [{{"question": "...", "answer": "..."}}]}}\n\nText:\n{text}')
 PLAIN_SCHEMA = {"type": "object", "properties": {"pairs": {"type": "array", "items": {
     "type": "object", "properties": {"question": {"type": "string"}, "answer": {"type": "string"}},
     "required": ["question", "answer"]}}}, "required": ["pairs"]}

@@ -69,12 +69,17 @@ def test_a_question_must_name_its_subject() -> None:
 
 
 def test_a_question_that_points_at_its_source_is_caught() -> None:
-    phrases = list(load_words("en")["source_reference"])
+    words = load_words("en")
     for pointing in ("What must you do with a Secret according to the documentation provided?",
                      "What does the given text say about Starlette cookies?",
-                     "Which classes are described in the section on Starlette responses?"):
-        assert source_reference(pointing, phrases) is not None, pointing
-    assert source_reference("Which response classes does Starlette include?", phrases) is None
+                     "Which classes are described in the section on Starlette responses?",
+                     "What is the purpose of the fixture in the given code snippet in Starlette?",
+                     "What is the main purpose of the example provided about structuring apps in Starlette?"):
+        assert source_reference(pointing, words) is not None, pointing
+    assert source_reference("Which response classes does Starlette include?", words) is None
+    assert source_reference("What does the following code print with Starlette?", words) is None
+    # with an input, "the given code" is that input, which the reader has
+    assert source_reference("What does the given code snippet print in Starlette?", words, has_input=True) is None
 
 
 def test_the_naming_pattern_holds_the_project_inside_one_question() -> None:

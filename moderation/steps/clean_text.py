@@ -104,11 +104,19 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
     return not words & names_in_chunk(chunk)
 
 
-def source_reference(question: str, phrases: list[str]) -> str | None:
-    """A phrase by which the question points at a text its reader does not have ("according to
-    the documentation", "in the given section"): the pair is read without its source."""
+def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
+    """Words by which the question points at a text its reader does not have ("according to the
+    documentation", "the given code snippet", "the example provided"): the pair is read without
+    its source. With an input, "the given code" is the input, and only the fixed phrases count."""
     flat = " ".join(question.lower().split())
-    return next((p for p in phrases if p in flat), None)
+    if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
+        return found
+    pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
+    if has_input or not pointers or not nouns:
+        return None
+    found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+)?(?:{nouns})\b", flat)
+             or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat))
+    return found.group(0) if found else None
 
 
 class CleanText(PairStep):
@@ -117,7 +125,7 @@ class CleanText(PairStep):
 
     def prepare(self, ctx: Context) -> None:
         self.source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
-        self.phrases = list(load_words(ctx.config.clean_text.language)["source_reference"])
+        self.words = load_words(ctx.config.clean_text.language)
 
     def check(self, item: Item, ctx: Context) -> Verdict | None:
         cfg = ctx.config.clean_text
@@ -141,7 +149,7 @@ class CleanText(PairStep):
         if cfg.template_grammar and (found := template_grammar(pair.instruction, project)) is not None:
             return Verdict(self.name, "template_grammar", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
-        if cfg.source_reference and (found := source_reference(pair.instruction, self.phrases)) is not None:
+        if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()))) is not None:
             return Verdict(self.name, "source_reference", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
         if cfg.named_subject and (chunk or project):  # without a project, which words are names is the chunk's to say

@@ -123,7 +123,7 @@ def question_names(question: str) -> list[str]:
         names += pattern.findall(plain)
     words = plain.split()
     for i, word in enumerate(words):
-        clean = word.strip(".,;:!?()[]\"'“”")
+        clean = re.sub(r"['’]s$", "", word.strip(".,;:!?()[]\"'“”"))  # Starlette's: the name is Starlette
         at_start = i == 0 or words[i - 1].endswith((".", "?", "!", ":"))
         if clean[:1].isupper() and not at_start and clean.lower() not in _STOP["en"] and clean != "I" \
                 and not clean.replace(".", "").isdigit():
