@@ -2,6 +2,7 @@
 sections with a good kept pair, the bad pairs moderation caught, and good kept pairs per minute.
 
     python bench/score_blind.py OUT [OUT ...]     (each OUT holds blind/key.jsonl, labels.jsonl, timing.json)
+    python bench/score_blind.py bench/data/testset/*   (the labelled test set, stored flat)
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def share(good: int, total: int) -> str:
 
 
 def load(folder: Path) -> tuple[list[dict], dict]:
-    key = [json.loads(line) for line in (folder / "blind" / "key.jsonl").read_text().splitlines() if line.strip()]
+    key_file = folder / "blind" / "key.jsonl" if (folder / "blind").is_dir() else folder / "key.jsonl"
+    key = [json.loads(line) for line in key_file.read_text().splitlines() if line.strip()]
     labels = {row["pid"]: row for row in map(json.loads, (folder / "labels.jsonl").read_text().splitlines()) if row}
     missing = [k["pid"] for k in key if k["pid"] not in labels]
     if missing:
