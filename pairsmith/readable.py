@@ -1,7 +1,8 @@
 """Markup a reader would never see, rendered to the text they would see.
 
 Prompts get a section as its reader sees it, and moderation flags what is left over in a pair:
-Markdown link and image syntax, HTML tags, reST roles (``:class:`~a.B` `` reads `B`), reST
+Markdown link and image syntax, HTML tags, reST roles (``:class:`~a.B` `` reads `B`) and their
+Markdown (MyST) form (``{meth}`Context.invoke` ``), reST
 literals (````x````), hyperlink references (`` `text <url>`_ ``) and substitutions. Code stays
 code: fenced and indented blocks are left as they are, and inline code keeps Markdown backticks.
 """
@@ -19,6 +20,7 @@ _LINK_DEF = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\]:[ \t]+\S+.*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>")
 _ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`([^`\n]+)`")
+_MYST_ROLE = re.compile(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`\n]+)`")  # Markdown (MyST) for Sphinx: {meth}`Context.invoke`
 _LITERAL = re.compile(r"``([^`\n]+)``")
 _HYPERLINK = re.compile(r"`([^`<\n]+?)\s*<[^>\n]+>`__?")
 _NAMED_REF = re.compile(r"`([^`\n]+)`__?(?!\w)")
@@ -45,6 +47,7 @@ def _inline(text: str) -> str:
     text = _REF_LINK.sub(lambda m: m.group(1), text)
     text = _LINK_DEF.sub("", text)
     text = _ROLE.sub(_role, text)
+    text = _MYST_ROLE.sub(_role, text)
     text = _LITERAL.sub(lambda m: f"`{m.group(1)}`", text)
     text = _HYPERLINK.sub(lambda m: m.group(1), text)
     text = _FOOTNOTE.sub("", text)
@@ -67,6 +70,7 @@ def readable(text: str) -> str:
 # What a pair must not hold: markup its reader would see as raw syntax.
 RESIDUE = (
     ("rest_role", re.compile(r":(?:[\w-]+:)?[\w-]+:`[^`\n]+`")),
+    ("myst_role", re.compile(r"\{(?:[\w-]+:)?[\w-]+\}`[^`\n]+`")),
     ("rest_literal", re.compile(r"``[^`\n]+``")),
     ("rest_reference", re.compile(r"`[^`\n]+`__?(?!\w)")),
     ("rest_directive", re.compile(r"(?m)^\s*\.\. [\w:-]+::")),
@@ -86,7 +90,7 @@ def markup_residue(text: str) -> tuple[str, str] | None:
     prose = _FENCE.sub(" ", text)
     outside_code = _INLINE_CODE.sub(" ", prose)
     for kind, pattern in RESIDUE:
-        found = pattern.search(prose if kind.startswith("rest_") else outside_code)
+        found = pattern.search(prose if kind.startswith(("rest_", "myst_")) else outside_code)
         if found:
             return kind, found.group(0)[:60]
     return None

@@ -29,6 +29,10 @@ CHUNK = (
 def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
     rst = "Use :class:`~starlette.responses.HTMLResponse` and ``dict``; see :ref:`the guide <guide>`."
     assert readable(rst) == "Use `HTMLResponse` and `dict`; see the guide."
+    myst = "Call {meth}`Context.invoke`, see {ref}`the guide <guide>` and {py:class}`~click.Option`."
+    assert readable(myst) == "Call `Context.invoke`, see the guide and `Option`."  # Markdown's form of a role
+    assert markup_residue("Call {meth}`Context.invoke` first.")[0] == "myst_role"
+    assert markup_residue('A mapping such as {"a": 1} and `x` is fine.') is None
     assert readable("[EventSourceResponse](https://x.org/sse) <b>now</b>") == "EventSourceResponse now"
     table = "| name | suffix |\n|---|---|\n| alpaca | .json |"
     assert readable(table) == table  # a Markdown table is what its reader sees
