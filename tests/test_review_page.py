@@ -104,10 +104,11 @@ class Server:
             self.proc.wait(10)
 
 
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="no Chromium: apt-get install -y chromium (.ci/run installs it)")
+
+
 @pytest.fixture
 def browser():
-    if not CHROMIUM:
-        pytest.skip("no Chromium: apt-get install -y chromium (.ci/run installs it)")
     global expect
     playwright_api = pytest.importorskip("playwright.sync_api")
     expect = playwright_api.expect

@@ -88,9 +88,8 @@ def test_the_data_size_curve(tiny_lm: Path, tiny_embedder: Path, docs: Path, tmp
     assert "data-size curve" in result.output and "Data-size curve" in (tmp_path / "out" / "index.html").read_text()
 
 
+@pytest.mark.skipif(not CHROMIUM, reason="no Chromium: apt-get install -y chromium (.ci/run installs it)")
 def test_the_run_report_opens_in_a_browser(tiny_lm: Path, tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
-    if not CHROMIUM:
-        pytest.skip("no Chromium: apt-get install -y chromium (.ci/run installs it)")
     playwright = pytest.importorskip("playwright.sync_api")
     (docs / "empty.md").write_text("# Only a badge\n\n![badge](https://img.shields.io/x.svg)\n", encoding="utf-8")
     with OpenAIStub(responder=answer_from_docs) as server:
