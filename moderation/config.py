@@ -140,6 +140,7 @@ class QuestionFormConfig(_Strict):
     strict_code_names: bool = True  # ... or any `code` name or version the question quotes is not in the chunk
     code_example: bool = True  # the question is quoted in the chunk's code (an example it shows)
     code_example_similarity: float = 0.8  # ROUGE-L to a string literal in the chunk's code at or above: quoted
+    example_subject: bool = True  # the question names a class or function that the chunk's own example code defines
     # regexes for questions that fit any answer, matched against the whole question (final ?.! removed,
     # case-insensitive); a question whose words are all generic ("What does it do?") is generic too
     generic_patterns: list[str] = Field(default_factory=lambda: [

@@ -70,6 +70,12 @@ class Pair:
             path = (self.source or {}).get("path", "")
             self.id = make_pair_id(self.instruction, self.input, self.output, path)
 
+    @property
+    def project(self) -> str | None:
+        """The project the pair's docs describe, as generation recorded it (`generator.params.project`)."""
+        name = ((self.generator or {}).get("params") or {}).get("project")
+        return name.strip() if isinstance(name, str) and name.strip() else None
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON record: id and Alpaca keys first, then metadata that is set, then extras."""
         record: dict[str, Any] = {"id": self.id}

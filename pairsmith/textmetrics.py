@@ -135,3 +135,21 @@ def repetition(text: str, ngram: int = 4) -> Repetition:
     tokens = [w.lower() for w in words(prose(text))]
     grams = [tuple(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1)]
     return Repetition(len(lines), share_repeated(lines), len(tokens), share_repeated(grams))
+
+
+def _project_name(project: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(project.strip())}(?![\w-])", re.I)
+
+
+def names_project(question: str, project: str) -> bool:
+    """The question says the project's name (any case), as a word or a word's prefix (`httpx.Client`)."""
+    return bool(project.strip()) and _project_name(project).search(question) is not None
+
+
+def without_project(text: str, project: str | None) -> str:
+    """The text with the project's name (and its possessive) taken out: every question of a run names
+    the project, so the name says nothing about which answer or passage fits the question."""
+    if not project:
+        return text
+    pattern = re.compile(_project_name(project).pattern + r"(?:'s)?", re.I)
+    return " ".join(pattern.sub(" ", text).split())

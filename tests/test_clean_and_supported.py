@@ -14,6 +14,7 @@ from moderation.pipeline import moderate
 from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
 from pairsmith.readable import markup_residue, readable
+from pairsmith.textmetrics import names_project, without_project
 from pairsmith.words import load_words
 
 CHUNK = (
@@ -166,3 +167,40 @@ def test_the_runs_project_is_a_name_every_check_knows(tmp_path: Path) -> None:
     dropped = {json.loads(l)["instruction"]: json.loads(l)["moderation"]["evidence"][0]["rule"]
                for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()}
     assert kept == [rows[0][0]] and dropped == {rows[1][0]: "unnamed_subject"}
+
+
+def test_the_project_name_is_taken_out_before_questions_are_compared() -> None:
+    """Relevance compares a question with texts by meaning; the run's project name, in every question,
+    must not pull it towards whatever passage happens to say the name."""
+    assert without_project("What does Lumen's `URL` class parse in lumen?", "Lumen") == "What does `URL` class parse in ?"
+    assert without_project("How is lumen-extra installed?", "lumen") == "How is lumen-extra installed?"
+    assert without_project("What does Lumen do?", None) == "What does Lumen do?"
+    assert names_project("How does `lumen.Client` retry?", "Lumen")
+    assert not names_project("How does illumen retry?", "Lumen")
+
+
+def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: Path) -> None:
+    """`UserSchema` is made up by the chunk's example: a reader of the pair alone cannot know it. The
+    library's own name in the same chunk may be asked about; with the example as input, so may its class."""
+    chunk = ("# Nesting schemas\n\nA schema can hold another one with `fields.Nested`:\n\n```python\n"
+             "class UserSchema(Schema):\n    name = fields.Str()\n\n\ndef make_user(data):\n    return User(**data)\n```\n")
+    doc = tmp_path / "nesting.md"
+    doc.write_text(chunk, encoding="utf-8")
+    source = {"path": str(doc), "lines": [1, chunk.count("\n")]}
+    example = "class UserSchema(Schema):\n    name = fields.Str()"
+    rows = [("How does Lumen nest `UserSchema` inside another schema?", "", "With `fields.Nested`."),
+            ("What does `make_user()` return in Lumen?", "", "A `User` built from the data."),
+            ("How does Lumen nest one schema inside another?", "", "A schema holds another one with `fields.Nested`."),
+            ("How would Lumen nest this `UserSchema` inside another schema?", example, "With `fields.Nested`.")]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"instruction": q, "input": i, "output": a, "source": source,
+                                         "generator": {"method": "model", "params": {"project": "Lumen"}}}) + "\n"
+                             for q, i, a in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged", "supported"):
+        getattr(cfg, section).enabled = False
+    moderate(pairs, tmp_path / "curated.jsonl", config=cfg)
+    dropped = {json.loads(l)["instruction"]: json.loads(l)["moderation"]["evidence"][0]
+               for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()}
+    assert {q: e["rule"] for q, e in dropped.items()} == {rows[0][0]: "example_subject", rows[1][0]: "example_subject"}
+    assert dropped[rows[0][0]]["match"] == "UserSchema"

