@@ -19,8 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from finetune.evaluate import EvalOptions, evaluate  # noqa: E402
-from finetune.train import TrainOptions, train  # noqa: E402
+from finetune.options import EvalOptions
+
+from finetune.evaluate import evaluate  # noqa: E402
+from finetune.options import TrainOptions
+from finetune.train import train  # noqa: E402
 
 LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 

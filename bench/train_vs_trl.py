@@ -41,7 +41,8 @@ bf16 = cpu_has_bf16() and forced != "fp32"
 PAIRSMITH = COMMON + r"""
 from pairsmith.formats import write_pairs
 from pairsmith.records import Pair
-from finetune.train import TrainOptions, train
+from finetune.options import TrainOptions
+from finetune.train import train
 write_pairs([Pair(instruction=strip(r["question"]), output=r["answer"]) for r in train_rows], work / "train.jsonl", "jsonl")
 started = time.perf_counter()
 record = train(TrainOptions(data=str(work / "train.jsonl"), out=str(work / "run"), template="course_qa", epochs=1,

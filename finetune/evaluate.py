@@ -8,37 +8,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from finetune.answers import answer_prompts
 from finetune.formatting import Formatter
 from finetune.judge import compare, win_rate
+from finetune.options import EvalOptions
 from finetune.metrics import METRICS, embedding_similarity, problems, score_answers
 from finetune.stats import bootstrap_delta, elo
 from pairsmith.errors import ConfigError, PairsmithError
 from pairsmith.formats import load_pairs
 from pairsmith.io import atomic_write
 from pairsmith.outputs import Output, claim_outputs
-
-
-class EvalOptions(BaseModel):
-    """Everything `pairsmith eval` takes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    runs: list[str]
-    out: str
-    data: str | None = None  # default: the first run's held-out test.jsonl
-    limit: int | None = Field(default=None, ge=1)
-    baseline: str | None = None  # default: the first run's base model
-    max_new_tokens: int = Field(default=128, ge=1)
-    batch_size: int = Field(default=16, ge=1)
-    embedder: str = "all-minilm-l6-v2"
-    judge_url: str | None = None
-    judge_model: str = "judge"
-    judge_key: str | None = Field(default=None, repr=False)
-    harness: bool = False
-    seed: int = 0
 
 
 def load_run(folder: str | Path) -> dict[str, Any]:

@@ -11,13 +11,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from finetune.data import PadToLongest, build_dataset
 from finetune.packing import PackRows, can_pack
 from finetune.formatting import Formatter
+from finetune.options import TrainOptions
 from finetune.plots import plot_loss
 from finetune.split import split_pairs
 from pairsmith import models
@@ -27,42 +26,6 @@ from pairsmith.io import atomic_write, write_jsonl_atomic
 from pairsmith.log import say
 from pairsmith.outputs import Output, claim_outputs
 from pairsmith.records import Pair
-
-
-class TrainOptions(BaseModel):
-    """Everything `pairsmith train` takes (the course's settings are all reachable)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    data: str
-    out: str
-    model: str = models.DEFAULT_CAUSAL_LM
-    template: str = "alpaca"  # alpaca, course_qa, chat, or a template name / file
-    lora: bool = False
-    lora_r: int = Field(default=16, ge=1)
-    lora_alpha: int = Field(default=32, ge=1)
-    lora_dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
-    epochs: float = Field(default=1.0, gt=0)
-    max_steps: int = -1  # > 0 overrides epochs
-    lr: float = Field(default=5e-5, gt=0)
-    batch_size: int = Field(default=4, ge=1)
-    grad_accum: int = Field(default=1, ge=1)
-    optim: str = "adamw_torch"  # the course uses "adafactor"
-    max_length: int = Field(default=512, ge=16)
-    eval_split: float = Field(default=0.1, ge=0.0, lt=1.0)
-    eval_steps: int = Field(default=50, ge=1)
-    logging_steps: int = Field(default=10, ge=1)
-    warmup_steps: int = Field(default=0, ge=0)
-    load_best: bool = True  # keep the checkpoint with the lowest eval loss
-    seed: int = 123
-    resume: bool = True
-    drop_unusable: bool = False  # leave out examples with no answer tokens or cut answers (else refuse)
-    approved_only: bool = False  # train on human-approved (or edited) pairs only (review serve / import / apply)
-    gradient_checkpointing: bool = True  # recompute the activations that do not fit in activation_memory_mb
-    activation_memory_mb: float | None = Field(default=None, ge=0)  # None: the gradients' size; 0: checkpoint every layer
-    packing: bool = True  # a batch's examples end to end in one row, attention within each (else padded to the longest)
-    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on CUDA and on CPUs with bf16 units
-    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
 
 
 def _checkpointing_name() -> str:

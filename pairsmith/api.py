@@ -161,7 +161,7 @@ def _merge(cfg: ModerationConfig, settings: dict[str, Any]) -> dict[str, Any]:
 def train(pairs_or_path: Any, *, out: str | Path, **options: Any) -> TrainResult:
     """Fine-tune on curated pairs (any `TrainOptions` field as a keyword: model, template, epochs,
     lr, lora, ...); pairs dropped by moderation or waiting for review are left out."""
-    from finetune.train import TrainOptions
+    from finetune.options import TrainOptions
     from finetune.train import train as run_train
 
     out = Path(out)
@@ -176,7 +176,7 @@ def evaluate(run_or_result: str | Path | TrainResult, pairs_or_path: Any = None,
              **options: Any) -> EvalResult:
     """Compare a training run's tuned model with its base model on held-out pairs (default: the
     run's own held-out split), greedy; any `EvalOptions` field as a keyword (limit, judge_url, ...)."""
-    from finetune.evaluate import EvalOptions
+    from finetune.options import EvalOptions
     from finetune.evaluate import evaluate as run_evaluate
 
     folder = run_or_result.out if isinstance(run_or_result, TrainResult) else Path(run_or_result)

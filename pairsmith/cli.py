@@ -17,10 +17,10 @@ import typer
 from pydantic import BaseModel
 
 from alpaca_gen.options import GenerateOptions
-from finetune.evaluate import EvalOptions
-from finetune.train import TrainOptions
+from finetune.options import EvalOptions, TrainOptions
 from pairsmith.errors import PairsmithError
 from pairsmith.log import show_on_stdout
+from pairsmith.run_spec import RUN_GENERATE, RUN_TRAIN
 
 show_on_stdout()  # the library's progress lines, shown plainly on stdout
 
@@ -172,10 +172,10 @@ def run_all(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder for every stage's files.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Generation model (see `generate --help`).")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server; default $OPENAI_BASE_URL.")] = None,
-    pairs_per_chunk: Annotated[Optional[int], typer.Option(help="Pairs to ask for per chunk (default 2).")] = None,
+    pairs_per_chunk: Annotated[Optional[int], typer.Option(help=f"Pairs to ask for per chunk (default {RUN_GENERATE['pairs_per_chunk']}).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="Moderation config (YAML or JSON).")] = None,
     train: Annotated[Optional[bool], typer.Option("--train/--no-train", help="Fine-tune and evaluate on the curated pairs.")] = None,
-    epochs: Annotated[Optional[float], typer.Option(help="Training epochs over the curated pairs (default 2).")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help=f"Training epochs over the curated pairs (default {RUN_TRAIN['epochs']:g}).")] = None,
     review: Annotated[bool, typer.Option("--review", help="Stop after moderation for a person to review; the next "
                                          "run continues from their decisions (OUT/reviews.jsonl).")] = False,
     fractions: Annotated[Optional[str], typer.Option(help="Data-size curve: train on these nested shares of the "
@@ -199,11 +199,11 @@ def run_all(
         moderation = load_config(config)
     if out is not None:
         spec.out = str(out)
-    spec.generate = {"pairs_per_chunk": 2, **spec.generate}
     for key, value in (("model", model), ("base_url", base_url), ("pairs_per_chunk", pairs_per_chunk)):
         if value is not None:
             spec.generate[key] = value
-    spec.train = {"epochs": 2.0, **spec.train, **({"epochs": epochs} if epochs is not None else {})}
+    if epochs is not None:
+        spec.train["epochs"] = epochs
     if train is not None:
         spec.train_and_evaluate = train
     if fractions:
@@ -437,7 +437,7 @@ def train_command(
                                                 "edited (review serve / import, then review apply).")] = False,
 ) -> None:
     """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
-    from finetune.train import TrainOptions, train
+    from finetune.train import train
 
     train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
                        max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
@@ -464,7 +464,7 @@ def eval_command(
     harness: Annotated[bool, typer.Option("--harness", help="Also write (and run) an lm-evaluation-harness task.")] = False,
 ) -> None:
     """Compare base and tuned models on the same prompts: metrics with bootstrap CIs, one report."""
-    from finetune.evaluate import EvalOptions, evaluate
+    from finetune.evaluate import evaluate
 
     report = evaluate(EvalOptions(runs=runs, out=str(out), data=data, limit=limit, baseline=baseline,
                                   max_new_tokens=max_new_tokens, batch_size=batch_size, embedder=embedder,

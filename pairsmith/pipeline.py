@@ -22,6 +22,7 @@ from pairsmith.errors import ConfigError
 from pairsmith.log import say
 from pairsmith.outputs import Output, claim_outputs
 from pairsmith.run_report import write_run_report
+from pairsmith.run_spec import RUN_GENERATE, RUN_TRAIN, with_run_defaults
 from pairsmith.stamps import STAMPS, Stamps, file_hash
 
 REVIEW_STORE = "reviews.jsonl"  # human decisions, read by a run, written by `review serve` / `review import`
@@ -69,7 +70,7 @@ def _run(paths: list[str], out: Path, *args: Any) -> PipelineResult:
     from alpaca_gen.options import GenerateOptions as _Options
     from alpaca_gen.run import collect_chunks
 
-    options = _Options(paths=list(paths), out=str(out / "pairs.jsonl"), **(args[0] or {}))
+    options = _Options(paths=list(paths), out=str(out / "pairs.jsonl"), **with_run_defaults(RUN_GENERATE, args[0]))
     _, chunks = collect_chunks(paths, options.chunking(), options.max_file_bytes)
     listed = [{"id": c.id, "path": c.path, "headings": c.headings} for c in chunks]
     outcome.files["report"] = write_run_report(out, listed, list(paths))
@@ -82,7 +83,7 @@ def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None
     out.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(out / STAMPS)
     pairs = out / "pairs.jsonl"
-    summary = generate(GenerateOptions(paths=list(paths), out=str(pairs), **(generate_options or {})))
+    summary = generate(GenerateOptions(paths=list(paths), out=str(pairs), **with_run_defaults(RUN_GENERATE, generate_options)))
     store = out / REVIEW_STORE
     curated = out / "curated.jsonl"
     report_md = out / "moderation_report.md"
@@ -107,14 +108,12 @@ def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None
         return outcome
     if not train:
         return outcome
-    from finetune.evaluate import EvalOptions, evaluate
-    from finetune.train import TrainOptions
+    from finetune.options import EvalOptions
+    from finetune.evaluate import evaluate
+    from finetune.options import TrainOptions
     from finetune.train import train as run_training
 
-    # Small doc sets: hold out whole documents (a third, so that the evaluation has enough pairs) and leave
-    # out unusable examples.
-    settings = {"eval_split": 0.33, "eval_steps": 20, "logging_steps": 5, "drop_unusable": True,
-                **(train_options or {})}
+    settings = with_run_defaults(RUN_TRAIN, train_options)
     train_key = stamps.key("train", file_hash(curated), settings)
     # the same training interrupted resumes from its checkpoint; changed data or settings start over
     settings["resume"] = stamps.started("train") == train_key and settings.get("resume", True)
@@ -145,8 +144,10 @@ def data_size_curve(out: Path, fractions: list[float], settings: dict[str, Any],
     evaluate each, and plot every metric against the number of pairs with its interval."""
     import random
 
-    from finetune.evaluate import EvalOptions, evaluate
-    from finetune.train import TrainOptions
+    from finetune.options import EvalOptions
+
+    from finetune.evaluate import evaluate
+    from finetune.options import TrainOptions
     from finetune.train import train as run_training
     from pairsmith.formats import load_pairs, write_pairs
 

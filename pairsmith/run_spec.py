@@ -12,6 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pairsmith.errors import ConfigError
 
 
+# What a whole run sets beyond each stage's own defaults, written once: the CLI's `run`, the Python
+# `pairsmith.run()` and a pairsmith.yaml all start from these. A small doc set holds out whole
+# documents (a third, so that the evaluation has pairs enough), trains two epochs, and leaves out
+# examples that cannot be trained on instead of refusing them.
+RUN_GENERATE: dict[str, Any] = {"pairs_per_chunk": 2}
+RUN_TRAIN: dict[str, Any] = {"epochs": 2.0, "eval_split": 0.33, "eval_steps": 20, "logging_steps": 5,
+                             "drop_unusable": True}
+
+
+def with_run_defaults(defaults: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
+    """A stage's settings for a run: the run's defaults, then what the user gave."""
+    return {**defaults, **(given or {})}
+
+
 class RunSpec(BaseModel):
     """Everything `pairsmith run` does, in one place (unknown keys are an error)."""
 
@@ -69,14 +83,13 @@ generate:
                                         #   with base_url, the server's model name
   # base_url: http://127.0.0.1:8000/v1   # any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, ...)
   strategy: auto                  # auto (sections), sections, answer-first, multi, stepwise
-  pairs_per_chunk: 2
+  pairs_per_chunk: {RUN_GENERATE['pairs_per_chunk']}
 
 # Moderation: every step and threshold (these are the defaults; delete what you do not change).
 {moderation}
 train:
-  epochs: 2
-  lr: 5.0e-5
-  eval_split: 0.33                # share held out for evaluation, by whole document
+  epochs: {RUN_TRAIN['epochs']:g}
+  eval_split: {RUN_TRAIN['eval_split']}                # share held out for evaluation, by whole document
   # lora: true                    # LoRA adapters instead of all weights
 
 evaluate:

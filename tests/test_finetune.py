@@ -10,11 +10,13 @@ import pytest
 from transformers import AutoTokenizer
 
 from finetune.data import build_dataset
-from finetune.evaluate import EvalOptions, evaluate
+from finetune.options import EvalOptions
+from finetune.evaluate import evaluate
 from finetune.formatting import IGNORE, Formatter, tokenize_pair
 from finetune.split import split_pairs
 from finetune.stats import bootstrap_delta, elo
-from finetune.train import TrainOptions, train
+from finetune.options import TrainOptions
+from finetune.train import train
 from pairsmith.errors import ConfigError
 from pairsmith.formats import load_pairs
 from pairsmith.records import Pair

@@ -14,7 +14,8 @@ from finetune.data import PadToLongest
 from finetune.formatting import IGNORE, tokenize_pair
 from finetune.fused_mlp import fuse_swiglu_mlps, unfuse_swiglu_mlps
 from finetune.packing import PACKED_ATTENTION, PackRows, can_pack, packed_attention, packed_attention_for
-from finetune.train import TrainOptions, train
+from finetune.options import TrainOptions
+from finetune.train import train
 from finetune.trainer import answer_only_loss
 from tests.conftest import lamini_slice
 
