@@ -93,3 +93,31 @@ def test_run_stops_for_review_and_continues_from_the_decisions(tiny_lm: Path, ti
     rejects = [json.loads(line) for line in (out / "curated.rejects.jsonl").read_text().splitlines()]
     assert any(r["id"] == rejected and "review:rejected_by_human" in r["moderation"]["reasons"] for r in rejects)
     assert result.training["split"]["train"] + result.training["split"]["test"] == len(curated) - 1
+
+
+def test_a_runs_defaults_are_the_same_from_every_face(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    """`pairsmith run`, `pairsmith.run()` and a pairsmith.yaml written by `pairsmith init` ask for the same
+    pairs per chunk and train for the same epochs: the defaults are written once (run_spec)."""
+    import yaml
+
+    import pairsmith
+    from pairsmith.run_spec import RUN_GENERATE, RUN_TRAIN, template
+
+    written = yaml.safe_load(template({}))
+    assert written["generate"]["pairs_per_chunk"] == RUN_GENERATE["pairs_per_chunk"]
+    assert written["train"]["epochs"] == RUN_TRAIN["epochs"] and written["train"]["eval_split"] == RUN_TRAIN["eval_split"]
+    config = tmp_path / "moderation.yaml"
+    config.write_text(f"embedder: {tiny_embedder}\n")
+    asked = []
+    with OpenAIStub(responder=answer_from_docs) as server:
+        cli = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "cli"), "--model", "m",
+                                       "--base-url", server.base_url, "--config", str(config), "--no-train"])
+        assert cli.exit_code == 0, cli.output
+        pairsmith.run([docs], out=tmp_path / "api", train=False, generate_options={"model": "m", "base_url": server.base_url},
+                      moderation=ModerationConfig(embedder=str(tiny_embedder)))
+    for face in ("cli", "api"):
+        params = {json.dumps(json.loads(l)["generator"]["params"], sort_keys=True)
+                  for l in (tmp_path / face / "pairs.jsonl").read_text().splitlines()}
+        asked.append(params)
+        assert all(json.loads(p)["n"] == RUN_GENERATE["pairs_per_chunk"] for p in params)
+    assert asked[0] == asked[1]
