@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pairsmith.models.kv_cache import KVCache
+from pairsmith.core.models.kv_cache import KVCache
 
 
 def unit_key(**parts: Any) -> str:

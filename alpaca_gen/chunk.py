@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.ingest import Document
-from pairsmith.records import content_hash
-from pairsmith.textmetrics import SENTENCE_BOUNDARY
+from pairsmith.core.records import content_hash
+from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

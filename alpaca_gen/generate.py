@@ -7,7 +7,7 @@ from pathlib import Path
 from alpaca_gen.ingest import expand
 from alpaca_gen.options import GenerateOptions, build_run, default_cache_path
 from alpaca_gen.run import RunSummary, run_generation
-from pairsmith.outputs import Output, claim_outputs, rejects_beside
+from pairsmith.core.outputs import Output, claim_outputs, rejects_beside
 
 
 def declared_outputs(opts: GenerateOptions) -> list[Output]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract import CONVERTED, EXTRACTORS, kind_for
-from pairsmith.errors import InputError, MissingDependencyError
+from pairsmith.core.errors import InputError, MissingDependencyError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _IGNORED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox",

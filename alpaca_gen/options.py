@@ -10,21 +10,17 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alpaca_gen.answer_first import AnswerFirstStrategy
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
-from alpaca_gen.project import infer_project
 from alpaca_gen.run import GenerationRun
-from alpaca_gen.section_pairs import SectionPairsStrategy
-from alpaca_gen.self_instruct import load_seed_tasks
-from alpaca_gen.strategies import MultiPairStrategy, StepwiseStrategy, Strategy
-from pairsmith import models
-from pairsmith.backends.base import Backend
-from pairsmith.backends.registry import create
-from pairsmith.errors import ConfigError, PairsmithError
-from pairsmith.templates import load_template, seed_tasks_path
+from alpaca_gen import strategies
+from alpaca_gen.strategies import Strategy
+from pairsmith.core import models
+from pairsmith.core.backends.base import Backend
+from pairsmith.core.backends.registry import create
+from pairsmith.core.errors import ConfigError, PairsmithError
 
 
 class GenerateOptions(BaseModel):
@@ -45,7 +41,7 @@ class GenerateOptions(BaseModel):
     template: str | None = None
     answer_template: str | None = None
     mode: Literal["qa", "self-instruct"] = "qa"
-    strategy: Literal["auto", "sections", "answer-first", "multi", "stepwise"] = "auto"  # auto: sections (qa)
+    strategy: str = "auto"  # auto (sections in qa mode, multi in self-instruct) or a registered strategy's name
     candidates: int = Field(default=4, ge=1, le=16)  # answer-first: candidate questions per answer
     embedder: str = models.DEFAULT_EMBEDDER  # answer-first: the round-trip check's sentence embedder
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
@@ -69,6 +65,13 @@ class GenerateOptions(BaseModel):
     max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     shard: str | None = None
     progress: bool | None = None
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, name: str) -> str:
+        if name != "auto":
+            strategies.registry.strategy_class(name)  # a typo lists the valid names
+        return name
 
     @property
     def resolved_base_url(self) -> str | None:
@@ -129,63 +132,12 @@ def fall_back_from_teacher(opts: GenerateOptions) -> tuple[GenerateOptions, str 
 
 
 def build_strategy(opts: GenerateOptions) -> Strategy:
-    """The strategy: sections for every model in qa mode (the same algorithm for a server and a
-    local model), multi-pair for self-instruct."""
-    strategy = opts.strategy
-    if strategy == "auto":
-        strategy = "sections" if opts.mode == "qa" else "multi"
-    if strategy == "sections":
-        if opts.mode == "self-instruct":
-            raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
-        return SectionPairsStrategy(load_template(opts.template or "pairs_from_section"),
-                                    pairs_per_chunk=opts.pairs_per_chunk,
-                                    temperature=opts.temperature if opts.temperature is not None else 0.2,
-                                    seed=opts.seed, max_reasks=min(opts.max_reasks, 1),
-                                    project=opts.project or infer_project(opts.paths))
-    if strategy == "answer-first":
-        if opts.mode == "self-instruct":
-            raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
-        embedder = LazyEmbedder(opts.embedder)
-        return AnswerFirstStrategy(load_template(opts.template or "question_for_answer"), embedder,
-                                   pairs_per_chunk=opts.pairs_per_chunk, candidates=opts.candidates,
-                                   temperature=opts.temperature if opts.temperature is not None else 0.8,
-                                   seed=opts.seed, embedder=opts.embedder)
-    if strategy == "stepwise":
-        if opts.mode == "self-instruct":
-            raise ConfigError("--mode self-instruct asks for many tasks per request; use --strategy multi")
-        return StepwiseStrategy(load_template(opts.template or "question_from_chunk"),
-                                load_template(opts.answer_template or "extract_answer_from_chunk"),
-                                pairs_per_chunk=opts.pairs_per_chunk,
-                                temperature=opts.temperature if opts.temperature is not None else 0.0,
-                                seed=opts.seed, max_reasks=min(opts.max_reasks, 2))
-    default_template = "self_instruct" if opts.mode == "self-instruct" else "qa_from_chunk"
-    template = load_template(opts.template or default_template)
-    seeds = None
-    if "seed_examples" in template.fields:
-        seeds = load_seed_tasks(opts.seed_tasks or seed_tasks_path())
-    return MultiPairStrategy(template, pairs_per_chunk=opts.pairs_per_chunk,
-                             temperature=opts.temperature if opts.temperature is not None else 0.7,
-                             seed=opts.seed, max_reasks=opts.max_reasks, max_tokens=opts.max_tokens,
-                             seed_tasks=seeds, alpaca_rules=opts.alpaca_rules and opts.mode == "self-instruct")
-
-
-class LazyEmbedder:
-    """The sentence embedder, loaded on the first call (a fully cached run loads nothing)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._embedder = None
-
-    def __call__(self, texts: list[str]):
-        if self._embedder is None:
-            from pairsmith.models.embedder import Embedder
-
-            self._embedder = Embedder(self.name)
-        return self._embedder.embed(texts)
-
-    def close(self) -> None:
-        if self._embedder is not None:
-            self._embedder.close()
+    """The strategy the options name (auto: sections in qa mode, for a server and a local model alike;
+    multi for self-instruct), from the registry of strategies."""
+    name = opts.strategy
+    if name == "auto":
+        name = "sections" if opts.mode == "qa" else "multi"
+    return strategies.build(name, opts)
 
 
 def backend_factory(opts: GenerateOptions):
@@ -193,7 +145,7 @@ def backend_factory(opts: GenerateOptions):
 
     def build() -> Backend:
         if opts.backend_name == "openai" and len(opts.base_urls) > 1:
-            from pairsmith.backends.openai import OpenAIFleet
+            from pairsmith.core.backends.openai import OpenAIFleet
 
             return OpenAIFleet(opts.model_name, opts.base_urls,
                                api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from pairsmith.backends.base import strip_think
+from pairsmith.core.backends.base import strip_think
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)(?:```|$)", re.S)
 _INSTRUCTION_KEYS = ("instruction", "question", "prompt", "task", "query")

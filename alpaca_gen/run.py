@@ -18,16 +18,16 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pairsmith.backends.base import Backend, redact_url
+from pairsmith.core.backends.base import Backend, redact_url
 from alpaca_gen.cache import ResultCache, unit_key
 from alpaca_gen.chunk import Chunk, ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import DEFAULT_MAX_BYTES, IngestResult, ingest
-from alpaca_gen.strategies import Strategy, Unit, UnitResult
-from pairsmith.asyncio_compat import run_sync
-from pairsmith.errors import BackendUnavailable, ConfigError
-from pairsmith.outputs import rejects_beside
-from pairsmith.io import JsonlAppender, read_jsonl
-from pairsmith.records import Pair, content_hash
+from alpaca_gen.strategies.base import Strategy, Unit, UnitResult
+from pairsmith.core.asyncio_compat import run_sync
+from pairsmith.core.errors import BackendUnavailable, ConfigError
+from pairsmith.core.outputs import rejects_beside
+from pairsmith.core.io import JsonlAppender, read_jsonl
+from pairsmith.core.records import Pair, content_hash
 
 
 @dataclass

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pairsmith.errors import InputError
-from pairsmith.io import read_jsonl
+from pairsmith.core.errors import InputError
+from pairsmith.core.io import read_jsonl
 
 ALPACA_BLACKLIST = ("image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
                     "map", "maps", "draw", "plot", "go to", "video", "audio", "music",

@@ -24,7 +24,7 @@ from transformers import AutoModelForCausalLM  # noqa: E402
 from transformers.optimization import Adafactor  # noqa: E402
 
 from finetune.adafactor import LeanAdafactor  # noqa: E402
-from pairsmith import models  # noqa: E402
+from pairsmith.core import models  # noqa: E402
 
 
 def timed_steps(optimizer: torch.optim.Optimizer, steps: int) -> list[float]:

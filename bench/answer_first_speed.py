@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import alpaca_gen.answer_first as answer_first  # noqa: E402
+import alpaca_gen.strategies.answer_first as answer_first  # noqa: E402
 from alpaca_gen.generate import generate  # noqa: E402
 from alpaca_gen.options import GenerateOptions  # noqa: E402
-from pairsmith.io import read_jsonl  # noqa: E402
+from pairsmith.core.io import read_jsonl  # noqa: E402
 
 
 def run(context_words: int, out: Path) -> dict:

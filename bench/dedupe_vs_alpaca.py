@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.minhash import sequential_minhash_filter  # noqa: E402
 from moderation.rouge import sequential_rouge_filter  # noqa: E402
-from pairsmith.formats import strip_course_template  # noqa: E402
+from pairsmith.core.formats import strip_course_template  # noqa: E402
 
 LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 

@@ -66,7 +66,7 @@ def distinct_texts() -> list[str]:
     from datasketch import MinHash, MinHashLSH
 
     from moderation.minhash import jaccard, shingles
-    from pairsmith.textmetrics import sentences
+    from pairsmith.core.textmetrics import sentences
 
     rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "lamini_docs.jsonl").read_text().splitlines()]
     candidates = [r["question"].replace("### Question:", "").replace("### Answer:", "").strip() for r in rows]

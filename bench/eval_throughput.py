@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from finetune.answers import answer_prompts  # noqa: E402
 from finetune.formatting import Formatter  # noqa: E402
 from local_throughput import course_inference  # noqa: E402
-from pairsmith.models import load_causal_lm  # noqa: E402
-from pairsmith.formats import load_pairs  # noqa: E402
+from pairsmith.core.models import load_causal_lm  # noqa: E402
+from pairsmith.core.formats import load_pairs  # noqa: E402
 
 LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pairsmith.backends.base import Request  # noqa: E402
-from pairsmith.backends.registry import create  # noqa: E402
+from pairsmith.core.backends.base import Request  # noqa: E402
+from pairsmith.core.backends.registry import create  # noqa: E402
 
 
 def rate(backend, requests: list[Request], batch: int) -> float:

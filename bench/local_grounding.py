@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from alpaca_gen.run import collect_chunks  # noqa: E402
 from alpaca_gen.generate import generate  # noqa: E402
 from alpaca_gen.options import GenerateOptions  # noqa: E402
-from alpaca_gen.strategies import answer_candidates  # noqa: E402
-from pairsmith import models  # noqa: E402
+from alpaca_gen.strategies.base import answer_candidates  # noqa: E402
+from pairsmith.core import models  # noqa: E402
 
 DOCS = ROOT / "examples" / "docs"
 WORD = re.compile(r"[a-z0-9]{3,}")

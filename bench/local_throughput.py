@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pairsmith.backends.base import Request  # noqa: E402
-from pairsmith.backends.hf import HFBackend  # noqa: E402
-from pairsmith.models import load_causal_lm  # noqa: E402
+from pairsmith.core.backends.base import Request  # noqa: E402
+from pairsmith.core.backends.hf import HFBackend  # noqa: E402
+from pairsmith.core.models import load_causal_lm  # noqa: E402
 
 LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 

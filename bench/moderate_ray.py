@@ -46,8 +46,8 @@ OPENINGS = ["", "Quick question: ", "Hi! ", "I was wondering: ", "Could you expl
 
 def make_set(n: int, path: Path) -> None:
     """n pairs: each lamini pair in setting s with opening o, in that order (distinct texts)."""
-    from pairsmith.formats import load_pairs
-    from pairsmith.io import write_jsonl_atomic
+    from pairsmith.core.formats import load_pairs
+    from pairsmith.core.io import write_jsonl_atomic
 
     base = load_pairs(LAMINI)  # the course's `### Question:` template stripped, as every reader does
     rows = []

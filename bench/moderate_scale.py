@@ -34,8 +34,8 @@ SETTINGS = ["", " in a Python project", " on a laptop without a GPU", " for a te
 
 
 def make_set(n: int, path: Path) -> None:
-    from pairsmith.formats import load_pairs, write_pairs
-    from pairsmith.records import Pair
+    from pairsmith.core.formats import load_pairs, write_pairs
+    from pairsmith.core.records import Pair
 
     base = load_pairs(LAMINI)
     pairs = []
@@ -50,7 +50,7 @@ def make_set(n: int, path: Path) -> None:
 CHILD = """
 import json, resource, sys, time
 from moderation.config import ModerationConfig
-from pairsmith.models.embedder import Embedder
+from pairsmith.core.models.embedder import Embedder
 Embedder().model  # load the embedder before measuring the baseline
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()

@@ -29,7 +29,7 @@ from alpaca_gen.generate import generate  # noqa: E402
 from alpaca_gen.options import GenerateOptions  # noqa: E402
 from moderation.config import ModerationConfig  # noqa: E402
 from moderation.pipeline import moderate  # noqa: E402
-from pairsmith.io import read_jsonl, write_jsonl_atomic  # noqa: E402
+from pairsmith.core.io import read_jsonl, write_jsonl_atomic  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "pair_quality"
 DOCS = [ROOT / "examples" / "docs", *sorted(p for p in (ROOT / "tests" / "data" / "docs").iterdir() if p.is_dir())]

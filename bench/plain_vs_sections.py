@@ -36,12 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alpaca_gen.options import GenerateOptions  # noqa: E402
 from alpaca_gen.run import collect_chunks  # noqa: E402
-from alpaca_gen.section_pairs import SectionPairsStrategy  # noqa: E402
+from alpaca_gen.strategies.sections import SectionPairsStrategy  # noqa: E402
 from pairsmith import generate, moderate  # noqa: E402
-from pairsmith.backends.llamacpp import DEFAULT_CONTEXT_PER_SLOT, DEFAULT_PARALLEL, gguf_path  # noqa: E402
-from pairsmith.models import DEFAULT_TEACHER  # noqa: E402
-from pairsmith.readable import readable  # noqa: E402
-from pairsmith.templates import load_template  # noqa: E402
+from pairsmith.core.backends.llamacpp import DEFAULT_CONTEXT_PER_SLOT, DEFAULT_PARALLEL, gguf_path  # noqa: E402
+from pairsmith.core.models import DEFAULT_TEACHER  # noqa: E402
+from pairsmith.core.readable import readable  # noqa: E402
+from pairsmith.core.templates import load_template  # noqa: E402
 
 PLAIN_PROMPT = ("Create {n} question-answer pairs from this text. The questions should be ones a user of the "
                 "software might ask, and the answers must be directly supported by the text.\n\n"

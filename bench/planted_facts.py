@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moderation.steps.supported import flipped, unsupported_facts  # noqa: E402
-from pairsmith.words import load_words  # noqa: E402
+from pairsmith.core.words import load_words  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "planted_genuine.jsonl"
 CODE = re.compile(r"`([^`\n]+)`")
@@ -66,7 +66,7 @@ def flagged(answer: str, pair: dict) -> str | None:
 def grounding_scores(pairs: list[dict], answers: list[str]) -> list[float]:
     """The embedding grounding score (mean over answer sentences of the best cosine to a chunk span)."""
     from moderation.grounding import embedding_support
-    from pairsmith.models.embedder import Embedder
+    from pairsmith.core.models.embedder import Embedder
 
     embedder = Embedder("all-minilm-l6-v2")
     return embedding_support(embedder.embed, answers, [p["chunk"] for p in pairs])

@@ -29,8 +29,8 @@ from moderation.config import ModerationConfig  # noqa: E402
 from moderation.steps import STEPS, Context, Item  # noqa: E402
 from moderation.steps.base import alive  # noqa: E402
 from moderation.steps.relevance import Relevance  # noqa: E402
-from pairsmith.formats import load_pairs  # noqa: E402
-from pairsmith.textmetrics import normalise  # noqa: E402
+from pairsmith.core.formats import load_pairs  # noqa: E402
+from pairsmith.core.textmetrics import normalise  # noqa: E402
 
 LAMINI = ROOT / "tests" / "data" / "lamini_docs.jsonl"
 

@@ -26,8 +26,8 @@ import json, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from pairsmith import models
-from pairsmith.formats import load_pairs
+from pairsmith.core import models
+from pairsmith.core.formats import load_pairs
 from finetune.data import build_dataset
 from finetune.formatting import Formatter
 from finetune.fused_mlp import fuse_swiglu_mlps

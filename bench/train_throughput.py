@@ -41,8 +41,8 @@ import json, resource, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
-from pairsmith import models
-from pairsmith.formats import load_pairs
+from pairsmith.core import models
+from pairsmith.core.formats import load_pairs
 setup, n, lamini = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 overrides = json.loads(sys.argv[5])
 path = models.resolve("smollm2-135m-instruct")

@@ -39,8 +39,8 @@ bf16 = cpu_has_bf16() and forced != "fp32"
 """
 
 PAIRSMITH = COMMON + r"""
-from pairsmith.formats import write_pairs
-from pairsmith.records import Pair
+from pairsmith.core.formats import write_pairs
+from pairsmith.core.records import Pair
 from finetune.options import TrainOptions
 from finetune.train import train
 write_pairs([Pair(instruction=strip(r["question"]), output=r["answer"]) for r in train_rows], work / "train.jsonl", "jsonl")
@@ -55,7 +55,7 @@ print(json.dumps({"seconds": record["seconds"], "model": str(work / "run" / "mod
 TRL = COMMON + r"""
 import datasets
 from trl import SFTConfig, SFTTrainer
-from pairsmith.models import load_causal_lm
+from pairsmith.core.models import load_causal_lm
 model, tokenizer, _ = load_causal_lm("smollm2-135m-instruct", "cpu")
 model.train()
 data = datasets.Dataset.from_list([{"prompt": "### Question:\n" + strip(r["question"]) + "\n\n### Answer:\n",
@@ -87,7 +87,7 @@ def run(script: str, work: Path, n_train: int, precision: str) -> dict:
 def epoch_tokens(n_train: int) -> int:
     from transformers import AutoTokenizer
 
-    from pairsmith.models import resolve
+    from pairsmith.core.models import resolve
 
     tokenizer = AutoTokenizer.from_pretrained(resolve("smollm2-135m-instruct"))
     rows = [json.loads(l) for l in (ROOT / "tests/data/lamini_docs.jsonl").read_text().splitlines()]

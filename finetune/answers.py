@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pairsmith.backends.base import Completion, Request
-from pairsmith.backends.hf import HFBackend
-from pairsmith.models import load_causal_lm
+from pairsmith.core.backends.base import Completion, Request
+from pairsmith.core.backends.hf import HFBackend
+from pairsmith.core.models import load_causal_lm
 
 
 def answer_prompts(model: str, prompts: list[str], max_new_tokens: int = 128, batch_size: int = 16,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from finetune.formatting import IGNORE, Formatter, tokenize_pair
-from pairsmith.errors import ConfigError
-from pairsmith.records import Pair
+from pairsmith.core.errors import ConfigError
+from pairsmith.core.records import Pair
 
 
 @dataclass

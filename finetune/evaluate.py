@@ -14,10 +14,10 @@ from finetune.judge import compare, win_rate
 from finetune.options import EvalOptions
 from finetune.metrics import METRICS, embedding_similarity, problems, score_answers
 from finetune.stats import bootstrap_delta, elo
-from pairsmith.errors import ConfigError, PairsmithError
-from pairsmith.formats import load_pairs
-from pairsmith.io import atomic_write
-from pairsmith.outputs import Output, claim_outputs
+from pairsmith.core.errors import ConfigError, PairsmithError
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import atomic_write
+from pairsmith.core.outputs import Output, claim_outputs
 
 
 def load_run(folder: str | Path) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def evaluate(opts: EvalOptions) -> dict[str, Any]:
 
 
 def _evaluate(opts: EvalOptions) -> dict[str, Any]:
-    from pairsmith.models.embedder import Embedder
+    from pairsmith.core.models.embedder import Embedder
 
     runs = [load_run(r) for r in opts.runs]
     first = runs[0]
@@ -121,7 +121,7 @@ def _evaluate(opts: EvalOptions) -> dict[str, Any]:
 
         stops = [s for s in {tokenizer.eos_token} if s]
         task = write_task(out / "harness", prompts, references, stops, opts.max_new_tokens)
-        from pairsmith.models import resolve
+        from pairsmith.core.models import resolve
 
         report["harness"] = {"task": str(task),
                              **run_harness(out / "harness", {name: resolve(spec) for name, spec in models.items()})}

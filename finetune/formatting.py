@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pairsmith.errors import ConfigError
-from pairsmith.models.tokens import bos_ids, text_ids
-from pairsmith.records import Pair
-from pairsmith.templates import load_template
+from pairsmith.core.errors import ConfigError
+from pairsmith.core.models.tokens import bos_ids, text_ids
+from pairsmith.core.records import Pair
+from pairsmith.core.templates import load_template
 
 IGNORE = -100
 CHAT = "chat"  # use the model's own chat template
@@ -68,7 +68,7 @@ class Tokenized:
 
 def tokenize_pair(prompt: str, answer: str, tokenizer: Any, max_length: int) -> Tokenized:
     """Prompt + answer + EOS as ids; labels on the answer and EOS; left-truncate the prompt."""
-    prompt_ids = text_ids(tokenizer, prompt)  # bos + these are pairsmith.models.tokens.prompt_ids
+    prompt_ids = text_ids(tokenizer, prompt)  # bos + these are pairsmith.core.models.tokens.prompt_ids
     answer_ids = text_ids(tokenizer, answer)
     if tokenizer.eos_token_id is not None:
         answer_ids = answer_ids + [tokenizer.eos_token_id]

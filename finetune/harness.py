@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pairsmith.io import atomic_write
+from pairsmith.core.io import atomic_write
 
 TASK = """task: pairsmith_heldout
 dataset_path: json

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pairsmith.judge import ask, reply_object
+from pairsmith.core.judge import ask, reply_object
 
 JUDGE_SCHEMA = {
     "type": "object",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pairsmith.textmetrics import repetition, rouge_l_text
+from pairsmith.core.textmetrics import repetition, rouge_l_text
 
 METRICS = ("exact_match", "rouge_l", "bleu", "embedding_similarity")
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pairsmith import models
+from pairsmith.core import models
 
 
 class TrainOptions(BaseModel):

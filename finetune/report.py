@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pairsmith.io import atomic_write
-from pairsmith.markdown import md_code, md_text
+from pairsmith.core.io import atomic_write
+from pairsmith.core.markdown import md_code, md_text
 
 
 def _headline_rows(report: dict[str, Any]) -> list[list[str]]:

@@ -12,7 +12,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from pairsmith.records import Pair
+from pairsmith.core.records import Pair
 
 
 @dataclass

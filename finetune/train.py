@@ -19,13 +19,13 @@ from finetune.formatting import Formatter
 from finetune.options import TrainOptions
 from finetune.plots import plot_loss
 from finetune.split import split_pairs
-from pairsmith import models
-from pairsmith.errors import ConfigError
-from pairsmith.formats import load_pairs
-from pairsmith.io import atomic_write, write_jsonl_atomic
-from pairsmith.log import say
-from pairsmith.outputs import Output, claim_outputs
-from pairsmith.records import Pair
+from pairsmith.core import models
+from pairsmith.core.errors import ConfigError
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import atomic_write, write_jsonl_atomic
+from pairsmith.core.log import say
+from pairsmith.core.outputs import Output, claim_outputs
+from pairsmith.core.records import Pair
 
 
 def _checkpointing_name() -> str:
@@ -112,7 +112,7 @@ def _load_model(opts: TrainOptions) -> tuple[Any, Any, str]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from pairsmith.models import pick_device
+    from pairsmith.core.models import pick_device
 
     device = pick_device() if opts.device == "auto" else opts.device
     path = models.resolve(opts.model)

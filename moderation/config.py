@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pairsmith.errors import ConfigError
+from pairsmith.core.errors import ConfigError
 
 DEFAULT_REFUSALS = [
     "as an ai language model", "as an ai model", "i'm sorry, but i", "i am sorry, but i", "i cannot help with",
@@ -201,7 +201,7 @@ class CleanTextConfig(_Strict):
     template_grammar: bool = True  # "What is X? in Y?", a word said twice: template_grammar
     named_subject: bool = True  # the question omits its known project, or names nothing at all: unnamed_subject
     source_reference: bool = True  # the question points at a text its reader lacks ("according to the section"): source_reference
-    language: str = "en"  # the word list of phrases for source_reference (pairsmith/words_data/<language>.json)
+    language: str = "en"  # the word list of phrases for source_reference (pairsmith/core/words_data/<language>.json)
 
 
 class SupportedConfig(_Strict):

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from pairsmith.judge import ask, reply_object
-from pairsmith.records import Pair
-from pairsmith.textmetrics import passage_spans, sentences
+from pairsmith.core.judge import ask, reply_object
+from pairsmith.core.records import Pair
+from pairsmith.core.textmetrics import passage_spans, sentences
 
 JUDGE_SCHEMA = {
     "type": "object",

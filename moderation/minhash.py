@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from datasketch import MinHash, MinHashLSH
 
-from pairsmith.textmetrics import normalise
+from pairsmith.core.textmetrics import normalise
 
 
 def shingles(text: str, size: int = 3) -> set[str]:

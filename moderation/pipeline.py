@@ -13,9 +13,9 @@ from moderation.config import ModerationConfig
 from moderation.engines import make_engine
 from moderation.review_store import apply_decisions, load_decisions
 from moderation.steps import STEPS, Context, Item, PairStep, Step
-from pairsmith.formats import load_pairs
-from pairsmith.io import write_jsonl_atomic
-from pairsmith.outputs import Output, claim_outputs, rejects_beside
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import write_jsonl_atomic
+from pairsmith.core.outputs import Output, claim_outputs, rejects_beside
 
 
 @dataclass
@@ -181,7 +181,7 @@ def summary_from_report(report_json: str | Path, curated: str | Path) -> Moderat
     import json
 
     from moderation.report import report_paths
-    from pairsmith.outputs import rejects_beside
+    from pairsmith.core.outputs import rejects_beside
 
     data = json.loads(Path(report_json).read_text(encoding="utf-8"))
     counts = data.get("counts", {})

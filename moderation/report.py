@@ -11,9 +11,9 @@ import numpy as np
 
 from moderation.config import ModerationConfig
 from moderation.pipeline import ModerationSummary
-from pairsmith.charts import chart
-from pairsmith.io import atomic_write
-from pairsmith.markdown import md_code, md_text
+from pairsmith.core.charts import chart
+from pairsmith.core.io import atomic_write
+from pairsmith.core.markdown import md_code, md_text
 
 
 def suggest_threshold(similarities: list[float], bins: int = 40, low: float = 0.5) -> float | None:

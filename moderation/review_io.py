@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from moderation.review_store import append_decisions, apply_to_pairs, decision_record, normalise_status
-from pairsmith.errors import ConfigError, InputError
-from pairsmith.formats import load_pairs
-from pairsmith.io import atomic_write
-from pairsmith.outputs import Output, claim_outputs, rejects_beside
-from pairsmith.records import Pair
+from pairsmith.core.errors import ConfigError, InputError
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import atomic_write
+from pairsmith.core.outputs import Output, claim_outputs, rejects_beside
+from pairsmith.core.records import Pair
 
 EXPORT_FILES = {"csv": ("review.csv",), "argilla": ("argilla_records.json", "argilla_settings.json"),
                 "labelstudio": ("labelstudio_tasks.json", "labelstudio_config.xml")}

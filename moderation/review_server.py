@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from moderation.review_session import FILTER_KEYS, ReviewSession
-from pairsmith.errors import InputError, PairsmithError
+from pairsmith.core.errors import InputError, PairsmithError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _ASSETS = {"/app.js": "application/javascript; charset=utf-8", "/style.css": "text/css; charset=utf-8"}
@@ -217,8 +217,8 @@ def start(session: ReviewSession, host: str = "127.0.0.1", port: int = 8765, exp
 def serve(path: str | Path, store: str | Path, host: str = "127.0.0.1", port: int = 8765, expose: bool = False,
           open_browser: bool = True, reviewer: str = "", ready: Any = None) -> None:
     """Serve the review page for `path` until interrupted; decisions go to `store`."""
-    from pairsmith.log import say
-    from pairsmith.outputs import Output, claim_outputs
+    from pairsmith.core.log import say
+    from pairsmith.core.outputs import Output, claim_outputs
 
     with claim_outputs({"FILE": path}, [Output.file(store, "--reviews")]):
         session = ReviewSession(path, store, reviewer)

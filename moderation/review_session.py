@@ -20,10 +20,10 @@ from typing import Any
 
 from moderation.grounding import ChunkSource
 from moderation.review_store import CLEARED, STATUSES, decision_record
-from pairsmith.errors import InputError, PairsmithError
-from pairsmith.formats import load_pairs
-from pairsmith.io import JsonlAppender, read_jsonl
-from pairsmith.records import Pair
+from pairsmith.core.errors import InputError, PairsmithError
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import JsonlAppender, read_jsonl
+from pairsmith.core.records import Pair
 
 DECISIONS = ("keep", "review", "drop")
 HUMAN = ("undecided", "approved", "rejected", "edited")

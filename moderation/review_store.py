@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from moderation.verdict import Verdict
-from pairsmith.errors import InputError
-from pairsmith.io import JsonlAppender, read_jsonl
+from pairsmith.core.errors import InputError
+from pairsmith.core.io import JsonlAppender, read_jsonl
 
 STATUSES = {"approved", "rejected", "edited"}
 CLEARED = "cleared"  # an undo back to no decision: the id is undecided again
@@ -92,8 +92,8 @@ def apply_to_file(src: str | Path, decisions_path: str | Path, out: str | Path,
     """Apply stored decisions to a curated file: approved and edited pairs become `keep`,
     rejected ones move to `rejects`, undecided ones stay as they are (or, `approved_only`, are
     left out of both). Returns counts."""
-    from pairsmith.formats import load_pairs
-    from pairsmith.outputs import Output, claim_outputs
+    from pairsmith.core.formats import load_pairs
+    from pairsmith.core.outputs import Output, claim_outputs
 
     outputs = [Output.file(out, "--out"), Output.file(rejects, "--rejects")]
     with claim_outputs({"--data": src, "--reviews": decisions_path}, outputs):
@@ -103,7 +103,7 @@ def apply_to_file(src: str | Path, decisions_path: str | Path, out: str | Path,
 def apply_to_pairs(pairs: Iterable, decisions_path: str | Path, out: str | Path, rejects: str | Path,
                    approved_only: bool = False) -> dict[str, int]:
     """apply_to_file on pairs already read (the caller has claimed `out` and `rejects`)."""
-    from pairsmith.io import write_jsonl_atomic
+    from pairsmith.core.io import write_jsonl_atomic
 
     decisions = load_decisions(decisions_path)
     counts = {"approved": 0, "edited": 0, "rejected": 0, "undecided": 0}

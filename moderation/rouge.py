@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import sparse
 
-from pairsmith.textmetrics import rouge_l, rouge_tokens
+from pairsmith.core.textmetrics import rouge_l, rouge_tokens
 
 
 def _encode(tokenised: list[list[str]]) -> tuple[list[list[int]], sparse.csr_matrix]:

@@ -10,8 +10,8 @@ from functools import lru_cache
 from moderation.config import RuleConfig
 from moderation.pii import find_pii
 from moderation.verdict import Verdict
-from pairsmith.records import Pair
-from pairsmith.textmetrics import prose, repetition, words
+from pairsmith.core.records import Pair
+from pairsmith.core.textmetrics import prose, repetition, words
 
 _STOPWORDS = frozenset(
     "the a an and or of to in on for with is are was were be been it this that these those you your "

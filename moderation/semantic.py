@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pairsmith.errors import MissingDependencyError
+from pairsmith.core.errors import MissingDependencyError
 
 
 def neighbour_block(start: int, stop: int, vectors: np.ndarray, cutoff: float) -> tuple[list[list[tuple[int, float]]], np.ndarray]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pairsmith.errors import PairsmithError
-from pairsmith.records import Pair
+from pairsmith.core.errors import PairsmithError
+from pairsmith.core.records import Pair
 
 __all__ = ["Pair", "PairsmithError", "Runner", "__version__", "evaluate", "generate", "moderate", "run", "train"]
 __version__ = "0.1.0"
@@ -20,11 +20,11 @@ _API = {"generate", "moderate", "train", "evaluate", "run"}
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        from pairsmith import api
+        from pairsmith.app import api
 
         return getattr(api, name)
     if name == "Runner":
-        from pairsmith.runner import Runner
+        from pairsmith.app.runner import Runner
 
         return Runner
     raise AttributeError(f"module 'pairsmith' has no attribute {name!r}")

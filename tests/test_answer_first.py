@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alpaca_gen.answer_first import answerable_sentences, context_of, subjects
+from alpaca_gen.strategies.answer_first import answerable_sentences, context_of, subjects
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions
 from alpaca_gen.run import collect_chunks

@@ -12,7 +12,7 @@ import pytest
 
 import pairsmith
 from pairsmith import Pair, Runner, evaluate, generate, moderate, train
-from pairsmith.errors import ConfigError, InputError
+from pairsmith.core.errors import ConfigError, InputError
 from tests.conftest import lamini_slice
 from tests.openai_server import OpenAIStub
 from tests.test_pipeline import answer_from_docs

@@ -13,9 +13,9 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
-from pairsmith.readable import markup_residue, readable
-from pairsmith.textmetrics import names_project, without_project
-from pairsmith.words import load_words
+from pairsmith.core.readable import markup_residue, readable
+from pairsmith.core.textmetrics import names_project, without_project
+from pairsmith.core.words import load_words
 
 CHUNK = (
     "# Responses\n\n"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from pairsmith.cli import app
+from pairsmith.app.cli import app
 from tests.openai_server import OpenAIStub
 
 runner = CliRunner()
@@ -19,6 +21,19 @@ runner = CliRunner()
 def test_help_everywhere(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_help_and_models_start_without_the_heavy_libraries() -> None:
+    """`pairsmith --help` and `pairsmith models` import neither torch nor transformers: a user asking
+    for help does not wait for a training stack to load. Run in a fresh interpreter."""
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom pairsmith.app.cli import app\n"
+            "for args in (['--help'], ['models']):\n    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'datasets') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    python_m = subprocess.run([sys.executable, "-m", "pairsmith", "--help"], capture_output=True, text=True, timeout=120)
+    assert python_m.returncode == 0 and "Usage" in python_m.stdout
 
 
 def _one_line_error(result) -> str:

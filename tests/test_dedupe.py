@@ -11,7 +11,7 @@ from rouge_score import rouge_scorer
 
 from moderation.minhash import sequential_minhash_filter
 from moderation.rouge import sequential_rouge_filter
-from pairsmith.textmetrics import rouge_l_text
+from pairsmith.core.textmetrics import rouge_l_text
 from moderation.semantic import neighbours_ann, neighbours_exact, sequential_semantic_filter
 from tests.conftest import lamini_rows
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alpaca_gen.run import collect_chunks
-from pairsmith import models
+from pairsmith.core import models
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -21,7 +21,7 @@ DOCS = [ROOT / "examples" / "docs" / "install.md", ROOT / "examples" / "docs" / 
 def test_generate_with_the_offline_default_teacher(tmp_path: Path) -> None:
     assert models.is_offline_available(models.DEFAULT_TEACHER), "install the teacher (scripts/setup.sh)"
     out = tmp_path / "pairs.jsonl"
-    cmd = [sys.executable, "-m", "pairsmith.cli", "generate", *map(str, DOCS), "--out", str(out),
+    cmd = [sys.executable, "-m", "pairsmith", "generate", *map(str, DOCS), "--out", str(out),
            "--pairs-per-chunk", "2"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert first.returncode == 0, first.stderr[-2000:]
@@ -43,7 +43,7 @@ def test_generate_with_the_offline_default_teacher(tmp_path: Path) -> None:
 def test_whole_loop_with_offline_defaults(tmp_path: Path) -> None:
     """`pairsmith run` on two bundled docs: generation with the teacher, moderation with MiniLM,
     training and evaluation of the student."""
-    cmd = [sys.executable, "-m", "pairsmith.cli", "run", *map(str, DOCS), "--out", str(tmp_path / "run")]
+    cmd = [sys.executable, "-m", "pairsmith", "run", *map(str, DOCS), "--out", str(tmp_path / "run")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     run = tmp_path / "run"
@@ -66,7 +66,7 @@ def test_finetune_the_offline_default_for_a_few_steps(tmp_path: Path) -> None:
     data = tmp_path / "lamini.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in lamini_slice(40)), encoding="utf-8")
     run = tmp_path / "run"
-    train = [sys.executable, "-m", "pairsmith.cli", "train", str(data), "--out", str(run), "--template", "course_qa",
+    train = [sys.executable, "-m", "pairsmith", "train", str(data), "--out", str(run), "--template", "course_qa",
              "--max-steps", "4", "--batch-size", "4", "--eval-steps", "2", "--lr", "1e-4"]
     done = subprocess.run(train, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -76,7 +76,7 @@ def test_finetune_the_offline_default_for_a_few_steps(tmp_path: Path) -> None:
     history = json.loads((run / "log_history.json").read_text())
     evals = [h["eval_loss"] for h in history if "eval_loss" in h]
     assert len(evals) == 2 and evals[-1] < evals[0]  # held-out loss falls after a few steps
-    evaluate = [sys.executable, "-m", "pairsmith.cli", "eval", str(run), "--out", str(tmp_path / "eval"),
+    evaluate = [sys.executable, "-m", "pairsmith", "eval", str(run), "--out", str(tmp_path / "eval"),
                 "--limit", "4", "--max-new-tokens", "16"]
     done = subprocess.run(evaluate, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -17,9 +17,9 @@ from finetune.split import split_pairs
 from finetune.stats import bootstrap_delta, elo
 from finetune.options import TrainOptions
 from finetune.train import train
-from pairsmith.errors import ConfigError
-from pairsmith.formats import load_pairs
-from pairsmith.records import Pair
+from pairsmith.core.errors import ConfigError
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.records import Pair
 from tests.conftest import LAMINI, lamini_slice
 from tests.openai_server import OpenAIStub
 
@@ -68,9 +68,9 @@ def test_preflight_refuses_empty_answers_and_cut_answers(tokenizer) -> None:
 @pytest.mark.parametrize("template", ["alpaca", "course_qa", "chat"])
 @pytest.mark.parametrize("with_bos", [False, True])
 def test_evaluation_sees_the_token_ids_training_trained_on(tiny_lm: Path, template: str, with_bos: bool) -> None:
-    from pairsmith.backends.base import Request
-    from pairsmith.backends.hf import HFBackend
-    from pairsmith.models import load_causal_lm
+    from pairsmith.core.backends.base import Request
+    from pairsmith.core.backends.hf import HFBackend
+    from pairsmith.core.models import load_causal_lm
 
     model, tok, device = load_causal_lm(str(tiny_lm), "cpu")
     if with_bos:  # the Llama-2 style tokenizers prepend a BOS: both sides must agree
@@ -183,7 +183,7 @@ def test_a_twin_of_a_dropped_pair_is_trained_on() -> None:
 def test_trainer_skips_pairs_waiting_for_review(tiny_lm: Path, tmp_path: Path, caplog) -> None:
     pairs = [Pair(instruction=f"Question {i}?", output=f"Answer {i}.") for i in range(6)]
     pairs[0].moderation = {"decision": "review", "reasons": ["x"]}
-    from pairsmith.formats import write_pairs
+    from pairsmith.core.formats import write_pairs
 
     write_pairs(pairs, tmp_path / "c.jsonl", "jsonl")
     with caplog.at_level("INFO", logger="pairsmith"):
@@ -252,7 +252,7 @@ def test_judge_in_both_orders_and_elo(trained: Path, tiny_embedder: Path, tmp_pa
 
 
 def test_a_failing_judge_keeps_the_answers_and_the_report(trained: Path, tiny_embedder: Path, tmp_path: Path) -> None:
-    from pairsmith.errors import BackendError
+    from pairsmith.core.errors import BackendError
     from tests.openai_server import Reply
 
     out = tmp_path / "eval"
@@ -429,7 +429,7 @@ def test_torchrun_with_two_processes_trains_once_and_rank_zero_writes(tiny_lm: P
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
-               "--master-port", str(port), "-m", "pairsmith.cli", "train", str(data), "--out", str(tmp_path / "run"),
+               "--master-port", str(port), "-m", "pairsmith", "train", str(data), "--out", str(tmp_path / "run"),
                "--model", str(tiny_lm), "--template", "course_qa", "--max-steps", "4", "--batch-size", "4",
                "--eval-steps", "2", "--max-length", "2048"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600,

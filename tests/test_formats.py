@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pairsmith.errors import ConfigError, InputError
-from pairsmith.formats import FORMATS, convert, load_pairs, write_pairs
-from pairsmith.io import read_jsonl
-from pairsmith.records import Pair
+from pairsmith.core.errors import ConfigError, InputError
+from pairsmith.core.formats import FORMATS, convert, load_pairs, write_pairs
+from pairsmith.core.io import read_jsonl
+from pairsmith.core.records import Pair
 from tests.conftest import LAMINI, lamini_slice
 
 
@@ -178,7 +178,7 @@ def test_exports_for_trainers(tmp_path: Path) -> None:
     """A Hugging Face folder with its dataset card, and a LLaMA-Factory folder with dataset_info.json."""
     import datasets
 
-    from pairsmith.formats import convert
+    from pairsmith.core.formats import convert
 
     pairs = [Pair(instruction=f"Question {i}?", output=f"Answer {i}.", source={"path": "docs/a.md"},
                   generator={"backend": "hf", "model": "m", "method": "structure:section"},

@@ -224,7 +224,7 @@ def test_sigkill_loses_only_in_flight_work(docs: Path, tmp_path: Path) -> None:
             time.sleep(0.05)
         base_url = port_file.read_text()
         out = tmp_path / "pairs.jsonl"
-        cmd = [sys.executable, "-m", "pairsmith.cli", "generate", str(docs), "--out", str(out), "--model", "m",
+        cmd = [sys.executable, "-m", "pairsmith", "generate", str(docs), "--out", str(out), "--model", "m",
                "--base-url", base_url, "--concurrency", "2"]
         run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pairsmith.backends.base import Request
-from pairsmith.backends.hf import HFBackend, batch_groups
-from pairsmith.models import pick_device
+from pairsmith.core.backends.base import Request
+from pairsmith.core.backends.hf import HFBackend, batch_groups
+from pairsmith.core.models import pick_device
 from alpaca_gen.run import collect_chunks
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions
 from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema
-from alpaca_gen.strategies import answer_candidates, focus_passages
+from alpaca_gen.strategies.base import answer_candidates
+from alpaca_gen.strategies.stepwise import focus_passages
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +123,7 @@ def test_stepwise_run_accounts_for_every_unit(tiny_lm: Path, docs: Path, tmp_pat
 
 
 def test_a_failing_batch_is_one_clear_error(tiny_lm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pairsmith.errors import BackendError
+    from pairsmith.core.errors import BackendError
 
     backend = HFBackend(str(tiny_lm), batch_size=2)
 

@@ -11,7 +11,7 @@ import pytest
 
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
-from pairsmith.models.answer_loss import AnswerScorer
+from pairsmith.core.models.answer_loss import AnswerScorer
 from tests.conftest import lamini_slice
 
 QUESTIONS = ["What does the cache hold?", "How are duplicates found?", "Which formats are read?"]

@@ -9,7 +9,7 @@ import pytest
 
 from alpaca_gen.chunk import ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import ingest, read_document
-from pairsmith.errors import InputError
+from pairsmith.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "docs"

@@ -1,5 +1,9 @@
-"""The import contract: stages stand on the core and never on each other; the core knows no
-stage, except the faces on top of everything (the CLI, the pipeline, the Python API)."""
+"""The import contract, read from every import (those inside functions too):
+
+    pairsmith.app      the CLI, the Python API, the run   may import anything
+    alpaca_gen, moderation, finetune   the stages         import pairsmith.core, never each other
+    pairsmith.core     the foundation                     imports no stage and nothing of pairsmith.app
+"""
 
 from __future__ import annotations
 
@@ -9,54 +13,88 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 STAGES = ("alpaca_gen", "moderation", "finetune")
-FACES = {"pairsmith/cli.py", "pairsmith/pipeline.py", "pairsmith/api.py", "pairsmith/runner.py", "pairsmith/__init__.py"}
 
 
-def imported_packages(path: Path) -> set[str]:
-    """Top-level packages a module imports, anywhere in it (inside functions too)."""
+def imported_modules(path: Path) -> set[str]:
+    """Dotted names of the modules a file imports, anywhere in it; `from a import b` gives a.b too,
+    since b may be a module."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
 
 
-def modules(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def layer_of(module: str) -> str | None:
+    """Which layer a dotted module name belongs to; None for third-party and standard modules."""
+    top = module.split(".")[0]
+    if top in STAGES:
+        return top
+    if top != "pairsmith":
+        return None
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "pairsmith"  # the package's face: its names lead into pairsmith.app
+    return {"core": "pairsmith.core", "app": "pairsmith.app"}.get(parts[1], "pairsmith")
 
 
-def test_stages_import_the_core_only() -> None:
-    broken = []
-    for stage in STAGES:
-        for path in modules(stage):
-            others = imported_packages(path) & (set(STAGES) - {stage})
-            if others:
-                broken.append(f"{path.relative_to(ROOT)} imports {sorted(others)}")
-    assert not broken, "a stage imports another stage (move what they share into pairsmith/):\n" + "\n".join(broken)
+def modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
 
 
-def test_the_core_imports_no_stage() -> None:
-    broken = []
-    for path in modules("pairsmith"):
-        relative = str(path.relative_to(ROOT))
-        if relative in FACES:
-            continue
-        stages = imported_packages(path) & set(STAGES)
-        if stages:
-            broken.append(f"{relative} imports {sorted(stages)}")
-    assert not broken, "the core imports a stage:\n" + "\n".join(broken)
+def breaches(folder: str, allowed: set[str]) -> list[str]:
+    """Each import of a module in `folder` that reaches a layer outside `allowed`."""
+    found = []
+    for path in modules(folder):
+        for module in sorted(imported_modules(path)):
+            layer = layer_of(module)
+            if layer is not None and layer not in allowed:
+                found.append(f"{path.relative_to(ROOT)} imports {module}")
+    return found
+
+
+def test_stages_stand_on_the_core_only() -> None:
+    broken = [b for stage in STAGES for b in breaches(stage, {stage, "pairsmith.core"})]
+    assert not broken, "a stage imports another stage or the app (move what they share into pairsmith/core/):\n" + \
+        "\n".join(broken)
+
+
+def test_the_core_imports_no_stage_and_not_the_app() -> None:
+    broken = breaches("pairsmith/core", {"pairsmith.core"})
+    assert not broken, "the foundation reaches above itself:\n" + "\n".join(broken)
+
+
+def test_every_module_of_pairsmith_is_in_a_layer() -> None:
+    """Beside core/ and app/ the package holds only its face (`__init__`, `__main__`)."""
+    loose = {p.name for p in (ROOT / "pairsmith").glob("*.py")}
+    assert loose == {"__init__.py", "__main__.py"}, loose
 
 
 def test_the_contract_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from moderation.rules import apply_rules\n    import finetune.train\n")
-    assert imported_packages(module) == {"moderation", "finetune"}
+    module.write_text("def f():\n    from moderation.rules import apply_rules\n    import finetune.train\n"
+                      "    from pairsmith.app import api\n")
+    assert {layer_of(m) for m in imported_modules(module)} == {"moderation", "finetune", "pairsmith.app"}
 
 
 def test_every_backend_registers_by_name() -> None:
-    from pairsmith.backends.registry import names
+    from pairsmith.core.backends.registry import names
 
-    files = {p.stem for p in (ROOT / "pairsmith" / "backends").glob("*.py")} - {"__init__", "base", "registry"}
+    files = {p.stem for p in (ROOT / "pairsmith" / "core" / "backends").glob("*.py")} - {"__init__", "base", "registry"}
     assert set(names()) == files == {"hf", "llamacpp", "openai"}
+
+
+def test_every_strategy_registers_by_name_and_a_typo_lists_them() -> None:
+    import pytest
+
+    from alpaca_gen.options import GenerateOptions
+    from alpaca_gen.strategies import names
+    from pairsmith.core.errors import ConfigError
+
+    files = {p.stem for p in (ROOT / "alpaca_gen" / "strategies").glob("*.py")} - {"__init__", "base", "registry"}
+    assert len(names()) == len(files) and set(names()) == {"sections", "answer-first", "multi", "stepwise"}
+    with pytest.raises(ConfigError, match="choose auto or one of: answer-first, multi, sections, stepwise"):
+        GenerateOptions(paths=["docs"], out="pairs.jsonl", strategy="secions")

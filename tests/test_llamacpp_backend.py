@@ -13,11 +13,11 @@ import pytest
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions, fall_back_from_teacher
 from alpaca_gen.schema import QUESTION_SCHEMA
-from pairsmith import models
-from pairsmith.backends.base import Request
-from pairsmith.backends.registry import create
-from pairsmith.errors import ModelError
-from pairsmith.models import gguf_parts
+from pairsmith.core import models
+from pairsmith.core.backends.base import Request
+from pairsmith.core.backends.registry import create
+from pairsmith.core.errors import ModelError
+from pairsmith.core.models import gguf_parts
 
 SMALL = "qwen2.5-coder-0.5b-instruct"
 

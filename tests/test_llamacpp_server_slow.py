@@ -22,8 +22,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from pairsmith.backends.openai import _refuses_format, server_message
-from pairsmith.models import ALIASES, local_source
+from pairsmith.core.backends.openai import _refuses_format, server_message
+from pairsmith.core.models import ALIASES, local_source
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.llamacpp
@@ -115,7 +115,7 @@ def test_generate_steps_down_to_json_object(server: str, tmp_path: Path) -> None
     for name, text in DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
     out = tmp_path / "pairs.jsonl"
-    cmd = [sys.executable, "-m", "pairsmith.cli", "generate", str(docs), "--out", str(out),
+    cmd = [sys.executable, "-m", "pairsmith", "generate", str(docs), "--out", str(out),
            "--base-url", server, "--model", ALIAS, "--strategy", "multi", "--pairs-per-chunk", "2",
            "--max-tokens", "300", "--concurrency", "2", "--no-cache"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pairsmith import models
-from pairsmith.templates import list_templates, load_template
+from pairsmith.core import models
+from pairsmith.core.templates import list_templates, load_template
 from tests.conftest import ROOT
 
 
@@ -59,7 +59,7 @@ def test_wheel_ships_templates_and_works_installed(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    code = ("import pairsmith.templates as t; print(t.prompts_dir()); "
+    code = ("import pairsmith.core.templates as t; print(t.prompts_dir()); "
             "print(t.load_template('qa_from_chunk').id)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(target)},
                          capture_output=True, text=True, check=True).stdout.split()

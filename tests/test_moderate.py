@@ -12,10 +12,10 @@ from markdown_it import MarkdownIt
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
 from moderation.report import suggest_threshold, write_report
-from pairsmith.errors import ConfigError
-from pairsmith.formats import load_pairs, write_pairs
-from pairsmith.markdown import md_code, md_text
-from pairsmith.records import Pair
+from pairsmith.core.errors import ConfigError
+from pairsmith.core.formats import load_pairs, write_pairs
+from pairsmith.core.markdown import md_code, md_text
+from pairsmith.core.records import Pair
 from tests.conftest import lamini_canned, lamini_file
 from tests.openai_server import OpenAIStub
 
@@ -249,7 +249,7 @@ def test_md_text_renders_as_the_literal_text(raw: str) -> None:
 def test_engine_options_are_checked_before_any_work(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pairsmith.cli import app
+    from pairsmith.app.cli import app
 
     src = tmp_path / "pairs.jsonl"
     src.write_text('{"instruction": "What is it?", "output": "A tool that curates pairs."}\n', encoding="utf-8")

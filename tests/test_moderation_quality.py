@@ -16,7 +16,7 @@ from moderation.steps import STEPS, Context, Item
 from moderation.steps.answer_form import AnswerForm
 from moderation.steps.question_form import QuestionForm
 from moderation.steps.relevance import Relevance
-from pairsmith.formats import load_pairs
+from pairsmith.core.formats import load_pairs
 from tests.conftest import LAMINI, ROOT
 
 CHUNK = (
@@ -186,7 +186,7 @@ def test_a_question_naming_something_the_chunk_has_is_kept() -> None:
 
 
 def load_pairs_row(instruction: str, output: str, chunk: str = CHUNK):
-    from pairsmith.records import Pair
+    from pairsmith.core.records import Pair
     return Pair(instruction=instruction, output=output, source={"text": chunk})
 
 
@@ -306,7 +306,7 @@ def test_an_answer_unrelated_to_its_question_is_dropped_whatever_competes() -> N
     about a lone pair, or about a chunk with nothing else in it)."""
     import numpy as np
 
-    from pairsmith.records import Pair
+    from pairsmith.core.records import Pair
 
     vectors = {"How do I prepare for a job interview?": [1.0, 0.0], "It runs the whole loop.": [0.05, 1.0],
                "What does it run?": [0.2, 1.0], "It runs the whole loop, end to end.": [0.0, 1.0]}

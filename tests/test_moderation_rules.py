@@ -8,8 +8,8 @@ import pytest
 
 from moderation.config import RuleConfig
 from moderation.rules import apply_rules
-from pairsmith.formats import load_pairs
-from pairsmith.records import Pair
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.records import Pair
 from tests.conftest import LAMINI
 
 CFG = RuleConfig()

@@ -9,9 +9,9 @@ import pytest
 
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
-from pairsmith import models
-from pairsmith.formats import write_pairs
-from pairsmith.records import Pair
+from pairsmith.core import models
+from pairsmith.core.formats import write_pairs
+from pairsmith.core.records import Pair
 from tests.conftest import LAMINI, lamini_canned, lamini_rows
 
 pytestmark = pytest.mark.slow

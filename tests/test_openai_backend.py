@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from pairsmith.backends.base import Request
-from pairsmith.backends.openai import OpenAIBackend, retry_after_seconds
+from pairsmith.core.backends.base import Request
+from pairsmith.core.backends.openai import OpenAIBackend, retry_after_seconds
 from alpaca_gen.schema import pairs_schema
-from pairsmith.errors import BackendError, BackendUnavailable
+from pairsmith.core.errors import BackendError, BackendUnavailable
 from tests.openai_server import OpenAIStub, Reply, llama_cpp_refusal, openai_refusal
 
 REQUEST = Request([{"role": "user", "content": "Write pairs."}], max_tokens=64, json_schema=pairs_schema(2))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pairsmith.cli import app
-from pairsmith.locks import lock_path, output_lock
+from pairsmith.app.cli import app
+from pairsmith.core.locks import lock_path, output_lock
 
 runner = CliRunner()
 
@@ -102,7 +102,7 @@ def test_a_second_process_on_the_same_output_is_refused(work: Path, monkeypatch)
     monkeypatch.chdir(work)
     out = work / "out" / "c.jsonl"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pairsmith.locks import output_lock\n"
+        [sys.executable, "-c", "import sys, time\nfrom pairsmith.core.locks import output_lock\n"
          f"with output_lock({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
     try:
@@ -133,7 +133,7 @@ def test_review_import_reads_bad_csvs_as_one_line(work: Path, monkeypatch) -> No
 
 def test_review_import_names_decisions_for_pairs_not_in_the_data(work: Path, monkeypatch) -> None:
     monkeypatch.chdir(work)
-    from pairsmith.formats import load_pairs
+    from pairsmith.core.formats import load_pairs
 
     ids = [p.id for p in load_pairs("in/good.jsonl")]
     (work / "filled.csv").write_text(f"id,decision\n{ids[0]},approve\np_gone1,reject\np_gone2,approve\n",

@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from moderation.config import ModerationConfig
-from pairsmith.cli import app
-from pairsmith.pipeline import run_pipeline
+from pairsmith.app.cli import app
+from pairsmith.app.pipeline import run_pipeline
 from tests.openai_server import OpenAIStub, section_of
 
 
@@ -82,7 +82,7 @@ def test_run_stops_for_review_and_continues_from_the_decisions(tiny_lm: Path, ti
         curated = [json.loads(line) for line in (out / "curated.jsonl").read_text().splitlines()]
         rejected = curated[0]["id"]
         (out / "reviews.jsonl").write_text(json.dumps({"id": rejected, "status": "rejected", "by": "ana"}) + "\n")
-        from pairsmith.pipeline import run_pipeline as again
+        from pairsmith.app.pipeline import run_pipeline as again
 
         result = again([str(docs)], out, {"model": "m", "base_url": server.base_url},
                         ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
@@ -101,7 +101,7 @@ def test_a_runs_defaults_are_the_same_from_every_face(tiny_embedder: Path, docs:
     import yaml
 
     import pairsmith
-    from pairsmith.run_spec import RUN_GENERATE, RUN_TRAIN, template
+    from pairsmith.app.run_spec import RUN_GENERATE, RUN_TRAIN, template
 
     written = yaml.safe_load(template({}))
     assert written["generate"]["pairs_per_chunk"] == RUN_GENERATE["pairs_per_chunk"]

@@ -15,8 +15,8 @@ import pytest
 from moderation.config import ModerationConfig
 from moderation.engines import make_engine
 from moderation.pipeline import moderate
-from pairsmith.formats import load_pairs
-from pairsmith.io import read_jsonl, write_jsonl_atomic
+from pairsmith.core.formats import load_pairs
+from pairsmith.core.io import read_jsonl, write_jsonl_atomic
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.ray
@@ -91,7 +91,7 @@ def test_cli_moderates_on_a_local_ray_cluster(tmp_path: Path) -> None:
     needs_ray()
     from typer.testing import CliRunner
 
-    from pairsmith.cli import app
+    from pairsmith.app.cli import app
 
     src = tmp_path / "pairs.jsonl"
     rows = load_pairs(ROOT / "tests/data/lamini_docs.jsonl")[:200]

@@ -14,10 +14,10 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.review_io import export_review, read_decisions
 from moderation.review_store import append_decisions, apply_to_file, load_decisions
-from pairsmith.cli import app
-from pairsmith.errors import InputError
-from pairsmith.formats import load_pairs, write_pairs
-from pairsmith.records import Pair
+from pairsmith.app.cli import app
+from pairsmith.core.errors import InputError
+from pairsmith.core.formats import load_pairs, write_pairs
+from pairsmith.core.records import Pair
 
 runner = CliRunner()
 
@@ -130,7 +130,7 @@ def test_decisions_survive_regeneration(tmp_path: Path) -> None:
 def test_apply_refuses_to_overwrite(curated: Path, tmp_path: Path) -> None:
     store = tmp_path / "reviews.jsonl"
     append_decisions(store, [{"id": review_pairs()[0].id, "status": "approved"}])
-    from pairsmith.errors import ConfigError
+    from pairsmith.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="is the input"):
         apply_to_file(curated, store, curated, tmp_path / "r.jsonl")

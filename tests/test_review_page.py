@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from moderation.review_store import load_decisions
-from pairsmith.io import read_jsonl
+from pairsmith.core.io import read_jsonl
 
 CHROMIUM = os.environ.get("PAIRSMITH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 expect = None  # playwright's expect, set by the browser fixture
@@ -77,7 +77,7 @@ class Server:
     def __init__(self, file: Path, *extra: str) -> None:
         self.file = file
         self.port = _free_port()
-        self.proc = subprocess.Popen([sys.executable, "-m", "pairsmith.cli", "review", "serve", str(file), "--no-browser",
+        self.proc = subprocess.Popen([sys.executable, "-m", "pairsmith", "review", "serve", str(file), "--no-browser",
                                       "--port", str(self.port), "--by", "tester", *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=file.parent)
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -294,7 +294,7 @@ def test_bad_requests_get_one_line_and_the_store_stays_consistent(pairs_file: Pa
 
 
 def test_other_address_needs_expose_and_then_a_token(pairs_file: Path) -> None:
-    refused = subprocess.run([sys.executable, "-m", "pairsmith.cli", "review", "serve", str(pairs_file), "--no-browser",
+    refused = subprocess.run([sys.executable, "-m", "pairsmith", "review", "serve", str(pairs_file), "--no-browser",
                               "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "--expose" in refused.stderr and "Traceback" not in refused.stderr
     server = Server(pairs_file, "--host", "0.0.0.0", "--expose")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from pairsmith.cli import app
+from pairsmith.app.cli import app
 from tests.openai_server import OpenAIStub
 from tests.test_pipeline import answer_from_docs
 from tests.test_review_page import CHROMIUM
@@ -118,7 +118,7 @@ def test_the_terminal_shows_pairsmith_not_its_dependencies(tiny_lm: Path, tiny_e
 
     with OpenAIStub(responder=answer_from_docs) as server:
         spec = _spec(tmp_path, _docs(docs), tiny_lm, tiny_embedder, server.base_url)
-        quiet = subprocess.run([sys.executable, "-m", "pairsmith.cli", "run", str(spec)], capture_output=True,
+        quiet = subprocess.run([sys.executable, "-m", "pairsmith", "run", str(spec)], capture_output=True,
                                text=True, timeout=600)
         assert quiet.returncode == 0, quiet.stderr[-2000:]
         shown = quiet.stdout + quiet.stderr
@@ -130,6 +130,6 @@ def test_the_terminal_shows_pairsmith_not_its_dependencies(tiny_lm: Path, tiny_e
 
         clean = {k: v for k, v in os.environ.items()  # `init` above ran in this process and quietened it
                  if not k.startswith(("HF_", "TRANSFORMERS_"))}
-        loud = subprocess.run([sys.executable, "-m", "pairsmith.cli", "--verbose", "run", str(spec)],
+        loud = subprocess.run([sys.executable, "-m", "pairsmith", "--verbose", "run", str(spec)],
                               capture_output=True, text=True, timeout=600, env=clean)
         assert loud.returncode == 0 and "Loading weights" in loud.stdout + loud.stderr

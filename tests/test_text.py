@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alpaca_gen.strategies import answer_candidates
+from alpaca_gen.strategies.base import answer_candidates
 from moderation.grounding import spans
-from pairsmith.textmetrics import passage_spans
+from pairsmith.core.textmetrics import passage_spans
 
 PASSAGE = """## Install
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from pairsmith.errors import MissingDependencyError
+from pairsmith.core.errors import MissingDependencyError
 
 
 def _cell(text: str) -> str:

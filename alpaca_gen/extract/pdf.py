@@ -13,7 +13,7 @@ import io
 import re
 from collections import Counter
 
-from pairsmith.errors import MissingDependencyError
+from pairsmith.core.errors import MissingDependencyError
 
 
 def _outline(reader) -> list[tuple[int, str, int]]:

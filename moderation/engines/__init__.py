@@ -17,7 +17,7 @@ def make_engine(name: str = "local", address: str | None = None, **options: obje
         from moderation.engines.ray import RayEngine
 
         return RayEngine(address=address, **options)  # type: ignore[arg-type]
-    from pairsmith.errors import ConfigError
+    from pairsmith.core.errors import ConfigError
 
     raise ConfigError(f"unknown moderation engine '{name}'; use 'local' or 'ray'")
 

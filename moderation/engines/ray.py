@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from moderation.engines.local import BlockFn, LocalEngine
-from pairsmith.errors import MissingDependencyError
+from pairsmith.core.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     from moderation.steps.base import Context, Item, PairStep
@@ -61,7 +61,7 @@ class _PairChecks:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from moderation.steps.base import Item
-        from pairsmith.records import Pair
+        from pairsmith.core.records import Pair
 
         verdicts, checks = [], []
         for record in batch["record"]:
@@ -82,8 +82,8 @@ class _EmbedActor:
     """An actor of the embedding pool: loads the embedder once, embeds batches of texts."""
 
     def __init__(self, name: str, batch_size: int) -> None:
-        from pairsmith.log import quiet_dependencies
-        from pairsmith.models.embedder import Embedder
+        from pairsmith.core.log import quiet_dependencies
+        from pairsmith.core.models.embedder import Embedder
 
         quiet_dependencies()
         self.embedder = Embedder(name, batch_size=batch_size, cache=False)

@@ -15,9 +15,9 @@ import numpy as np
 
 from moderation.config import ModerationConfig
 from moderation.verdict import Verdict
-from pairsmith.models.embedder import Embedder
-from pairsmith.records import Pair
-from pairsmith.textmetrics import prompt_text
+from pairsmith.core.models.embedder import Embedder
+from pairsmith.core.records import Pair
+from pairsmith.core.textmetrics import prompt_text
 
 
 @dataclass

@@ -19,9 +19,9 @@ from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.question_form import _STOP, question_names
 from moderation.verdict import Verdict
-from pairsmith.readable import markup_residue, readable
-from pairsmith.textmetrics import names_project
-from pairsmith.words import load_words
+from pairsmith.core.readable import markup_residue, readable
+from pairsmith.core.textmetrics import names_project
+from pairsmith.core.words import load_words
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LOWER_THEN_CAPS = re.compile(r"\b[a-z][A-Z]{2,}[A-Za-z0-9]*\b")  # uRL, hTMLResponse: a first letter lowered

@@ -7,7 +7,7 @@ import re
 
 from moderation.steps.base import Context, Item
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import normalise, rouge_l_text
+from pairsmith.core.textmetrics import normalise, rouge_l_text
 
 
 _NAME = re.compile(r"`([^`]+)`|(?<![\w`])((?:--?)?[A-Za-z_][\w.-]*[\d_./-][\w./-]*|--?[a-z][\w-]*)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from moderation.steps.base import Context, Item, Step, alive, best_first
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import normalise
+from pairsmith.core.textmetrics import normalise
 
 
 class ExactDuplicates(Step):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from moderation.grounding import ChunkSource, embedding_support, judge_support, sentences, spans
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
-from pairsmith.backends.base import redact_url
+from pairsmith.core.backends.base import redact_url
 
 
 class Grounding(Step):

@@ -22,7 +22,7 @@ class InstructionFollowingDifficulty(Step):
     section = "ifd"
 
     def run(self, items: list[Item], ctx: Context) -> None:
-        from pairsmith.models.answer_loss import AnswerScorer
+        from pairsmith.core.models.answer_loss import AnswerScorer
 
         cfg = ctx.config.ifd
         survivors = [i for i in alive(items) if i.pair.output.strip() and i.prompt.strip()]

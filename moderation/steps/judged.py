@@ -13,7 +13,7 @@ import numpy as np
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
-from pairsmith.judge import ask, reply_object
+from pairsmith.core.judge import ask, reply_object
 
 ANSWERABILITY_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -20,7 +20,7 @@ from moderation.grounding import ChunkSource
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep, alive
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import normalise, rouge_l, rouge_tokens
+from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens
 
 _STOP = {
     "en": frozenset("the a an and or of to in on for with is are was were be been it this that these those you your "

@@ -39,7 +39,7 @@ from moderation.grounding import ChunkSource, paragraph_of, spans
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import normalise, rouge_tokens, without_project
+from pairsmith.core.textmetrics import normalise, rouge_tokens, without_project
 
 
 def _is_answer(span: str, answer_words: set[str], overlap: float) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from moderation.steps.base import Context, Item, PairStep
 from moderation.verdict import Verdict
-from pairsmith.textmetrics import rouge_l, rouge_tokens
+from pairsmith.core.textmetrics import rouge_l, rouge_tokens
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
 

@@ -19,9 +19,9 @@ from moderation.grounding import ChunkSource
 from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep
 from moderation.verdict import Verdict
-from pairsmith.readable import readable
-from pairsmith.textmetrics import SENTENCE_BOUNDARY
-from pairsmith.words import load_words
+from pairsmith.core.readable import readable
+from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
+from pairsmith.core.words import load_words
 
 _FENCE = re.compile(r"(```|~~~)[^\n]*\n(.*?)(?:\1|$)", re.S)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")

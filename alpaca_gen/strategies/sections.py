@@ -1,0 +1,98 @@
+"""The default strategy, for every model: one request per section, the model writes the pairs.
+
+The section reaches the model as its reader sees it (markup rendered, `pairsmith.core.readable`),
+named by its document and headings so the model can name a question's subject in full. The
+reply is constrained to a JSON schema where the backend supports one: up to n pairs, each with
+`evidence`, the words of the section the answer rests on. The model may return no pair for a
+section with nothing to ask. Nothing is judged here: every pair goes through moderation, whose
+`supported` step checks the evidence and every name and value of the answer against the section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from alpaca_gen.chunk import Chunk
+from alpaca_gen.schema import evidenced_pairs_schema
+from alpaca_gen.strategies.base import Unit, UnitResult, _messages
+from alpaca_gen.strategies.multi import MultiPairStrategy
+from alpaca_gen.strategies.registry import register
+from pairsmith.core.backends.base import Request
+from pairsmith.core.readable import readable
+from pairsmith.core.templates import Template, load_template
+from alpaca_gen.project import infer_project
+
+
+def document_name(chunk: Chunk) -> str:
+    """What the section's document is called: its top heading, else its file or folder name."""
+    if chunk.headings:
+        return readable(chunk.headings[0]).strip("` ")
+    path = Path(chunk.path)
+    stem = path.parent.name if path.stem.lower() in ("readme", "index") and path.parent.name else path.stem
+    return stem.replace("_", " ").replace("-", " ")
+
+
+def section_name(chunk: Chunk) -> str:
+    """The section's heading path below the document's title, as the reader sees it."""
+    inner = chunk.headings[1:] if len(chunk.headings) > 1 else chunk.headings
+    return " > ".join(readable(h) for h in inner) or Path(chunk.path).name
+
+
+def _empty_reply(text: str) -> bool:
+    """The model answered with a well-formed, empty list of pairs: the section has nothing to ask."""
+    try:
+        value = json.loads(text.strip().removeprefix("```json").removesuffix("```"))
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(value, dict) and value.get("pairs") == []
+
+
+@register
+class SectionPairsStrategy(MultiPairStrategy):
+    """Up to n pairs per section with the evidence each rests on, in one request; the request,
+    re-ask and parsing of the multi-pair strategy, with its own prompt and schema."""
+
+    name = "sections"
+    self_instruct = False
+
+    @classmethod
+    def from_options(cls, opts: Any) -> SectionPairsStrategy:
+        return cls(load_template(opts.template or "pairs_from_section"), pairs_per_chunk=opts.pairs_per_chunk,
+                   temperature=opts.temperature if opts.temperature is not None else 0.2,
+                   seed=opts.seed, max_reasks=min(opts.max_reasks, 1),
+                   project=opts.project or infer_project(opts.paths))
+
+    def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
+                 max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None) -> None:
+        super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
+        self.project = project
+        self.min_tokens = min_tokens
+
+    def params(self) -> dict[str, Any]:
+        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
+        schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
+        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
+                "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
+
+    def units(self, chunk: Chunk) -> list[Unit]:
+        text = readable(chunk.text)
+        if len(text.split()) < self.min_tokens:  # a heading and a line: nothing a user would ask
+            return []
+        return [Unit(chunk, 0, text)]
+
+    def first_request(self, unit: Unit) -> Request:
+        chunk = unit.chunk
+        document = document_name(chunk)
+        values = {"chunk": unit.focus or readable(chunk.text), "document": document, "project": self.project or document,
+                  "headings": section_name(chunk), "path": chunk.path, "n": self.n}
+        return Request(_messages(self.template, **values), max_tokens=self.max_tokens,
+                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n, self.project))
+
+    def nothing_to_ask(self, reply: str) -> bool:
+        return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask
+
+    def _keep(self, pairs: list[dict[str, str]], result: UnitResult) -> None:
+        result.pairs.extend({**pair, "method": "model"} for pair in pairs[: self.n])

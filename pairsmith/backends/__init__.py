@@ -1,7 +1,0 @@
-"""Generation backends behind one small interface, registered by name."""
-
-from __future__ import annotations
-
-from pairsmith.backends.base import Backend, BackendStats, Completion, Request
-
-__all__ = ["Backend", "BackendStats", "Completion", "Request"]
