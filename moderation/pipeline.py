@@ -5,40 +5,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from moderation.config import ModerationConfig
 from moderation.engines import make_engine
+from moderation.report import report_paths, write_report
 from moderation.review_store import apply_decisions, load_decisions
 from moderation.steps import STEPS, Context, Item, PairStep, Step
+from moderation.summary import ModerationSummary
 from pairsmith.core.formats import load_pairs
 from pairsmith.core.io import write_jsonl_atomic
 from pairsmith.core.outputs import Output, claim_outputs, rejects_beside
-
-
-@dataclass
-class ModerationSummary:
-    """Counts that add up (total = kept + review + dropped), reasons, and report data."""
-
-    total: int = 0
-    kept: int = 0
-    review: int = 0
-    dropped: int = 0
-    drop_reasons: Counter = field(default_factory=Counter)
-    review_reasons: Counter = field(default_factory=Counter)
-    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    stats: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    curated: str = ""
-    rejects: str = ""
-    report_files: dict[str, Path] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        rate = self.total / self.seconds if self.seconds else 0.0
-        return (f"{self.total} pairs: {self.kept} kept, {self.review} to review, {self.dropped} dropped "
-                f"({self.seconds:.1f}s, {rate:.0f} pairs/s)")
 
 
 def _decision(item: Item) -> dict[str, Any]:
@@ -101,7 +79,6 @@ def moderate(src: str | Path, out: str | Path, rejects: str | Path | None = None
     where the heavy work runs: "local" (default), "ray" (a local Ray cluster, or the one at
     `engine_address`), or an engine object (moderation.engines); the same decisions either way.
     An engine named here is started after the outputs are claimed and stopped at the end."""
-    from moderation.report import report_paths, write_report
 
     config = config or ModerationConfig()
     out_path = Path(out)
@@ -180,7 +157,6 @@ def summary_from_report(report_json: str | Path, curated: str | Path) -> Moderat
     """The summary of a moderation run that is not redone, read back from its JSON report."""
     import json
 
-    from moderation.report import report_paths
     from pairsmith.core.outputs import rejects_beside
 
     data = json.loads(Path(report_json).read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from moderation.config import ModerationConfig
-from moderation.pipeline import ModerationSummary
+from moderation.summary import ModerationSummary
 from pairsmith.core.charts import chart
 from pairsmith.core.io import atomic_write
 from pairsmith.core.markdown import md_code, md_text

@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def excerpt(text: str, size: int = 80) -> str:
+    """The text on one line, cut to `size` characters: what evidence shows of a pair or a passage."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Why a step dropped a pair or sent it to review."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from moderation.steps.base import Context, Item, PairStep
+# The steps' Context, Item and PairStep are what the arguments are; the steps' base builds this
+# engine, so naming those types here would be an import cycle.
+Context = Item = PairStep = Any
 
 BlockFn = Callable[..., Any]
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from moderation.steps.base import Context, Item, PairStep
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
@@ -41,11 +41,6 @@ def strip_markup(text: str) -> str:
                     _DRAWING, _TABLE_CHARS):
         text = pattern.sub(" ", text)
     return text
-
-
-def excerpt(text: str, size: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
 def _table_fragment(text: str, max_rows: int) -> bool:

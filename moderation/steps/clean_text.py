@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 
 from moderation.grounding import ChunkSource
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.question_form import _STOP, question_names
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project
 from pairsmith.core.words import load_words

@@ -12,9 +12,8 @@ questions are skipped as the relevance step skips them.
 
 from __future__ import annotations
 
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
 
 
 class InstructionFollowingDifficulty(Step):

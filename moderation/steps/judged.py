@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
 from pairsmith.core.judge import ask, reply_object
 
 ANSWERABILITY_SCHEMA: dict[str, Any] = {

@@ -17,9 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 from moderation.grounding import ChunkSource
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep, alive
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
+from pairsmith.core.names import VERSION, identifiers
 from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens
 
 _STOP = {
@@ -54,13 +54,6 @@ _INLINE = re.compile(r"`([^`\n]+)`")
 _INDENTED = re.compile(r"(?m)^(?: {4}|\t)(.+)$|^\s*>>>\s?(.*)$")
 _STRING = re.compile(r"\"([^\"\n]{8,})\"|'([^'\n]{8,})'")
 _BACKTICK = re.compile(r"`([^`]+)`")
-_NAME_PATTERNS = (
-    re.compile(r"\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b"),  # camelCase, CamelCase
-    re.compile(r"\b\w+_\w+\b"),  # snake_case
-    re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b"),  # dotted.names, file.py
-    re.compile(r"\b(?=\w*[A-Za-z])(?=\w*\d)[\w-]+\b"),  # words with digits: python3, v2, gpt-4
-    re.compile(r"(?<![\w.])\d+\.\d+(?:\.\d+)*(?![\w.])"),  # version numbers: 2.7, 1.1.0
-)
 
 
 def _tokens(text: str) -> list[str]:
@@ -131,8 +124,7 @@ def code_names(question: str) -> list[str]:
     words with digits, 2.7: each should appear in the docs the question is asked from."""
     names = [m.strip() for m in _BACKTICK.findall(question) if m.strip()]
     plain = _BACKTICK.sub(" ", question)
-    for pattern in _NAME_PATTERNS:
-        names += pattern.findall(plain)
+    names += identifiers(plain, VERSION)
     return list(dict.fromkeys(n for n in names if len(n) > 1))
 
 
@@ -141,8 +133,7 @@ def question_names(question: str) -> list[str]:
     and capitalised words not at the start of a sentence."""
     names = [m.strip() for m in _BACKTICK.findall(question) if m.strip()]
     plain = _BACKTICK.sub(" ", question)
-    for pattern in _NAME_PATTERNS:
-        names += pattern.findall(plain)
+    names += identifiers(plain, VERSION)
     words = plain.split()
     for i, word in enumerate(words):
         clean = re.sub(r"['’]s$", "", word.strip(".,;:!?()[]\"'“”"))  # Starlette's: the name is Starlette

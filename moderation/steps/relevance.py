@@ -36,9 +36,8 @@ from typing import Any
 import numpy as np
 
 from moderation.grounding import ChunkSource, paragraph_of, spans
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, Step, alive
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
 from pairsmith.core.textmetrics import normalise, rouge_tokens, without_project
 
 

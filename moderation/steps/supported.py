@@ -16,9 +16,9 @@ import re
 from functools import lru_cache
 
 from moderation.grounding import ChunkSource
-from moderation.steps.answer_form import excerpt
 from moderation.steps.base import Context, Item, PairStep
-from moderation.verdict import Verdict
+from moderation.verdict import Verdict, excerpt
+from pairsmith.core.names import ACRONYM, OPTION, identifiers
 from pairsmith.core.readable import readable
 from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
 from pairsmith.core.words import load_words
@@ -28,14 +28,6 @@ _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,:]\d+)*)(?![\w])")
 _LIST_MARK = re.compile(r"(?m)^\s*\d+[.)]\s")
 _QUOTED = re.compile(r"\"([^\"\n]{2,60})\"|“([^”\n]{2,60})”")
-_IDENTIFIER = (
-    re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # --options, -v
-    re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?"),  # dotted.names, file.py, a.b()
-    re.compile(r"\b[a-z]+_\w+\b|\b_\w+\b"),  # snake_case, _private
-    re.compile(r"\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z0-9]+[A-Z]\w*\b"),  # camelCase, CamelCase
-    re.compile(r"\b[A-Z]{2,}[A-Z0-9]*s?\b"),  # ACRONYMS, HTTP2
-    re.compile(r"\b(?=[A-Za-z-]*\d)(?=[\w-]*[A-Za-z])[\w-]+\b"),  # words with digits: utf-8, v2, gpt-4
-)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 
 
@@ -72,8 +64,7 @@ def answer_facts(answer: str) -> list[str]:
     facts += [c for c in _INLINE_CODE.findall(prose)]
     plain = _LIST_MARK.sub(" ", _INLINE_CODE.sub(" ", prose))
     facts += [n for n in _NUMBER.findall(plain) if not (len(n) == 1 and n in "01")]
-    for pattern in _IDENTIFIER:
-        facts += pattern.findall(plain)
+    facts += identifiers(plain, OPTION, ACRONYM)
     facts += [a or b for a, b in _QUOTED.findall(plain)]
     for sentence in SENTENCE_BOUNDARY.split(plain):
         words = _WORD.findall(sentence)

@@ -1,87 +1,22 @@
 """The `pairsmith` command: parses options, builds objects and calls one library function.
 
 User errors (PairsmithError, invalid options) print one red line and exit 1, never a traceback.
+The commands live in three modules: here generate, run, init, moderate, convert, models and
+templates; `cli_review` the review commands; `cli_finetune` train and eval.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import BaseModel
 
-from alpaca_gen.options import GenerateOptions
-from finetune.options import EvalOptions, TrainOptions
-from pairsmith.core.errors import PairsmithError
-from pairsmith.core.log import show_on_stdout
+from pairsmith.app.cli_base import GENERATE, app, echo_headline, fail, guarded
 from pairsmith.app.run_spec import RUN_GENERATE, RUN_TRAIN
 
-show_on_stdout()  # the library's progress lines, shown plainly on stdout
-
-app = typer.Typer(help="From a folder of docs to a curated instruction dataset and a model trained on it.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show everything the libraries underneath "
-                                               "print too (weight loading, their warnings).")] = False) -> None:
-    """From a folder of docs to a curated instruction dataset and a model trained on it."""
-    if not verbose and not os.environ.get("PAIRSMITH_VERBOSE"):
-        from pairsmith.core.log import quiet_dependencies
-
-        quiet_dependencies()
-
-
-def defaults(options: type[BaseModel]) -> SimpleNamespace:
-    """The defaults of an options model: each option's default is defined there, once."""
-    return SimpleNamespace(**{name: field.default for name, field in options.model_fields.items()})
-
-
-GENERATE, TRAIN, EVAL = defaults(GenerateOptions), defaults(TrainOptions), defaults(EvalOptions)
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print one red error line and exit."""
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code)
-
-
-def echo_headline(rows: list[dict[str, Any]]) -> None:
-    """The evaluation's headline table, one metric per line."""
-    for row in rows:
-        typer.echo(f"{row['model']:8} {row['metric']:22} base {row['base']:.4f}  tuned {row['tuned']:.4f}  "
-                   f"delta {row['delta']:+.4f}  95% CI [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]")
-
-
-def guarded(fn: F) -> F:
-    """Turn library errors into one line on stderr and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pydantic import ValidationError
-
-        try:
-            return fn(*args, **kwargs)
-        except PairsmithError as exc:
-            fail(str(exc))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            fail(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}")
-        except KeyboardInterrupt:
-            fail("interrupted; run the same command again to resume", 130)
-        except OSError as exc:  # a path of the user's that the guard could not foresee (disk full, ...)
-            where = f"{exc.filename}: " if exc.filename else ""
-            fail(f"{where}{exc.strerror or exc}")
-
-    return wrapper  # type: ignore[return-value]
+__all__ = ["app"]
 
 
 @app.command()
@@ -326,158 +261,6 @@ def moderate(
     typer.echo(result.summary())
 
 
-review_app = typer.Typer(help="Human review outside pairsmith: export to CSV / Argilla / Label Studio, import decisions.",
-                         no_args_is_help=True)
-app.add_typer(review_app, name="review")
-
-
-@review_app.command("export")
-@guarded
-def review_export(
-    curated: Annotated[str, typer.Argument(help="Curated pairs from `pairsmith moderate`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the review files.")],
-    format: Annotated[str, typer.Option("--format", help="csv, argilla, labelstudio, or a comma list.")] = "csv,argilla,labelstudio",
-    all_pairs: Annotated[bool, typer.Option("--all", help="Export every pair, not only those marked review.")] = False,
-) -> None:
-    """Write the pairs that need a human to CSV, Argilla records and Label Studio tasks."""
-    from moderation.review_io import export_review
-
-    written = export_review(Path(curated), out, [f.strip() for f in format.split(",") if f.strip()], all_pairs)
-    for fmt, path in written.items():
-        typer.echo(f"{fmt}: {path}")
-
-
-@review_app.command("import")
-@guarded
-def review_import(
-    decisions: Annotated[list[Path], typer.Argument(help="Filled review.csv, Label Studio or Argilla exports.")],
-    data: Annotated[Path, typer.Option("--data", help="The curated file the decisions are about.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Reviewed pairs (JSONL).")],
-    rejects: Annotated[Optional[Path], typer.Option(help="Pairs a reviewer rejected; default OUT.rejects.jsonl.")] = None,
-    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store (appended); default reviews.jsonl beside DATA.")] = None,
-) -> None:
-    """Read decisions back (approve, reject, edit), keep them, and apply them by pair id."""
-    from moderation.review_io import import_review
-
-    result = import_review(decisions, data, out, rejects, store)
-    typer.echo(f"{result.decisions} decisions recorded in {result.store}")
-    if result.unknown_ids:
-        shown = ", ".join(result.unknown_ids[:5]) + (", ..." if len(result.unknown_ids) > 5 else "")
-        typer.echo(f"{len(result.unknown_ids)} of them name pairs not in {data} ({shown}); they stay in the store "
-                   "and apply if those pairs come back")
-    typer.echo(", ".join(f"{v} {k}" for k, v in result.counts.items()))
-
-
-@review_app.command("serve")
-@guarded
-def review_serve(
-    file: Annotated[Path, typer.Argument(help="Pairs to review: curated, rejects or generated (any readable format).")],
-    host: Annotated[str, typer.Option(help="Address to listen on; anything but 127.0.0.1 needs --expose.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port (the next free one when taken; 0 for any).")] = 8765,
-    expose: Annotated[bool, typer.Option("--expose", help="Allow a non-local --host; every request then needs the printed token.")] = False,
-    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
-    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store (appended); default reviews.jsonl beside FILE.")] = None,
-    reviewer: Annotated[str, typer.Option("--by", help="Name recorded with each decision; default the login name.")] = "",
-) -> None:
-    """Review pairs in the browser: filter by decision, reason, source or text; approve, reject, edit, undo.
-    Every decision is appended to the store at once; FILE is never modified."""
-    from moderation.review_server import serve
-    from moderation.review_session import default_store
-
-    serve(file, store or default_store(file), host=host, port=port, expose=expose, open_browser=not no_browser,
-          reviewer=reviewer)
-
-
-@review_app.command("apply")
-@guarded
-def review_apply(
-    file: Annotated[Path, typer.Argument(help="The pairs the decisions are about.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Reviewed pairs (JSONL).")],
-    store: Annotated[Optional[Path], typer.Option("--reviews", help="Decision store; default reviews.jsonl beside FILE.")] = None,
-    rejects: Annotated[Optional[Path], typer.Option(help="Pairs a reviewer rejected; default OUT.rejects.jsonl.")] = None,
-    approved_only: Annotated[bool, typer.Option("--approved-only", help="Write only pairs a person approved or edited.")] = False,
-) -> None:
-    """Write the reviewed dataset: approved and edited pairs (with who and when), rejected ones apart."""
-    from moderation.review_session import default_store
-    from moderation.review_store import apply_to_file
-    from pairsmith.core.outputs import rejects_beside
-
-    counts = apply_to_file(file, store or default_store(file), out, rejects or rejects_beside(out), approved_only)
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f"; written to {out}")
-
-
-@app.command("train")
-@guarded
-def train_command(
-    data: Annotated[str, typer.Argument(help="Curated pairs (any readable format).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (model, split, loss curve, checkpoints).")],
-    model: Annotated[str, typer.Option(help="Base model: alias, hub id or path.")] = TRAIN.model,
-    template: Annotated[str, typer.Option(help="alpaca, course_qa, chat (the model's own) or a template file.")] = TRAIN.template,
-    lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (peft) instead of all weights.")] = False,
-    epochs: Annotated[float, typer.Option(help="Epochs over the training split.")] = TRAIN.epochs,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (overrides epochs).")] = TRAIN.max_steps,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = TRAIN.lr,
-    batch_size: Annotated[int, typer.Option(help="Examples per device per step.")] = TRAIN.batch_size,
-    grad_accum: Annotated[int, typer.Option(help="Gradient accumulation steps.")] = TRAIN.grad_accum,
-    optim: Annotated[str, typer.Option(help="Optimizer (adamw_torch, adafactor as in the course, ...).")] = TRAIN.optim,
-    max_length: Annotated[int, typer.Option(help="Token limit per example; prompts are cut from the left.")] = TRAIN.max_length,
-    eval_split: Annotated[float, typer.Option(help="Share held out for evaluation (by source document).")] = TRAIN.eval_split,
-    eval_steps: Annotated[int, typer.Option(help="Evaluate and checkpoint every N steps.")] = TRAIN.eval_steps,
-    seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = TRAIN.seed,
-    precision: Annotated[str, typer.Option(help="auto (bf16 where the hardware has it), fp32 or bf16.")] = TRAIN.precision,
-    no_checkpointing: Annotated[bool, typer.Option("--no-gradient-checkpointing", help="Keep every activation (more memory).")] = False,
-    activation_memory_mb: Annotated[Optional[float], typer.Option(help="Activations kept per batch before layers are "
-                                                                  "checkpointed; default the gradients' size, 0 checkpoints every layer.")] = None,
-    no_packing: Annotated[bool, typer.Option("--no-packing", help="Pad batches to their longest example instead of "
-                                             "packing examples end to end.")] = False,
-    no_resume: Annotated[bool, typer.Option("--no-resume", help="Start over even if checkpoints exist.")] = False,
-    drop_unusable: Annotated[bool, typer.Option("--drop-unusable", help="Leave out examples with no answer tokens "
-                                                "or cut answers instead of refusing.")] = False,
-    approved_only: Annotated[bool, typer.Option("--approved-only", help="Train only on pairs a person approved or "
-                                                "edited (review serve / import, then review apply).")] = False,
-) -> None:
-    """Fine-tune a causal LM on curated pairs (answer-only loss, left truncation, length grouping)."""
-    from finetune.train import train
-
-    train(TrainOptions(data=data, out=str(out), model=model, template=template, lora=lora, epochs=epochs,
-                       max_steps=max_steps, lr=lr, batch_size=batch_size, grad_accum=grad_accum, optim=optim,
-                       max_length=max_length, eval_split=eval_split, eval_steps=eval_steps, seed=seed,
-                       precision=precision, gradient_checkpointing=not no_checkpointing,
-                       activation_memory_mb=activation_memory_mb, packing=not no_packing, resume=not no_resume,
-                       drop_unusable=drop_unusable, approved_only=approved_only))
-
-
-@app.command("eval")
-@guarded
-def eval_command(
-    runs: Annotated[list[str], typer.Argument(help="Training run folder(s); several give an Elo ranking with a judge.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.md, report.html and eval.json.")],
-    data: Annotated[Optional[str], typer.Option(help="Pairs to evaluate on; default the run's held-out split.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Evaluate on the first N pairs only.")] = None,
-    baseline: Annotated[Optional[str], typer.Option(help="Model to compare with; default the run's base model.")] = None,
-    max_new_tokens: Annotated[int, typer.Option(help="Answer length limit.")] = EVAL.max_new_tokens,
-    batch_size: Annotated[int, typer.Option(help="Prompts per generate call.")] = EVAL.batch_size,
-    embedder: Annotated[str, typer.Option(help="Embedding model for answer similarity.")] = EVAL.embedder,
-    judge_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible judge for pairwise win rates.")] = None,
-    judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = EVAL.judge_model,
-    judge_key: Annotated[Optional[str], typer.Option(help="The judge's API key; default $OPENAI_API_KEY.")] = None,
-    harness: Annotated[bool, typer.Option("--harness", help="Also write (and run) an lm-evaluation-harness task.")] = False,
-) -> None:
-    """Compare base and tuned models on the same prompts: metrics with bootstrap CIs, one report."""
-    from finetune.evaluate import evaluate
-
-    report = evaluate(EvalOptions(runs=runs, out=str(out), data=data, limit=limit, baseline=baseline,
-                                  max_new_tokens=max_new_tokens, batch_size=batch_size, embedder=embedder,
-                                  judge_url=judge_url, judge_model=judge_model, judge_key=judge_key,
-                                  harness=harness))
-    echo_headline(report["headline"])
-    for key, value in report["judge"].items():
-        typer.echo(f"judge {key}: {value}")
-    if "harness" in report:
-        typer.echo(f"harness: {report['harness']['message'][:300]}")
-    typer.echo(f"report: {report['files']['md']}  {report['files']['html']}")
-
-
 @app.command()
 @guarded
 def convert(
@@ -530,3 +313,7 @@ def templates() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+
+
+# The review, train and eval commands register themselves on `app` (listed after the ones above).
+from pairsmith.app import cli_finetune, cli_review  # noqa: E402, F401

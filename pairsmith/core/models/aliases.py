@@ -9,7 +9,6 @@ into the cache and checked against the hub file's sha256 (`pairsmith.core.models
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pairsmith.core.errors import ModelError
+from pairsmith.core.models.locations import cache_dir, package_file
 
 
 @dataclass(frozen=True)
@@ -102,24 +102,6 @@ ALIASES: dict[str, Alias] = {
 DEFAULT_CAUSAL_LM = "smollm2-135m-instruct"  # the student: what train and eval tune and compare
 DEFAULT_TEACHER = "qwen2.5-coder-1.5b-instruct"  # writes the pairs (through llama.cpp)
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
-
-
-def cache_dir() -> Path:
-    """Where converted models and response caches live: $PAIRSMITH_CACHE or ~/.cache/pairsmith."""
-    env = os.environ.get("PAIRSMITH_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "pairsmith"
-
-
-def package_file(package: str, relative_path: str) -> Path | None:
-    """A file or folder inside an installed package, or None when either is absent."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / relative_path
-    return path if path.exists() else None
 
 
 def local_source(alias: Alias) -> Path | None:

@@ -12,9 +12,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pairsmith.core.errors import ModelError
-from pairsmith.core.models.aliases import Alias, cache_dir, package_file
+from pairsmith.core.models.locations import cache_dir, package_file
+
+if TYPE_CHECKING:  # the aliases build on these parts; the type is only named
+    from pairsmith.core.models.aliases import Alias
 
 
 def part_files(alias: Alias) -> list[Path] | None:
