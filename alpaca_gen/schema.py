@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+
 PAIR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -81,18 +82,6 @@ def field_schema(name: str, max_length: int) -> dict[str, Any]:
         "required": [name],
         "additionalProperties": False,
     }
-
-
-# A question: opens with a question word, one line, ends with "?" and stays short, so a small
-# model can neither copy a sentence of the passage nor ramble or loop inside it.
-QUESTION_WORDS = ("What", "How", "Why", "When", "Where", "Which", "Who", "Can", "Does", "Do", "Is",
-                  "Are", "Should", "Will")
-QUESTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"question": {"type": "string", "pattern": "^(" + "|".join(QUESTION_WORDS) + ") [^\\n?]{8,110}\\?$"}},
-    "required": ["question"],
-    "additionalProperties": False,
-}
 
 
 def choice_schema(name: str, choices: list[str]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from pairsmith.core.models import pick_device
 from alpaca_gen.run import collect_chunks
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions
-from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema
+from alpaca_gen.schema import choice_schema
+from pairsmith.core.reply_schemas import QUESTION_SCHEMA
 from alpaca_gen.strategies.base import answer_candidates
 from alpaca_gen.strategies.stepwise import focus_passages
 

@@ -12,7 +12,7 @@ import pytest
 
 from alpaca_gen.generate import generate
 from alpaca_gen.options import GenerateOptions, fall_back_from_teacher
-from alpaca_gen.schema import QUESTION_SCHEMA
+from pairsmith.core.reply_schemas import QUESTION_SCHEMA
 from pairsmith.core import models
 from pairsmith.core.backends.base import Request
 from pairsmith.core.backends.registry import create

@@ -18,7 +18,7 @@ import numpy as np
 
 from alpaca_gen.chunk import Chunk
 from alpaca_gen.parse import parse_field
-from alpaca_gen.schema import QUESTION_SCHEMA
+from pairsmith.core.reply_schemas import QUESTION_SCHEMA
 from alpaca_gen.strategies.base import Strategy, Unit, UnitResult, _headings, _messages
 from alpaca_gen.strategies.registry import register
 from pairsmith.core.templates import load_template

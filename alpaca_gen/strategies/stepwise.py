@@ -8,7 +8,8 @@ from typing import Any
 
 from alpaca_gen.chunk import Chunk, count_tokens
 from alpaca_gen.parse import parse_field
-from alpaca_gen.schema import QUESTION_SCHEMA, choice_schema, field_schema
+from alpaca_gen.schema import choice_schema, field_schema
+from pairsmith.core.reply_schemas import QUESTION_SCHEMA
 from alpaca_gen.strategies.base import Strategy, Unit, UnitResult, _headings, _messages, _topic, answer_candidates
 from alpaca_gen.strategies.registry import register
 from pairsmith.core.backends.base import Backend, Request

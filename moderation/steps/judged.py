@@ -13,13 +13,13 @@ import numpy as np
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.judge import ask, reply_object
+from pairsmith.core.reply_schemas import QUESTION_SCHEMA
 
 ANSWERABILITY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"answers": {"type": "boolean"}, "real_question": {"type": "boolean"}, "reason": {"type": "string"}},
     "required": ["answers", "real_question", "reason"],
 }
-QUESTION_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}
 
 
 class JudgedChecks(Step):
