@@ -42,3 +42,17 @@ def test_generation_and_grounding_use_the_same_spans() -> None:
     # grounding matches the same spans, and each table row on its own (an answer read off one row)
     assert spans(PASSAGE) == passage_spans(PASSAGE) + ["flag | meaning", "--out | where results go"]
     assert spans("- -") == ["- -"] and answer_candidates("no") == ["no"]  # nothing to split: the text itself
+
+
+def test_words_are_data_one_file_per_language() -> None:
+    """Every language file loads with the same keys; English holds every list; the language guess
+    reads each file's stop words, so adding a language is adding a file."""
+    from moderation.steps.question_form import guess_language
+    from pairsmith.core.words import load_words, stop_words_by_language
+
+    english = load_words("en")
+    assert all(english[key] for key in ("stop", "negation", "opposites", "connectives", "generic_question_words",
+                                        "leaning_openers", "source_reference"))
+    assert set(stop_words_by_language()) >= {"en", "es", "fr", "de"}
+    assert guess_language("Para instalar el paquete, ejecute el comando con los permisos de la cuenta", 5)[0] == "es"
+    assert guess_language("Install the package with pip and run the command from the project folder", 5)[0] == "en"

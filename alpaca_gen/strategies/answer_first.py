@@ -24,11 +24,11 @@ from alpaca_gen.strategies.registry import register
 from pairsmith.core.templates import load_template
 from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.templates import Template
+from pairsmith.core.words import load_words
 from pairsmith.core.textmetrics import SENTENCE_BOUNDARY, passage_spans, rouge_l_text
 
 # A sentence that leans on the one before ("It ...", "This ...") does not stand alone as an answer.
-_LEANING = {"it", "this", "that", "these", "those", "they", "its", "their", "such", "also", "however", "but",
-            "and", "or", "so", "then", "here", "there", "both", "each", "which", "otherwise", "instead", "thus"}
+_LEANING = load_words("en")["leaning_openers"]
 _INTRO = re.compile(r"(:\s*$)|\b(the following|as follows|below|above|like this|for example)\b", re.I)
 _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 _INLINE = re.compile(r"<(?:abbr|em|strong|b|i|code)\b[^>]*>([^<]*)</(?:abbr|em|strong|b|i|code)>")

@@ -16,11 +16,13 @@ import re
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
-from moderation.steps.question_form import _STOP, question_names
+from moderation.steps.question_form import question_names
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project
 from pairsmith.core.words import load_words
+
+_STOP_EN = load_words("en")["stop"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _LOWER_THEN_CAPS = re.compile(r"\b[a-z][A-Z]{2,}[A-Za-z0-9]*\b")  # uRL, hTMLResponse: a first letter lowered
@@ -80,7 +82,7 @@ def names_in_chunk(chunk: str) -> set[str]:
     names |= {w.lower() for w in _IDENTIFIER.findall(_FENCE.sub(" ", text)) if any(c.isalpha() for c in w)}
     for sentence in re.split(r"(?<=[.!?:])\s+|\n", _FENCE.sub(" ", text)):
         for word in _WORD.findall(sentence)[1:]:
-            if word[:1].isupper() and word.lower() not in _STOP["en"]:
+            if word[:1].isupper() and word.lower() not in _STOP_EN:
                 names.add(word.lower())
     return names
 
@@ -94,7 +96,7 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
         return not names_project(question, project)
     if question_names(question):
         return False
-    words = {w.lower() for w in _WORD.findall(question) if w.lower() not in _STOP["en"] and len(w) > 2}
+    words = {w.lower() for w in _WORD.findall(question) if w.lower() not in _STOP_EN and len(w) > 2}
     return not words & names_in_chunk(chunk)
 
 

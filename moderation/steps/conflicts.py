@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from moderation.steps.base import Context, Item
+from pairsmith.core.words import load_words
 from moderation.verdict import Verdict
 from pairsmith.core.textmetrics import normalise, rouge_l_text
 
@@ -19,9 +20,7 @@ def names(text: str) -> frozenset[str]:
     return frozenset((m.group(1) or m.group(2)).lower() for m in _NAME.finditer(text))
 
 
-_STOP = frozenset("a an the of to in on for with by is are was be do does did can could should would will how what "
-                  "why when where which who whom whose i you we it this that these those my your our its and or "
-                  "me us there their them about from at as into than then so if not no".split())
+_STOP = load_words("en")["stop"]
 
 
 def asks_about_different_things(a: str, b: str, max_words: int = 12) -> bool:

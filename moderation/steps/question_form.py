@@ -20,32 +20,15 @@ from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep, alive
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
+from pairsmith.core.words import load_words, stop_words_by_language
 from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens
 
-_STOP = {
-    "en": frozenset("the a an and or of to in on for with is are was were be been it this that these those you your "
-                    "i we they he she as at by from not no can will do does how what which when where why who if "
-                    "then than there their has have had its my our us but so such into about over more most also "
-                    "only should would could use using".split()),
-    "es": frozenset("el la los las de del y que en un una es por con para como pero no se lo su al más esta este "
-                    "son ser hay".split()),
-    "fr": frozenset("le la les de des du et que en un une est pour avec dans ce qui pas sur au aux ne se son sont "
-                    "comment".split()),
-    "de": frozenset("der die das und ist nicht ein eine zu mit den von für auf dem des im sich wie was auch "
-                    "werden kann".split()),
-    "it": frozenset("il lo la gli le di del della dei delle e che un una è per con non come sono da nel questo "
-                    "anche".split()),
-    "pt": frozenset("o a os as de do da dos das e que em um uma é para com não como por mais se".split()),
-}
+_EN = load_words("en")
+_STOP_EN = _EN["stop"]  # every language's stop words: stop_words_by_language()
 # A question may end on a preposition ("What is it used for?"), never on an article or conjunction.
-_CONNECTIVES = frozenset("a an the and or but nor its their your my our whose".split())
+_CONNECTIVES = _EN["connectives"]
 _TEMPLATE_WORDS = re.compile(r"^\W*json\b|^\W*(?:question|answer|instruction|input|output|response|text|query)\W*$", re.I)
-_GENERIC_WORDS = frozenset(
-    "output result results purpose meaning point use uses following above below command commands code snippet "
-    "function program script query example answer question this that it these those they them something thing "
-    "things mean means work works explain describe tell me please one here there do does did is are was be what "
-    "which how why who where when can could would should the a an of to in for on with following sql python "
-    "difference between best way".split())
+_GENERIC_WORDS = _EN["generic_question_words"]
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _CLAUSE = re.compile(r"[,;?.!:]+")
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][^<>]{0,40}>|\[(?:insert|your|question|answer)[^\]]*\]", re.I)
@@ -79,7 +62,7 @@ def guess_language(text: str, min_words: int) -> tuple[str | None, float]:
     script = _script(text)
     if script and script != "latin":
         return script, 1.0
-    shares = {lang: sum(w in stop for w in words) / len(words) for lang, stop in _STOP.items()}
+    shares = {lang: sum(w in stop for w in words) / len(words) for lang, stop in stop_words_by_language().items()}
     lang = max(shares, key=shares.get)
     if shares[lang] < 0.1:
         return None, shares[lang]
@@ -138,7 +121,7 @@ def question_names(question: str) -> list[str]:
     for i, word in enumerate(words):
         clean = re.sub(r"['’]s$", "", word.strip(".,;:!?()[]\"'“”"))  # Starlette's: the name is Starlette
         at_start = i == 0 or words[i - 1].endswith((".", "?", "!", ":"))
-        if clean[:1].isupper() and not at_start and clean.lower() not in _STOP["en"] and clean != "I" \
+        if clean[:1].isupper() and not at_start and clean.lower() not in _STOP_EN and clean != "I" \
                 and not clean.replace(".", "").isdigit():
             names.append(clean)
     return list(dict.fromkeys(n for n in names if len(n) > 1))
@@ -177,7 +160,7 @@ class QuestionForm(PairStep):
         seen: set[tuple[str, ...]] = set()
         for i in range(len(words) - n + 1):
             gram = tuple(words[i : i + n])
-            if gram in seen and sum(w not in _STOP["en"] for w in gram) >= min_content:
+            if gram in seen and sum(w not in _STOP_EN for w in gram) >= min_content:
                 return " ".join(gram)
             seen.add(gram)
         clauses = [normalise(c) for c in _CLAUSE.split(question)]
@@ -223,7 +206,7 @@ class QuestionForm(PairStep):
         for pattern in self.patterns:
             if pattern.fullmatch(flat.rstrip("?.! ")):
                 return pattern.pattern
-        content = [w for w in _tokens(flat) if w not in _GENERIC_WORDS and w not in _STOP["en"]]
+        content = [w for w in _tokens(flat) if w not in _GENERIC_WORDS and w not in _STOP_EN]
         if not content and _tokens(flat):
             return "no content words"
         return None

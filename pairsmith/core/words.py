@@ -2,6 +2,7 @@
 
 The checks that read English (stop words, negations, opposing pairs) take their words from here,
 so supporting another language is adding a file, and no check hides a list in its code.
+The English file holds every list; the others hold their stop words (enough to tell the language).
 """
 
 from __future__ import annotations
@@ -18,15 +19,23 @@ _FOLDER = Path(__file__).parent / "words_data"
 
 @lru_cache(maxsize=None)
 def load_words(language: str = "en") -> dict[str, Any]:
-    """{"stop": frozenset, "negation": frozenset, "opposites": tuple of (a, b), "source_reference":
-    phrases that point at a text the reader does not have, "source_pointers" and "source_nouns": the
-    words that do so together ("the given snippet", "the example provided")} for a language."""
+    """A language's words: "stop" (function words), "negation", "opposites" (pairs), "connectives" (a
+    question never ends on one), "generic_question_words" (words that fit any question),
+    "leaning_openers" (a sentence opening so leans on the one before), "source_reference" (phrases
+    that point at a text the reader does not have), "source_pointers" and "source_nouns" (words
+    that do so together: "the given snippet"). A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in _FOLDER.glob("*.json")))
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
-    return {"stop": frozenset(raw["stop"]), "negation": frozenset(raw["negation"]),
-            "opposites": tuple(tuple(pair) for pair in raw["opposites"]),
-            "source_reference": tuple(raw.get("source_reference", ())),
-            "source_pointers": tuple(raw.get("source_pointers", ())), "source_nouns": tuple(raw.get("source_nouns", ()))}
+    sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers")
+    phrases = ("source_reference", "source_pointers", "source_nouns")
+    return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
+            "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ()))}
+
+
+@lru_cache(maxsize=None)
+def stop_words_by_language() -> dict[str, frozenset[str]]:
+    """Every language's stop words, for telling the language of a text by the share of them it uses."""
+    return {p.stem: load_words(p.stem)["stop"] for p in sorted(_FOLDER.glob("*.json"))}
