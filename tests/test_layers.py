@@ -164,3 +164,15 @@ def test_no_import_cycles() -> None:
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_moderation_step_is_found_by_its_file_and_runs_at_its_order() -> None:
+    import re
+
+    from moderation.steps import STEPS
+
+    defining = {p.stem for p in (ROOT / "moderation" / "steps").glob("*.py")
+                if re.search(r"^@register\nclass \w+\((?:Pair)?Step\)", p.read_text(encoding="utf-8"), re.M)}
+    assert len(STEPS) == len(defining) and len({s.order for s in STEPS}) == len(STEPS)
+    assert [s.order for s in STEPS] == sorted(s.order for s in STEPS)
+    assert STEPS[0].name == "rules" and STEPS[-1].name == "ifd"  # cheap rules first, the model-based step last

@@ -5,23 +5,10 @@ relative relevance (on the survivors), and the near and semantic duplicate steps
 the better-grounded member of a group; last, opt-in, the instruction-following difficulty with a
 small causal LM (two forward passes per surviving pair)."""
 
-from moderation.steps.answer_form import AnswerForm
 from moderation.steps.base import Context, Item, PairStep, Step
-from moderation.steps.clean_text import CleanText
-from moderation.steps.exact import ExactDuplicates
-from moderation.steps.grounding import Grounding
-from moderation.steps.ifd import InstructionFollowingDifficulty
-from moderation.steps.judged import JudgedChecks
-from moderation.steps.near import NearDuplicates
-from moderation.steps.question_form import QuestionForm
-from moderation.steps.relevance import Relevance
-from moderation.steps.restate import RestatedAnswers
-from moderation.steps.rules import Rules
-from moderation.steps.semantic import SemanticDuplicates
-from moderation.steps.supported import Supported
+from moderation.steps.registry import all_steps
 
-STEPS: list[Step] = [Rules(), AnswerForm(), QuestionForm(), CleanText(), Supported(), ExactDuplicates(), RestatedAnswers(), Grounding(),
-                     Relevance(), JudgedChecks(), NearDuplicates(), SemanticDuplicates(),
-                     InstructionFollowingDifficulty()]
+STEPS: list[Step] = all_steps()  # rules 10, answer_form 20, question_form 30, clean_text 40, supported 50,
+# exact 60, restate 70, grounding 80, relevance 90, judged 100, near 110, semantic 120, ifd 130
 
 __all__ = ["STEPS", "Context", "Item", "PairStep", "Step"]

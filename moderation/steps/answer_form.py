@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from moderation.steps.base import Context, Item, PairStep
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
@@ -112,8 +113,10 @@ def _dangling(text: str) -> str | None:
     return None
 
 
+@register
 class AnswerForm(PairStep):
     name = "answer_form"
+    order = 20
     section = "answer_form"
 
     def measure(self, answer: str) -> dict[str, Any]:

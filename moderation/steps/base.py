@@ -100,6 +100,7 @@ class Step:
 
     name: ClassVar[str]
     section: ClassVar[str]
+    order: ClassVar[int]  # where it runs among the steps: lower first (see the package's docstring)
 
     def enabled(self, config: ModerationConfig) -> bool:
         return bool(getattr(config, self.section).enabled)

@@ -16,6 +16,7 @@ import re
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
+from moderation.steps.registry import register
 from moderation.steps.question_form import question_names
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.readable import markup_residue, readable
@@ -115,8 +116,10 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     return found.group(0) if found else None
 
 
+@register
 class CleanText(PairStep):
     name = "clean_text"
+    order = 40
     section = "clean_text"
 
     def prepare(self, ctx: Context) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from moderation.steps.base import Context, Item, Step, alive, best_first
+from moderation.steps.registry import register
 from moderation.verdict import Verdict
 from pairsmith.core.textmetrics import normalise
 
 
+@register
 class ExactDuplicates(Step):
     name = "exact_duplicate"
+    order = 60
     section = "exact"
 
     def run(self, items: list[Item], ctx: Context) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from moderation.grounding import ChunkSource, embedding_support, judge_support, sentences, spans
 from moderation.steps.base import Context, Item, Step, alive
+from moderation.steps.registry import register
 from moderation.verdict import Verdict
 from pairsmith.core.backends.base import redact_url
 
 
+@register
 class Grounding(Step):
     name = "grounding"
+    order = 80
     section = "grounding"
 
     def run(self, items: list[Item], ctx: Context) -> None:

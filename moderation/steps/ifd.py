@@ -13,11 +13,14 @@ questions are skipped as the relevance step skips them.
 from __future__ import annotations
 
 from moderation.steps.base import Context, Item, Step, alive
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 
 
+@register
 class InstructionFollowingDifficulty(Step):
     name = "ifd"
+    order = 130
     section = "ifd"
 
     def run(self, items: list[Item], ctx: Context) -> None:

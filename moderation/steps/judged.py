@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from moderation.steps.base import Context, Item, Step, alive
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.judge import ask, reply_object
 from pairsmith.core.reply_schemas import QUESTION_SCHEMA
@@ -22,8 +23,10 @@ ANSWERABILITY_SCHEMA: dict[str, Any] = {
 }
 
 
+@register
 class JudgedChecks(Step):
     name = "judged"
+    order = 100
     section = "judged"
 
     def enabled(self, config) -> bool:  # noqa: ANN001 - the base class's signature

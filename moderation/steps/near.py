@@ -6,12 +6,15 @@ from __future__ import annotations
 from moderation.minhash import lower_threshold, sequential_minhash_filter
 from moderation.rouge import sequential_rouge_filter
 from moderation.steps.base import Context, Item, Step, alive, best_first
+from moderation.steps.registry import register
 from moderation.steps.conflicts import ConflictCheck
 from moderation.verdict import Verdict
 
 
+@register
 class NearDuplicates(Step):
     name = "near_duplicate"
+    order = 110
     section = "near"
 
     def run(self, items: list[Item], ctx: Context) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep, alive
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
 from pairsmith.core.words import load_words, stop_words_by_language
@@ -145,8 +146,10 @@ def unanswered_comparison(question: str, answer: str) -> str | None:
         return None
     return match.group(0)[:80]
 
+@register
 class QuestionForm(PairStep):
     name = "question_form"
+    order = 30
     section = "question_form"
 
     def prepare(self, ctx: Context) -> None:

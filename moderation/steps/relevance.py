@@ -37,6 +37,7 @@ import numpy as np
 
 from moderation.grounding import ChunkSource, paragraph_of, spans
 from moderation.steps.base import Context, Item, Step, alive
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.textmetrics import normalise, rouge_tokens, without_project
 
@@ -86,8 +87,10 @@ def _best_other_block(start: int, stop: int, Q: np.ndarray, A: np.ndarray, akey:
     return best, which
 
 
+@register
 class Relevance(Step):
     name = "relevance"
+    order = 90
     section = "relevance"
 
     def run(self, items: list[Item], ctx: Context) -> None:

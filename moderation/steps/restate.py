@@ -4,14 +4,17 @@ with the question at or above the threshold, and few words the question lacks.""
 from __future__ import annotations
 
 from moderation.steps.base import Context, Item, PairStep
+from moderation.steps.registry import register
 from moderation.verdict import Verdict
 from pairsmith.core.textmetrics import rouge_l, rouge_tokens
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
 
 
+@register
 class RestatedAnswers(PairStep):
     name = "pair_checks"
+    order = 70
     section = "pairs"
 
     def check(self, item: Item, ctx: Context) -> Verdict | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from moderation.rules import apply_rules
 from moderation.steps.base import Context, Item, PairStep
+from moderation.steps.registry import register
 from moderation.verdict import Verdict
 
 
+@register
 class Rules(PairStep):
     name = "rules"
+    order = 10
     section = "rules"
 
     def check(self, item: Item, ctx: Context) -> Verdict | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from moderation.semantic import neighbours_ann, neighbours_exact, sequential_semantic_filter
 from moderation.steps.base import Context, Item, Step, alive, best_first
+from moderation.steps.registry import register
 from moderation.steps.conflicts import ConflictCheck
 from moderation.verdict import Verdict
 
 
+@register
 class SemanticDuplicates(Step):
     name = "semantic_duplicate"
+    order = 120
     section = "semantic"
 
     def run(self, items: list[Item], ctx: Context) -> None:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
+from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import ACRONYM, OPTION, identifiers
 from pairsmith.core.readable import readable
@@ -144,8 +145,10 @@ def evidence_in_source(evidence: str, source: str, share: float = 0.8) -> bool:
     return not quoted or sum(w in words for w in quoted) >= share * len(quoted)
 
 
+@register
 class Supported(PairStep):
     name = "supported"
+    order = 50
     section = "supported"
 
     def prepare(self, ctx: Context) -> None:
