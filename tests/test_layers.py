@@ -176,3 +176,23 @@ def test_every_moderation_step_is_found_by_its_file_and_runs_at_its_order() -> N
     assert len(STEPS) == len(defining) and len({s.order for s in STEPS}) == len(STEPS)
     assert [s.order for s in STEPS] == sorted(s.order for s in STEPS)
     assert STEPS[0].name == "rules" and STEPS[-1].name == "ifd"  # cheap rules first, the model-based step last
+
+
+def test_the_tests_mirror_the_packages() -> None:
+    """A test lives in the folder of the layer or stage it tests; only this contract sits at the top."""
+    folders = {p.parent.name for p in (ROOT / "tests").rglob("test_*.py") if p.parent != ROOT / "tests"}
+    assert folders == {"core", "app", *STAGES}
+    assert {p.name for p in (ROOT / "tests").glob("test_*.py")} == {"test_layers.py"}
+
+
+def test_every_output_format_is_found_by_its_file() -> None:
+    from pairsmith.core.formats import FOLDER_FORMATS, FORMATS, write_pairs
+    from pairsmith.core.errors import ConfigError
+    import pytest
+
+    files = [p for p in (ROOT / "pairsmith" / "core" / "formats").glob("to_*.py")]
+    registering = {p.stem for p in files if "@output_format(" in p.read_text() or "register_format(" in p.read_text()}
+    assert registering == {p.stem for p in files} and len(FORMATS) >= len(files)
+    assert list(FORMATS)[0] == "jsonl" and set(FOLDER_FORMATS) == {"hf", "llamafactory"}
+    with pytest.raises(ConfigError, match="choose one of: jsonl, alpaca"):
+        write_pairs([], ROOT / "never-written.jsonl", "jsonlines")

@@ -271,7 +271,7 @@ def test_a_fleet_spreads_requests_and_survives_a_dead_server(tmp_path: Path) -> 
 
     from alpaca_gen.generate import generate
     from alpaca_gen.options import GenerateOptions
-    from tests.test_pipeline import answer_from_docs
+    from tests.app.test_pipeline import answer_from_docs
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -1,20 +1,15 @@
-"""Readers and writers for the dataset formats users bring and expect back.
-
-Every reader yields `Pair`s; every writer writes atomically. Formats register in `FORMATS`,
-so adding one is adding a `Format` here. A record we cannot map is an InputError that names
-the file and line.
-"""
+"""Reading pairs from the dataset formats users bring: Alpaca JSON/JSONL, Lamini question/answer,
+prompt/completion, messages, ShareGPT, CSV, LLaMA-Factory folders and Hugging Face datasets. A
+record's shape is told by its keys; a record we cannot map is an InputError naming file and line."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pairsmith.core.errors import ConfigError, InputError, MissingDependencyError
-from pairsmith.core.io import atomic_write, dumps, read_jsonl
+from pairsmith.core.errors import InputError, MissingDependencyError
 from pairsmith.core.records import Pair, as_text
 
 COURSE_Q_PREFIX = "### Question:"
@@ -223,152 +218,3 @@ def load_pairs(spec: str | Path) -> list[Pair]:
         return list(read_pairs(spec))
     except UnicodeDecodeError:
         raise InputError(f"{spec}: not UTF-8 text") from None
-
-
-# --- writers -----------------------------------------------------------------------------
-
-
-def _alpaca_only(pair: Pair) -> dict[str, Any]:
-    return {"instruction": pair.instruction, "input": pair.input, "output": pair.output}
-
-
-def _to_messages(pair: Pair) -> dict[str, Any]:
-    messages = []
-    if pair.extra.get("system"):
-        messages.append({"role": "system", "content": pair.extra["system"]})
-    messages += [{"role": "user", "content": _prompt_text(pair)},
-                 {"role": "assistant", "content": pair.output}]
-    return {"id": pair.id, "messages": messages}
-
-
-def _to_sharegpt(pair: Pair) -> dict[str, Any]:
-    turns = []
-    if pair.extra.get("system"):
-        turns.append({"from": "system", "value": pair.extra["system"]})
-    turns += [{"from": "human", "value": _prompt_text(pair)}, {"from": "gpt", "value": pair.output}]
-    return {"id": pair.id, "conversations": turns}
-
-
-def _to_lamini(pair: Pair) -> dict[str, Any]:
-    question = f"{COURSE_Q_PREFIX}\n{_prompt_text(pair)}\n\n{COURSE_A_SUFFIX}"
-    return {"question": question, "answer": pair.output}
-
-
-def _to_prompt_completion(pair: Pair) -> dict[str, Any]:
-    return {"id": pair.id, "prompt": _prompt_text(pair), "completion": pair.output}
-
-
-def _write_lines(mapper: Callable[[Pair], dict[str, Any]]) -> Callable[[Iterable[Pair], Path], int]:
-    def write(pairs: Iterable[Pair], path: Path) -> int:
-        count = 0
-        with atomic_write(path) as fh:
-            for pair in pairs:
-                fh.write(dumps(mapper(pair)) + "\n")
-                count += 1
-        return count
-
-    return write
-
-
-def _write_alpaca(pairs: Iterable[Pair], path: Path) -> int:
-    rows = [_alpaca_only(p) for p in pairs]
-    with atomic_write(path) as fh:
-        json.dump(rows, fh, ensure_ascii=False, indent=2)
-    return len(rows)
-
-
-def _write_csv(pairs: Iterable[Pair], path: Path) -> int:
-    import pandas as pd
-
-    rows = []
-    for pair in pairs:
-        row = pair.to_dict()
-        for key in ("source", "generator", "moderation", "review"):
-            row[key] = dumps(row[key]) if key in row else ""
-        rows.append({k: v for k, v in row.items() if not isinstance(v, (dict, list))})
-    columns = ["id", "instruction", "input", "output", "source", "generator", "moderation", "review"]
-    frame = pd.DataFrame(rows, columns=columns)
-    with atomic_write(path) as fh:
-        frame.to_csv(fh, index=False)
-    return len(rows)
-
-
-def _write_hf(pairs: Iterable[Pair], path: Path) -> int:
-    """A `save_to_disk` folder with a dataset card (README.md): ready for `push_to_hub`."""
-    import datasets
-
-    from pairsmith.core.dataset_card import dataset_card
-
-    pairs = list(pairs)
-    rows = [{**_alpaca_only(p), "id": p.id, "meta": dumps({k: v for k, v in p.to_dict().items()
-                                                          if k not in ("id", "instruction", "input", "output")})}
-            for p in pairs]
-    if path.exists():
-        raise ConfigError(f"{path} exists; choose a new folder for the dataset")
-    tmp = path.with_name(f".{path.name}.tmp")
-    datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
-    (tmp / "README.md").write_text(dataset_card(pairs, path.name), encoding="utf-8")
-    tmp.rename(path)
-    return len(rows)
-
-
-def _write_llamafactory(pairs: Iterable[Pair], path: Path) -> int:
-    """A folder LLaMA-Factory reads: `data.json` (Alpaca) and its `dataset_info.json` entry."""
-    if path.exists():
-        raise ConfigError(f"{path} exists; choose a new folder for the dataset")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.mkdir(parents=True)
-    count = _write_alpaca(pairs, tmp / "data.json")
-    info = {path.name: {"file_name": "data.json", "formatting": "alpaca",
-                        "columns": {"prompt": "instruction", "query": "input", "response": "output"}}}
-    (tmp / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    tmp.rename(path)
-    return count
-
-
-@dataclass(frozen=True)
-class Format:
-    """A named output format and the file suffix it implies."""
-
-    name: str
-    suffix: str
-    write: Callable[[Iterable[Pair], Path], int]
-    description: str
-
-
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format("jsonl", ".jsonl", _write_lines(Pair.to_dict), "pairsmith records (Alpaca keys + metadata)"),
-        Format("alpaca", ".json", _write_alpaca, "Alpaca JSON array of instruction/input/output"),
-        Format("lamini", ".jsonl", _write_lines(_to_lamini), "the course's question/answer with ### template"),
-        Format("prompt-completion", ".jsonl", _write_lines(_to_prompt_completion), "prompt/completion"),
-        Format("messages", ".jsonl", _write_lines(_to_messages), "OpenAI chat messages"),
-        Format("sharegpt", ".jsonl", _write_lines(_to_sharegpt), "ShareGPT conversations"),
-        Format("csv", ".csv", _write_csv, "CSV with one column per field"),
-        Format("hf", "", _write_hf, "Hugging Face dataset folder (save_to_disk) with a dataset card"),
-        Format("llamafactory", "", _write_llamafactory, "LLaMA-Factory folder: data.json + dataset_info.json"),
-    )
-}
-
-
-def write_pairs(pairs: Iterable[Pair], path: str | Path, fmt: str) -> int:
-    """Write pairs in a named format, atomically; returns the count."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    return FORMATS[fmt].write(pairs, Path(path))
-
-
-FOLDER_FORMATS = ("hf", "llamafactory")
-
-
-def convert(src: str | Path, dst: str | Path, fmt: str) -> int:
-    """Read any supported input and write it in `fmt`; never overwrites the input."""
-    from pairsmith.core.outputs import Output, claim_outputs
-
-    target = Output.folder(dst, "DST") if fmt in FOLDER_FORMATS else Output.file(dst, "DST")
-    with claim_outputs({"SRC": src}, [target]):
-        return write_pairs(load_pairs(src), Path(dst), fmt)
-
-
-__all__ = ["FORMATS", "convert", "load_pairs", "read_jsonl", "read_pairs", "record_to_pair", "write_pairs"]

@@ -15,7 +15,7 @@ from pairsmith import Pair, Runner, evaluate, generate, moderate, train
 from pairsmith.core.errors import ConfigError, InputError
 from tests.conftest import lamini_slice
 from tests.openai_server import OpenAIStub
-from tests.test_pipeline import answer_from_docs
+from tests.app.test_pipeline import answer_from_docs
 
 
 def in_running_loop(fn, *args, **kwargs):

@@ -34,11 +34,13 @@ def run_all(backend: HFBackend, requests: list[Request]):
     return asyncio.run(go())
 
 
-def test_picks_cpu_without_accelerators() -> None:
+def test_device_preference_is_cuda_then_mps_then_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    if not torch.cuda.is_available():
-        assert pick_device() in ("cpu", "mps")
+    for cuda, mps, expected in ((True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda cuda=cuda: cuda)
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda mps=mps: mps)
+        assert pick_device() == expected
 
 
 def test_batched_left_padding_matches_one_at_a_time(backend: HFBackend) -> None:

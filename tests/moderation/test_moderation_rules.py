@@ -23,12 +23,12 @@ def test_lamini_canned_replies_and_empty_questions() -> None:
     pairs = load_pairs(LAMINI)
     verdicts = {p.id: apply_rules(p, CFG) for p in pairs}
     canned = [p for p in pairs if "keep the discussion relevant to Lamini" in p.output]
-    assert len(canned) == 39
+    assert canned
     assert all(verdicts[p.id] and verdicts[p.id].rule == "boilerplate" for p in canned)
     empty = [p for p in pairs if len(p.instruction.split()) == 0]
     assert empty and all(verdicts[p.id].rule == "empty_instruction" for p in empty)
     counts = Counter(v.rule for v in verdicts.values() if v)
-    assert counts["boilerplate"] == 39
+    assert counts["boilerplate"] == len(canned)  # the canned replies, and nothing else, read as boilerplate
     # Most of the course's data is fine: the rules leave well over 90% alone.
     assert sum(counts.values()) < 0.15 * len(pairs)
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from pairsmith.app.cli import app
 from tests.openai_server import OpenAIStub
-from tests.test_pipeline import answer_from_docs
-from tests.test_review_page import CHROMIUM
+from tests.app.test_pipeline import answer_from_docs
+from tests.moderation.test_review_page import CHROMIUM
 
 
 def _docs(docs: Path) -> Path:

@@ -104,7 +104,7 @@ def test_a_second_process_on_the_same_output_is_refused(work: Path, monkeypatch)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pairsmith.core.locks import output_lock\n"
          f"with output_lock({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
     try:
         assert holder.stdout.readline().strip() == "held"
         line = _one_line_error(runner.invoke(app, ["moderate", "in/good.jsonl", "--out", str(out)]))

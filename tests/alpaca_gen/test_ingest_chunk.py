@@ -11,7 +11,7 @@ from alpaca_gen.chunk import ChunkConfig, chunk_document, chunk_warnings, count_
 from alpaca_gen.ingest import ingest, read_document
 from pairsmith.core.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "docs"
 
 NESTED_MD = """# Top
