@@ -180,3 +180,23 @@ def test_generate_summary_warns_about_an_unterminated_fence(tmp_path: Path) -> N
     assert warning.endswith("x.md:5: unterminated code fence; cut at the chunk budget")
     chunks = int(next(line for line in result.output.splitlines() if line.startswith("chunks:")).split()[1])
     assert chunks >= 4  # 120 lines of code are cut into several chunks, not one of 5x the budget
+
+
+def test_the_readmes_generate_defaults_are_the_options_defaults() -> None:
+    """The README's table of `generate` options states defaults; each must be the one GenerateOptions
+    holds (defaults are written once, in the options model; the README is checked against it)."""
+    import re
+
+    from alpaca_gen.options import GenerateOptions
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = next(block for block in readme.split("\n\n") if "`--pairs-per-chunk N`" in block)
+    stated = re.findall(r"^\| `--([a-z-]+)[^`]*`[^|]*\|[^|]*?\(default (\d+(?:\.\d+)?)", table, re.M)
+    fields = GenerateOptions.model_fields
+    # a default of None is decided elsewhere (the temperature is the strategy's): not a number to compare
+    checked = {flag: value for flag, value in stated
+               if flag.replace("-", "_") in fields and fields[flag.replace("-", "_")].default is not None}
+    assert len(checked) >= 5, stated
+    for flag, value in checked.items():
+        assert float(value) == float(fields[flag.replace("-", "_")].default), f"README says --{flag} defaults to {value}"
