@@ -3,10 +3,9 @@ its class with `@register` (the class's `name`); adding a strategy is adding one
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pairsmith.core.discovery import import_modules
 from pairsmith.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -27,11 +26,7 @@ def _load_all() -> None:
     global _loaded
     if _loaded:
         return
-    import alpaca_gen.strategies as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in ("base", "registry"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    import_modules("alpaca_gen.strategies", lambda name: name not in ("base", "registry"))
     _loaded = True
 
 

@@ -4,9 +4,9 @@ file here (and its settings section in `ModerationConfig`)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import TypeVar
+
+from pairsmith.core.discovery import import_modules
 
 S = TypeVar("S", bound=type)
 _REGISTRY: dict[str, type] = {}
@@ -23,11 +23,7 @@ def register(cls: S) -> S:
 
 def all_steps() -> list:
     """One instance of every step, in the order they run."""
-    import moderation.steps as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in _HELPERS:
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    import_modules("moderation.steps", lambda name: name not in _HELPERS)
     ordered = sorted(_REGISTRY.values(), key=lambda cls: (cls.order, cls.name))
     orders = [cls.order for cls in ordered]
     if len(set(orders)) != len(orders):

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
+from pairsmith.core.discovery import import_modules
 from pairsmith.core.errors import ConfigError
 
 B = TypeVar("B")
@@ -32,11 +31,7 @@ def _load_all() -> None:
     global _loaded
     if _loaded:
         return
-    import pairsmith.core.backends as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in ("base", "registry"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    import_modules("pairsmith.core.backends", lambda name: name not in ("base", "registry"))
     for entry in entry_points(group="pairsmith.backends"):
         entry.load()
     _loaded = True

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pairsmith.core.discovery import import_modules
 from pairsmith.core.records import Pair
 
 Writer = Callable[[Iterable[Pair], Path], int]
@@ -47,9 +46,5 @@ def register_format(fmt: Format) -> None:
 
 def all_formats() -> dict[str, Format]:
     """Every format, found by importing the package's `to_*` modules, in listing order."""
-    import pairsmith.core.formats as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("to_"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    import_modules("pairsmith.core.formats", lambda name: name.startswith("to_"))
     return dict(sorted(_REGISTRY.items(), key=lambda item: (item[1].order, item[0])))
