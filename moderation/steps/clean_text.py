@@ -59,15 +59,32 @@ def damaged_case(text: str, source: str | None) -> str | None:
     return None
 
 
+def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
+    """The project's name glued to the end of a finished question: after a comma or colon ("How is
+    the page protected, pairsmith?"), or straight after a noun ("How does this affect the model's
+    performance pairsmith?"). After a function word ("in", "by", "using"), a verb that takes it as
+    object ("install", "run") or a verb's -ing form, the name belongs to the sentence."""
+    name = re.escape(project.strip())
+    if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
+        return tail
+    tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)
+    if tail is None:
+        return None
+    before = tail.group(1).lower()
+    words = load_words("en")
+    if before in words["stop"] or before in words["name_verbs"] or before.endswith(("ing", "'s")):
+        return None
+    return tail
+
+
 def template_grammar(question: str, project: str | None = None) -> str | None:
     """Words glued wrongly: a question mark mid-sentence, a word said twice, or the project's name
-    tacked on after a comma at the end ("How is the page protected, pairsmith?")."""
+    tacked on at the end of a finished question (see `_tacked_on`)."""
     flat = " ".join(_FENCE.sub(" ", question).split())
     if (found := _MID_QUESTION.search(flat)) is not None:
         return flat[max(0, found.start() - 25): found.end() + 15]
     if project and project.strip():
-        tail = re.search(rf",\s*`?{re.escape(project.strip())}`?\s*[?.!]?$", flat, re.I)
-        if tail is not None:
+        if (tail := _tacked_on(flat, project)) is not None:
             return flat[max(0, tail.start() - 25):]
     for match in _DOUBLED.finditer(flat):
         if match.group(1).lower() not in ("that", "had", "is"):  # "that that", "had had" are English

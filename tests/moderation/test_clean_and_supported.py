@@ -204,3 +204,14 @@ def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: P
                for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()}
     assert {q: e["rule"] for q, e in dropped.items()} == {rows[0][0]: "example_subject", rows[1][0]: "example_subject"}
     assert dropped[rows[0][0]]["match"] == "UserSchema"
+
+
+def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() -> None:
+    """A grammar that makes every question name the project lets a model glue the name to the end;
+    where it belongs to the sentence (after a preposition, a verb taking it, an -ing form) it stays."""
+    glued = ["How does caching change the startup time Lumen?", "Which options does the parser accept, Lumen?",
+             "What is stored in the SQLite db `lumen`?"]
+    fine = ["How are retries configured in Lumen?", "How do I install Lumen?", "Is a GPU needed for running Lumen?",
+            "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?"]
+    assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
+    assert not [q for q in fine if template_grammar(q, "Lumen")]
