@@ -144,12 +144,10 @@ def backend_factory(opts: GenerateOptions):
     """A function that builds the backend when first needed (a fully cached run loads nothing)."""
 
     def build() -> Backend:
-        if opts.backend_name == "openai" and len(opts.base_urls) > 1:
-            from pairsmith.core.backends.openai import OpenAIFleet
-
-            return OpenAIFleet(opts.model_name, opts.base_urls,
-                               api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
-                               timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
+        if opts.backend_name == "openai" and len(opts.base_urls) > 1:  # a fleet: one model on several servers
+            return create("openai-fleet", model=opts.model_name, base_urls=opts.base_urls,
+                          api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
+                          timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
         if opts.backend_name == "openai":
             return create("openai", model=opts.model_name, base_url=opts.resolved_base_url,
                           api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,

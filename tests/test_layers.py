@@ -84,7 +84,7 @@ def test_every_backend_registers_by_name() -> None:
     from pairsmith.core.backends.registry import names
 
     files = {p.stem for p in (ROOT / "pairsmith" / "core" / "backends").glob("*.py")} - {"__init__", "base", "registry"}
-    assert set(names()) == files == {"hf", "llamacpp", "openai"}
+    assert files == {"hf", "llamacpp", "openai"} and set(names()) == {"hf", "llamacpp", "openai", "openai-fleet"}
 
 
 def test_every_strategy_registers_by_name_and_a_typo_lists_them() -> None:

@@ -249,6 +249,7 @@ def _cause(exc: openai.APIConnectionError) -> str:
     return " ".join(str(cause or exc.message).split())[:200] or "connection error"
 
 
+@register("openai-fleet")
 class OpenAIFleet(Backend):
     """Several OpenAI-compatible servers serving the same model (a vLLM or llama.cpp fleet):
     each request goes to the server with the fewest requests in flight, each server keeps its own
