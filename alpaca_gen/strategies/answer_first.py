@@ -2,8 +2,7 @@
 questions per sentence in one batch, and keep the candidate that passes round-trip
 consistency (Alberti et al. 2019): embedded, it retrieves its own sentence among the chunk's
 sentences by a margin, and it has the form of a question a user asks. A sentence with no
-passing question yields no pair rather than a bad one. Structure-derived pairs (tables,
-definitions, docstrings, sections) come first, and their answers are not asked again.
+passing question yields no pair rather than a bad one.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ def write_run_report(out: Path, chunks: list[dict[str, Any]], docs: list[str]) -
         training = (f"<h2>Training</h2><p>{escape(str(run.get('base_model', '')))}, {_n(run.get('steps', 0))} steps on "
                     f"{_n(split.get('train', 0))} pairs ({_n(split.get('test', 0))} held out by document); train loss "
                     f"{run.get('train_loss') or 0:.3f}" + (f", best eval loss {run['eval_loss']:.3f}" if run.get("eval_loss") else "")
-                    + "</p>" + (f'<img src="run/loss_curve.png" alt="loss curve">' if (out / "run" / "loss_curve.png").exists() else ""))
+                    + "</p>" + ('<img src="run/loss_curve.png" alt="loss curve">' if (out / "run" / "loss_curve.png").exists() else ""))
     gen_reasons = Counter(str(r.get("reason", "")) for r in _rows(out / "pairs.rejects.jsonl"))
     files = [(out / n, n) for n in ("pairs.jsonl", "pairs.rejects.jsonl", "curated.jsonl", "curated.rejects.jsonl",
                                     "moderation_report.md", "moderation_report.json", "reviews.jsonl")]

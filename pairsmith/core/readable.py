@@ -93,4 +93,13 @@ def markup_residue(text: str) -> tuple[str, str] | None:
         found = pattern.search(prose if kind.startswith(("rest_", "myst_")) else outside_code)
         if found:
             return kind, found.group(0)[:60]
-    return None
+    return stray_backtick(prose)
+
+
+def stray_backtick(prose: str) -> tuple[str, str] | None:
+    """A backtick that opens or closes no code span ("the 'd`pairsmith' page"): once balanced spans,
+    reST literals and fence markers are taken out, none should be left."""
+    rest = re.sub(r"`{3,}", " ", _INLINE_CODE.sub(" ", _LITERAL.sub(" ", prose)))
+    if (at := rest.find("`")) < 0:
+        return None
+    return "stray_backtick", rest[max(0, at - 20): at + 20].strip()

@@ -42,6 +42,10 @@ def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
                        ('See <a href="/x">the docs</a>.', "html_tag")):
         assert markup_residue(text)[0] == kind, text
     assert markup_residue("Wrap it in `<div>` and call `f()`.") is None  # inline code is code
+    assert markup_residue("What is the 'd`Widget' page in Widget?")[0] == "stray_backtick"
+    assert markup_residue("Released under the `Apache\nlicense <https://x.org>`_.")[0] == "stray_backtick"
+    assert markup_residue("Run ``make`` or `make test`, then:\n\n```sh\necho `date`\n```\n")[0] == "rest_literal"
+    assert markup_residue("Run `make test`, then:\n\n```sh\necho `date`\n```\n") is None  # code keeps its backticks
 
 
 def test_damaged_identifier_case_and_template_grammar() -> None:

@@ -1,8 +1,10 @@
 """The Ray engine on a local Ray cluster (`ray.init(num_cpus=2)`) against the local engine: the
 same steps on about 2,000 pairs (the course's lamini_docs, the labelled generated pairs with
-their chunks, and planted exact, near and semantic duplicates and swapped answers), with the
+their chunks, and planted exact, near and semantic duplicates, swapped answers and answers
+given a chunk that does not hold them), with the
 offline embedder; each engine starts from an empty embedding cache, so the cluster computes
-its own vectors. Decisions, reasons and evidence must be the same."""
+its own vectors. Decisions, reasons and evidence must be the same, but where an embedding
+score lies within float noise of its threshold."""
 
 from __future__ import annotations
 
@@ -27,9 +29,13 @@ def needs_ray() -> None:
 
 
 def planted_pairs() -> list[dict]:
-    """lamini_docs and the labelled generated pairs, plus duplicates of every kind and swapped answers."""
+    """lamini_docs and the labelled generated pairs, plus duplicates of every kind, swapped answers
+    and answers their source chunk does not hold."""
     rng = random.Random(0)
     pairs = [{"instruction": p.instruction, "output": p.output} for p in load_pairs(ROOT / "tests/data/lamini_docs.jsonl")]
+    chunks = [p["output"] for p in pairs if len(p["output"]) > 400]
+    for pair in rng.sample(pairs, 60):  # another pair's long answer as the source chunk: it does not hold this one
+        pair["source"] = {"file": "elsewhere.md", "text": rng.choice(chunks)}
     for row in read_jsonl(ROOT / "tests/data/pair_quality/labelled.jsonl"):
         source = {**(row.get("source") or {}), "text": row["chunk"]}
         pairs.append({"instruction": row["instruction"], "output": row["output"], "source": source,
@@ -55,6 +61,24 @@ def decisions(curated: Path) -> dict[str, dict]:
     return {r["id"]: r["moderation"] for r in rows}
 
 
+def at_threshold(mine: dict, theirs: dict, noise: float = 2e-3) -> bool:
+    """Whether two decisions on one pair differ by an embedding score alone: a step's score or
+    margin that one engine put on the evidence of its verdict and the other recorded for the same
+    step, the two no further apart than float noise (a threshold lies between them)."""
+    for a, b in ((mine, theirs), (theirs, mine)):
+        for reason, evidence in zip(a["reasons"], a["evidence"]):
+            step = reason.split(":")[0]
+            other = dict((b.get("checks") or {}).get(step) or {})
+            for found in b["evidence"]:
+                if found.get("step") == step:
+                    other.update(found)
+            for key in ("score", "margin"):
+                x, y = evidence.get(key), other.get(key)
+                if isinstance(x, float) and isinstance(y, float) and abs(x - y) <= noise:
+                    return True
+    return False
+
+
 def test_ray_engine_makes_the_local_engines_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     needs_ray()
     src = tmp_path / "pairs.jsonl"
@@ -68,12 +92,16 @@ def test_ray_engine_makes_the_local_engines_decisions(tmp_path: Path, monkeypatc
     finally:
         engine.close()
 
-    assert (remote.kept, remote.review, remote.dropped) == (local.kept, local.review, local.dropped)
     mine, theirs = decisions(tmp_path / "local.jsonl"), decisions(tmp_path / "ray.jsonl")
     assert mine.keys() == theirs.keys() and len(mine) > 1900
     differ = [k for k in mine if (mine[k]["decision"], mine[k]["reasons"]) != (theirs[k]["decision"], theirs[k]["reasons"])]
-    assert differ == [], [(mine[k]["reasons"], theirs[k]["reasons"]) for k in differ[:5]]
-    twins = [k for k in mine if [e.get("duplicate_of") for e in mine[k]["evidence"]]
+    # The actors embed in other batches than the driver, so vectors differ in their last bits: a
+    # score that lies within that noise of its threshold may fall on either side. Nothing else may.
+    unexplained = [k for k in differ if not at_threshold(mine[k], theirs[k])]
+    assert unexplained == [] and len(differ) <= 3, [(mine[k], theirs[k]) for k in (unexplained or differ)[:3]]
+    for count in ("kept", "review", "dropped"):
+        assert abs(getattr(local, count) - getattr(remote, count)) <= len(differ), count
+    twins = [k for k in mine if k not in differ and [e.get("duplicate_of") for e in mine[k]["evidence"]]
              != [e.get("duplicate_of") for e in theirs[k]["evidence"]]]
     assert twins == []  # the same member of every duplicate group is kept
 
