@@ -62,8 +62,9 @@ def damaged_case(text: str, source: str | None) -> str | None:
 def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     """The project's name glued to the end of a finished question: after a comma or colon ("How is
     the page protected, pairsmith?"), or straight after a noun ("How does this affect the model's
-    performance pairsmith?"). After a function word ("in", "by", "using"), a verb that takes it as
-    object ("install", "run") or a verb's -ing form, the name belongs to the sentence."""
+    performance pairsmith?") or a word no name can follow there ("how does it pairsmith?", "the
+    string that pairsmith?": `not_before_name`). After another function word ("in", "by", "is"), a
+    verb that takes it as object ("install", "run") or a verb's -ing form, it belongs to the sentence."""
     name = re.escape(project.strip())
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail
@@ -72,6 +73,8 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
         return None
     before = tail.group(1).lower()
     words = load_words("en")
+    if before in words["not_before_name"]:  # "how does it pairsmith?", "the string that pairsmith?"
+        return tail
     if before in words["stop"] or before in words["name_verbs"] or before.endswith(("ing", "'s")):
         return None
     return tail

@@ -214,8 +214,10 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
     """A grammar that makes every question name the project lets a model glue the name to the end;
     where it belongs to the sentence (after a preposition, a verb taking it, an -ing form) it stays."""
     glued = ["How does caching change the startup time Lumen?", "Which options does the parser accept, Lumen?",
-             "What is stored in the SQLite db `lumen`?"]
+             "What is stored in the SQLite db `lumen`?", "How is a token checked, and how does it Lumen?",
+             "What is the default port if the flag is not Lumen?"]
     fine = ["How are retries configured in Lumen?", "How do I install Lumen?", "Is a GPU needed for running Lumen?",
-            "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?"]
+            "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?", "What is Lumen?",
+            "Which web frameworks work with Flask and Lumen?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
