@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract import CARRIES_TEXT
 from alpaca_gen.ingest import Document
 from pairsmith.core.records import content_hash
 from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
@@ -24,9 +25,6 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-# Formats whose chunks are not lines of the file as written (converted, or reST rendered by docutils):
-# the chunk travels with its pairs, so grounding reads what the model read.
-_CONVERTED_SUFFIXES = (".pdf", ".docx", ".ipynb", ".rst", ".rest")
 
 
 @dataclass
@@ -44,8 +42,8 @@ class Chunk:
     def source(self) -> dict:
         """The `source` object recorded on every pair made from this chunk."""
         found = {"path": self.path, "headings": self.headings, "lines": [self.start, self.end], "chunk": self.id}
-        if self.path.lower().endswith(_CONVERTED_SUFFIXES):
-            found["text"] = self.text  # line numbers are the conversion's: the chunk travels with the pair
+        if self.path.lower().endswith(CARRIES_TEXT):  # not the file's lines as written (converted, or reST
+            found["text"] = self.text  # rendered by docutils): grounding reads what the model read
         return found
 
 

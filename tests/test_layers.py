@@ -100,6 +100,16 @@ def test_every_strategy_registers_by_name_and_a_typo_lists_them() -> None:
         GenerateOptions(paths=["docs"], out="pairs.jsonl", strategy="secions")
 
 
+def test_every_document_reader_registers_its_kind_and_suffixes() -> None:
+    from alpaca_gen.extract import READERS, kind_for
+
+    files = {p.stem for p in (ROOT / "alpaca_gen" / "extract").glob("*.py")} - {"__init__", "registry"}
+    assert set(READERS) == files  # one reader per file, named by its kind
+    for kind, reader in READERS.items():
+        assert reader.suffixes and all(kind_for("doc", suffix.upper()) == kind for suffix in reader.suffixes)
+    assert {k for k, r in READERS.items() if r.converts} == {"pdf", "docx"}
+
+
 def import_graph() -> dict[str, set[str]]:
     """Each project module and the project modules it imports, anywhere in it (inside functions too;
     only an `if TYPE_CHECKING:` block, which never runs, is left out). A package importing its own

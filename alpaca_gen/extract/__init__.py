@@ -1,44 +1,22 @@
-"""Extractors: one per document type, each turning text into a list of `Block`s."""
+"""Extractors: one per document type, each turning text into a list of `Block`s. Each module
+registers its reader (`alpaca_gen/extract/registry.py`); the tables below are built from them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from alpaca_gen.extract.registry import Converter, Extractor, Reader, all_readers
 
-from alpaca_gen.blocks import Block
-from alpaca_gen.extract.docx import docx_markdown
-from alpaca_gen.extract.html import html_blocks
-from alpaca_gen.extract.markdown import markdown_blocks
-from alpaca_gen.extract.notebook import notebook_blocks
-from alpaca_gen.extract.pdf import pdf_markdown
-from alpaca_gen.extract.python import python_blocks
-from alpaca_gen.extract.rst import rst_blocks
-from alpaca_gen.extract.text import text_blocks
+READERS: dict[str, Reader] = all_readers()
 
-Extractor = Callable[[str], list[Block]]
-
-EXTRACTORS: dict[str, Extractor] = {
-    "markdown": markdown_blocks,
-    "rst": rst_blocks,
-    "text": text_blocks,
-    "html": html_blocks,
-    "notebook": notebook_blocks,
-    "python": python_blocks,
-}
-
-SUFFIX_KINDS: dict[str, str] = {
-    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
-    ".rst": "rst", ".rest": "rst",
-    ".txt": "text", ".text": "text",
-    ".html": "html", ".htm": "html",
-    ".ipynb": "notebook",
-    ".py": "python",
-    ".pdf": "pdf",
-    ".docx": "docx",
-}
+EXTRACTORS: dict[str, Extractor] = {kind: r.read for kind, r in READERS.items() if not r.converts}
 
 # Binary formats: converted to Markdown first (their line numbers are those of the conversion, so
 # pairs made from them carry their chunk's text in `source.text`).
-CONVERTED: dict[str, Callable[[bytes, str], str]] = {"pdf": pdf_markdown, "docx": docx_markdown}
+CONVERTED: dict[str, Converter] = {kind: r.read for kind, r in READERS.items() if r.converts}
+
+SUFFIX_KINDS: dict[str, str] = {suffix: kind for kind, r in READERS.items() for suffix in r.suffixes}
+
+# Suffixes whose pairs carry their chunk's text (line numbers that are not the file's).
+CARRIES_TEXT: tuple[str, ...] = tuple(s for r in READERS.values() if r.carries_text for s in r.suffixes)
 
 # Files without a suffix that projects conventionally write in Markdown.
 BARE_NAMES = {"readme", "changelog", "contributing", "authors", "history"}
@@ -53,4 +31,4 @@ def kind_for(name: str, suffix: str) -> str | None:
     return None
 
 
-__all__ = ["CONVERTED", "EXTRACTORS", "Extractor", "kind_for"]
+__all__ = ["CARRIES_TEXT", "CONVERTED", "EXTRACTORS", "Extractor", "READERS", "SUFFIX_KINDS", "kind_for"]

@@ -7,12 +7,14 @@ import io
 import re
 
 from pairsmith.core.errors import MissingDependencyError
+from alpaca_gen.extract.registry import reader
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+@reader("docx", (".docx",), converts=True)
 def docx_markdown(raw: bytes, title: str) -> str:
     """The document as Markdown (a `# title` from the file name when it has no Title or Heading 1)."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.registry import reader
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _TEXT_TAGS = {"p", "li", "dt", "dd", "blockquote", "figcaption", "caption", "div", "section",
@@ -108,6 +109,7 @@ class _Collector(HTMLParser):
         self.buffer.append(data)
 
 
+@reader("html", (".html", ".htm"))
 def html_blocks(text: str) -> list[Block]:
     """Blocks of an HTML page; line numbers point into the HTML source."""
     collector = _Collector()

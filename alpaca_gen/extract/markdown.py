@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.registry import reader
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -23,6 +24,7 @@ def _unterminated(token: Token, lines: list[str]) -> bool:
     return re.fullmatch(rf" {{0,3}}{re.escape(char)}{{{length},}}\s*", last) is None
 
 
+@reader("markdown", (".md", ".markdown", ".mdx"))
 def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
     """Blocks of a Markdown text; `offset` shifts line numbers (for embedded Markdown)."""
     lines = text.splitlines()

@@ -10,8 +10,10 @@ import json
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.markdown import markdown_blocks
+from alpaca_gen.extract.registry import reader
 
 
+@reader("notebook", (".ipynb",), carries_text=True)
 def notebook_blocks(text: str) -> list[Block]:
     """Blocks of an .ipynb file (raises ValueError when it is not a notebook)."""
     data = json.loads(text)

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 
 from pairsmith.core.errors import MissingDependencyError
+from alpaca_gen.extract.registry import reader
 
 
 def _outline(reader) -> list[tuple[int, str, int]]:
@@ -46,6 +47,7 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {line for line, n in counts.items() if n >= 0.6 * len(pages) and len(line) < 80}
 
 
+@reader("pdf", (".pdf",), converts=True)
 def pdf_markdown(raw: bytes, title: str) -> str:
     """The PDF's text as Markdown: `# title`, outline headings, paragraphs and list items."""
     try:

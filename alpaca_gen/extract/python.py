@@ -7,6 +7,7 @@ import inspect
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.rst import rst_blocks
+from alpaca_gen.extract.registry import reader
 
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -38,6 +39,7 @@ def _walk(node: ast.AST, level: int, blocks: list[Block]) -> None:
         _walk(child, level + 1, blocks)
 
 
+@reader("python", (".py",))
 def python_blocks(text: str) -> list[Block]:
     """Blocks of a Python file's public docstrings (raises SyntaxError on invalid Python)."""
     tree = ast.parse(text)

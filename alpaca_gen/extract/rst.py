@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.registry import reader
 
 _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
                "program", "command", "file", "samp", "code", "kbd", "paramref", "type"}
@@ -228,6 +229,7 @@ class _Reader:
                 self.walk(child, depth)
 
 
+@reader("rst", (".rst", ".rest"), carries_text=True)
 def rst_blocks(text: str, offset: int = 0) -> list[Block]:
     """Blocks of a reStructuredText document, read by docutils."""
     from docutils.core import publish_doctree

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.registry import reader
 
 
 def paragraphs(lines: list[str], offset: int = 0) -> list[Block]:
@@ -19,6 +20,7 @@ def paragraphs(lines: list[str], offset: int = 0) -> list[Block]:
     return blocks
 
 
+@reader("text", (".txt", ".text"))
 def text_blocks(text: str) -> list[Block]:
     """Blocks of a plain-text file."""
     return paragraphs(text.splitlines())
