@@ -123,6 +123,9 @@ class QuestionFormConfig(_Strict):
 
     enabled: bool = True
     comparisons: bool = True  # a "difference between A and B" question whose answer names one side or none
+    # two questions joined into one ("What does X do, and how is Y set?"): a person decides (review), since
+    # the answer often leaves one of them open; off lets them through
+    two_questions: bool = True
     repeat_ngram: int = 3  # a word n-gram this long appearing twice (or a clause said twice): repeated_question
     min_repeat_content: int = 1  # ... when the n-gram holds at least this many non-stop words
     # placeholder text anywhere in the question: template_echo; so is a <placeholder>, a question of only digits

@@ -129,6 +129,20 @@ def question_names(question: str) -> list[str]:
 
 
 
+def two_questions(question: str) -> str | None:
+    """The second question of one that asks two, joined by "and" after a clause ("What is X, and how
+    is it set?", "Where are decisions saved and how are they stored?"), or None."""
+    openers = "|".join(sorted(load_words("en")["question_openers"]))
+    flat = " ".join(question.split())
+    first = flat.split(" ", 1)[0].lower().strip("\"'`*(")
+    if first not in load_words("en")["question_openers"]:
+        return None  # a request ("Explain X and how ...") asks for one text
+    found = re.search(rf"(?:,\s*|\s)and\s+(?:{openers})\b.*$", flat, re.I)
+    if found is None or len(flat[: found.start()].split()) < 4:
+        return None
+    return found.group(0).lstrip(", ")[:60]
+
+
 _COMPARISON = re.compile(r"\bdifference between (?P<a>.+?) and (?P<b>.+?)\??$", re.I)
 
 
@@ -274,6 +288,9 @@ class QuestionForm(PairStep):
             return Verdict(self.name, "generic_question", evidence={"score": 1.0, "match": found, "excerpt": clip})
         if cfg.comparisons and (found := unanswered_comparison(instruction, item.pair.output)) is not None:
             return Verdict(self.name, "unanswered_comparison", evidence={"score": 0.0, "match": found, "excerpt": clip})
+        if cfg.two_questions and (found := two_questions(instruction)) is not None:
+            return Verdict(self.name, "two_questions", decision="review", evidence={"score": 0.0, "match": found,
+                                                                                 "excerpt": clip})
         chunk = getattr(self, "source", None) and self.source.text(item.pair)
         checks: dict[str, Any] = {"chunk": bool(chunk)}
         if chunk:

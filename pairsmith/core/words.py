@@ -23,7 +23,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     question never ends on one), "generic_question_words" (words that fit any question),
     "leaning_openers" (a sentence opening so leans on the one before), "name_verbs" (verbs that
     take a project's name as their object: "install", "use"), "not_before_name" (words a name that ends
-    a question cannot follow: "it", "that", "the"), "source_reference" (phrases
+    a question cannot follow: "it", "that", "the"), "question_openers" (words a question starts with),
+    "source_reference" (phrases
     that point at a text the reader does not have), "source_pointers" and "source_nouns" (words
     that do so together: "the given snippet"). A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
@@ -32,7 +33,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
-            "not_before_name")
+            "not_before_name", "question_openers")
     phrases = ("source_reference", "source_pointers", "source_nouns")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
             "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ()))}

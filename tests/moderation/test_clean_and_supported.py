@@ -221,3 +221,31 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
             "Which web frameworks work with Flask and Lumen?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
+
+
+def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
+    """Two questions joined by "and" after a clause often get half an answer: such a pair is sent to
+    review with the second question as evidence; one question about two things, or a request, is not."""
+    from moderation.steps.question_form import two_questions
+
+    assert two_questions("Where are Lumen's review decisions saved, and how are they stored?") == "and how are they stored?"
+    assert two_questions("Which formats does Lumen read and which does it write?") == "and which does it write?"
+    for one in ("How do I install and run Lumen?", "What is the difference between read and write timeouts in Lumen?",
+                "Explain Lumen's cache and how it is keyed.", "Is Lumen fast and is it safe?"):
+        assert two_questions(one) is None, one
+    rows = [{"instruction": "Where are Lumen's review decisions saved, and how are they stored?",
+             "output": "Lumen saves review decisions in reviews.jsonl beside the reviewed file, one JSON line each."},
+            {"instruction": "Where does Lumen save review decisions?",
+             "output": "Lumen saves review decisions in reviews.jsonl beside the reviewed file, one JSON line each."}]
+    src = tmp_path / "pairs.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged"):
+        getattr(cfg, section).enabled = False
+    moderate(src, tmp_path / "curated.jsonl", config=cfg)
+    decided = {json.loads(l)["instruction"]: json.loads(l)["moderation"]
+               for name in ("curated.jsonl", "curated.rejects.jsonl")
+               for l in (tmp_path / name).read_text().splitlines()}
+    assert decided[rows[0]["instruction"]]["decision"] == "review"
+    assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:two_questions")
+    assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]
