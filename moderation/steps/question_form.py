@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from moderation.grounding import ChunkSource
-from moderation.steps.base import Context, Item, PairStep, alive
+from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
@@ -128,16 +128,17 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if len(n) > 1))
 
 
+_SECOND_QUESTION = re.compile(rf"(?:,\s*|\s)and\s+(?:{'|'.join(sorted(_EN['question_openers']))})\b.*$", re.I)
+
 
 def two_questions(question: str) -> str | None:
     """The second question of one that asks two, joined by "and" after a clause ("What is X, and how
     is it set?", "Where are decisions saved and how are they stored?"), or None."""
-    openers = "|".join(sorted(load_words("en")["question_openers"]))
     flat = " ".join(question.split())
     first = flat.split(" ", 1)[0].lower().strip("\"'`*(")
-    if first not in load_words("en")["question_openers"]:
+    if first not in _EN["question_openers"]:
         return None  # a request ("Explain X and how ...") asks for one text
-    found = re.search(rf"(?:,\s*|\s)and\s+(?:{openers})\b.*$", flat, re.I)
+    found = _SECOND_QUESTION.search(flat)
     if found is None or len(flat[: found.start()].split()) < 4:
         return None
     return found.group(0).lstrip(", ")[:60]

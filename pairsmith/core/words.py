@@ -24,9 +24,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "leaning_openers" (a sentence opening so leans on the one before), "name_verbs" (verbs that
     take a project's name as their object: "install", "use"), "not_before_name" (words a name that ends
     a question cannot follow: "it", "that", "the"), "question_openers" (words a question starts with),
-    "source_reference" (phrases
-    that point at a text the reader does not have), "source_pointers" and "source_nouns" (words
-    that do so together: "the given snippet"). A key a language's file lacks is empty."""
+    "source_reference" (phrases that point at a text the reader does not have), "source_pointers"
+    and "source_nouns" (words that do so together: "the given snippet"). A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in _FOLDER.glob("*.json")))

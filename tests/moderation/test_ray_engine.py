@@ -1,9 +1,8 @@
 """The Ray engine on a local Ray cluster (`ray.init(num_cpus=2)`) against the local engine: the
 same steps on about 2,000 pairs (the course's lamini_docs, the labelled generated pairs with
 their chunks, and planted exact, near and semantic duplicates, swapped answers and answers
-given a chunk that does not hold them), with the
-offline embedder; each engine starts from an empty embedding cache, so the cluster computes
-its own vectors. Decisions, reasons and evidence must be the same, but where an embedding
+given a chunk that does not hold them), with the offline embedder; each engine starts from an
+empty embedding cache, so the cluster computes its own vectors. Decisions, reasons and evidence must be the same, but where an embedding
 score lies within float noise of its threshold."""
 
 from __future__ import annotations
