@@ -8,6 +8,7 @@ from moderation.steps.base import Context, Item, Step, alive
 from moderation.steps.registry import register
 from moderation.verdict import Verdict
 from pairsmith.core.backends.base import redact_url
+from pairsmith.core.textmetrics import said_in
 
 
 @register
@@ -49,7 +50,10 @@ class Grounding(Step):
         answers, chunks = [item.pair.output for item, _ in grounded], [text for _, text in grounded]
         ctx.prefetch([part for answer in answers for part in (sentences(answer) or [answer])]
                      + [span for chunk in dict.fromkeys(chunks) for span in spans(chunk)])
-        scores = embedding_support(ctx.embed, answers, chunks)
+        # an answer the chunk says word for word (often a short one: "None", a method's name, where
+        # an embedding means little) is the chunk's own words: supported
+        scores = [1.0 if said_in(answer, chunk) else score
+                  for answer, chunk, score in zip(answers, chunks, embedding_support(ctx.embed, answers, chunks))]
         ctx.stats["support_scores"] = scores
         ctx.stats["grounding_method"] = f"embeddings ({ctx.config.embedder}), threshold {cfg.threshold}"
         for (item, _), score in zip(grounded, scores):

@@ -31,6 +31,7 @@ judges about 5,000 pairs/s on 2 cores (blockwise matrix products); embedding is 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,10 @@ from moderation.grounding import ChunkSource, paragraph_of, spans
 from moderation.steps.base import Context, Item, Step, alive
 from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
-from pairsmith.core.textmetrics import normalise, rouge_tokens, without_project
+from pairsmith.core.textmetrics import normalise, rouge_tokens, said_in, without_project
+
+
+_HEADING = re.compile(r"#{1,6} [^\n]*")
 
 
 def _is_answer(span: str, answer_words: set[str], overlap: float) -> bool:
@@ -149,8 +153,11 @@ class Relevance(Step):
                 continue
             answer_words = set(rouge_tokens(item.pair.output))
             home = normalise(paragraph_of(item.pair.output, chunk))  # the answer's own paragraph goes on with it
+            # a passage that says the whole answer is where it comes from, not a rival ("requests.codes"
+            # inside the sentence that introduces it); a heading alone names a topic and answers nothing
             candidates = [s for s in spans(chunk) if not _is_answer(s, answer_words, cfg.span_overlap)
-                          and normalise(s) != normalise(item.pair.output) and normalise(s) not in home]
+                          and not said_in(item.pair.output, s) and normalise(s) not in home
+                          and not _HEADING.fullmatch(s)]
             if candidates:
                 competing[k] = candidates
         ctx.prefetch([s for candidates in competing.values() for s in candidates])

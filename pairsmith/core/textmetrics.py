@@ -52,6 +52,13 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.lower().translate(_PUNCT)).strip()
 
 
+def said_in(part: str, text: str) -> bool:
+    """The part's words, in order and whole, are words of the text (both normalised): "None" is said
+    in "... returns None.", not in "Nonetheless"."""
+    key = normalise(part)
+    return bool(key) and f" {key} " in f" {normalise(text)} "
+
+
 def rouge_tokens(text: str) -> list[str]:
     """Tokens as rouge-score's default tokenizer makes them (lower case, alphanumeric runs)."""
     return [t for t in _ROUGE_TOKEN.split(text.lower()) if t]
@@ -142,8 +149,10 @@ def _project_name(project: str) -> re.Pattern[str]:
 
 
 def names_project(question: str, project: str) -> bool:
-    """The question says the project's name (any case), as a word or a word's prefix (`httpx.Client`)."""
-    return bool(project.strip()) and _project_name(project).search(question) is not None
+    """The question says the project's name (any case), as a word, a word's prefix (`httpx.Client`)
+    or a part of a package named after it (`httpx-auth`, `pytest-httpx`)."""
+    name = re.escape(project.strip())
+    return bool(name) and re.search(rf"(?<!\w){name}(?!\w)", question, re.I) is not None
 
 
 def without_project(text: str, project: str | None) -> str:

@@ -181,6 +181,9 @@ def test_the_project_name_is_taken_out_before_questions_are_compared() -> None:
     assert without_project("What does Lumen do?", None) == "What does Lumen do?"
     assert names_project("How does `lumen.Client` retry?", "Lumen")
     assert not names_project("How does illumen retry?", "Lumen")
+    # a package named after the project names it too
+    assert names_project("Which flows does `lumen-oauth` handle?", "Lumen")
+    assert names_project("How does pytest-lumen start a server?", "Lumen")
 
 
 def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: Path) -> None:
@@ -249,3 +252,36 @@ def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
     assert decided[rows[0]["instruction"]]["decision"] == "review"
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:two_questions")
     assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]
+
+
+def test_a_short_answer_the_chunk_says_is_grounded_and_not_outrun_by_its_own_sentence(tmp_path: Path) -> None:
+    """"None" or a method's name means little to an embedding; said word for word by the chunk, it is
+    the chunk's own answer: grounding passes it, and the sentence that says it is not its rival."""
+    from pairsmith.core.textmetrics import said_in
+
+    assert said_in("None", "it returns ``None``.") and not said_in("None", "Nonetheless, it retries.")
+    assert said_in("lumen.codes", "A lookup object, lumen.codes.ok, names each code.") and not said_in("", "x")
+    chunk = ("## Status codes\n\nLumen also comes with a built-in status code lookup object for easy reference: "
+             "`lumen.codes`. A bad response can be raised as an error with `Response.raise_for_status()`, which "
+             "returns None when the status code is 200.\n\nRedirects are followed for every verb except HEAD.\n")
+    rows = [("What is the name of Lumen's built-in status code lookup object?", "lumen.codes"),
+            ("What does Lumen's `raise_for_status()` return for a 200 response?", "None"),
+            ("Which verb does Lumen not follow redirects for?", "HEAD"),
+            ("How long should Lumen's bread dough rise?", "Let the dough rise in a warm kitchen for about two hours "
+                                                          "until it has doubled, then knead it again.")]
+    source = {"text": chunk, "chunk": "c1"}
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"instruction": q, "input": "", "output": a, "source": source,
+                                         "generator": {"method": "model", "params": {"project": "Lumen"}}}) + "\n"
+                             for q, a in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "judged", "supported", "rules", "answer_form", "question_form", "clean_text"):
+        getattr(cfg, section).enabled = False
+    moderate(pairs, tmp_path / "curated.jsonl", config=cfg)
+    kept = {json.loads(l)["instruction"]: json.loads(l)["moderation"]
+            for l in (tmp_path / "curated.jsonl").read_text().splitlines()}
+    for question, answer in rows[:3]:
+        assert kept[question]["decision"] == "keep", (question, kept[question])
+        assert kept[question]["checks"]["grounding"]["score"] == 1.0
+    dropped = [json.loads(l) for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()]
+    assert [r["instruction"] for r in dropped] == [rows[3][0]]
