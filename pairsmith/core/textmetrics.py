@@ -144,15 +144,15 @@ def repetition(text: str, ngram: int = 4) -> Repetition:
     return Repetition(len(lines), share_repeated(lines), len(tokens), share_repeated(grams))
 
 
-def _project_name(project: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(project.strip())}(?![\w-])", re.I)
+def _project_name(project: str, joined: str = r"[\w-]") -> re.Pattern[str]:
+    """The project's name where no `joined` character touches it (a hyphen joins it to a package)."""
+    return re.compile(rf"(?<!{joined}){re.escape(project.strip())}(?!{joined})", re.I)
 
 
 def names_project(question: str, project: str) -> bool:
     """The question says the project's name (any case), as a word, a word's prefix (`httpx.Client`)
     or a part of a package named after it (`httpx-auth`, `pytest-httpx`)."""
-    name = re.escape(project.strip())
-    return bool(name) and re.search(rf"(?<!\w){name}(?!\w)", question, re.I) is not None
+    return bool(project.strip()) and _project_name(project, r"\w").search(question) is not None
 
 
 def without_project(text: str, project: str | None) -> str:
