@@ -96,6 +96,22 @@ def plain_arm(chunks: list, model: str, parallel: int, n: int) -> tuple[list[dic
                    "tokens_per_s": round(completion / seconds, 2), "pairs": len(pairs)}
 
 
+def earlier_plain_arm(folder: Path, chunk_ids: set[str]) -> tuple[list[dict], dict]:
+    """The plain arm of an earlier run on the same sections: its pairs from the blind items and key,
+    its timing from timing.json, marked with where it came from."""
+    blind = folder / "blind" if (folder / "blind" / "key.jsonl").exists() else folder
+    timing_file = folder / "timing.json" if (folder / "timing.json").exists() else blind / "timing.json"
+    arms = {k["pid"]: k["arm"] for k in map(json.loads, (blind / "key.jsonl").open(encoding="utf-8"))}
+    pairs = []
+    for item in map(json.loads, (blind / "items.jsonl").open(encoding="utf-8")):
+        if item["chunk"] not in chunk_ids:
+            sys.exit(f"{folder} has section {item['chunk']}, which these docs do not: give the run on the same docs")
+        pairs += [{"instruction": p["instruction"], "input": "", "output": p["output"], "chunk": item["chunk"]}
+                  for p in item["pairs"] if arms.get(p["pid"]) == "plain"]
+    timing = json.loads(timing_file.read_text(encoding="utf-8"))["plain"]
+    return pairs, {**timing, "from": str(folder)}
+
+
 def pairsmith_arm(docs: str, project: str, out: Path, model: str, parallel: int, n: int) -> tuple[list, list, dict]:
     """`generate` with the default strategy, then `moderate` with the default config."""
     started = time.perf_counter()
@@ -124,6 +140,10 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_TEACHER)
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL)
     parser.add_argument("-n", type=int, default=3, help="pairs asked for per section, in both arms")
+    parser.add_argument("--plain-from", metavar="DIR",
+                        help="take the plain arm's pairs and timing from an earlier run's blind/ files (or a labelled "
+                             "set's folder) on the same docs, instead of running it again: for comparing a change "
+                             "to pairsmith's arm; its timing is then from that other run")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -135,7 +155,10 @@ def main() -> None:
     _, chunks = collect_chunks([args.docs], opts.chunking())
     chunks = [c for c in chunks if strategy.units(c)]  # the sections pairsmith asks about
 
-    plain, plain_timing = plain_arm(chunks, args.model, args.parallel, args.n)
+    if args.plain_from:
+        plain, plain_timing = earlier_plain_arm(Path(args.plain_from), {c.id for c in chunks})
+    else:
+        plain, plain_timing = plain_arm(chunks, args.model, args.parallel, args.n)
     ours, kept_ids, ours_timing = pairsmith_arm(args.docs, args.project, out, args.model, args.parallel, args.n)
     (out / "plain.jsonl").write_text("".join(json.dumps(p) + "\n" for p in plain), encoding="utf-8")
 
