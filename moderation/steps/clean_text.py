@@ -64,13 +64,17 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     the page protected, pairsmith?"), or straight after a noun ("How does this affect the model's
     performance pairsmith?") or a word no name can follow there ("how does it pairsmith?", "the
     string that pairsmith?": `not_before_name`). After another function word ("in", "by", "is"), a
-    verb that takes it as object ("install", "run") or a verb's -ing form, it belongs to the sentence."""
+    verb that takes it as object ("install", "run") or a verb's -ing form, it belongs to the sentence.
+    A project spelled with capitals, found bare and in lower case, is an English word ("the body of
+    non-text requests?" for Requests), not the name: there, case counts."""
     name = re.escape(project.strip())
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail
-    tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)
+    tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+([`'\"]?)({name})[`'\"]?\s*[?.!]?$", flat, re.I)
     if tail is None:
         return None
+    if not tail.group(2) and tail.group(3).islower() and not project.strip().islower():
+        return None  # a bare "requests" for the project Requests: the common noun
     before = tail.group(1).lower()
     words = load_words("en")
     if before in words["not_before_name"]:  # "how does it pairsmith?", "the string that pairsmith?"

@@ -224,6 +224,10 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
             "Which web frameworks work with Flask and Lumen?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
+    # a project named by an English word: bare and in lower case, the word is the sentence's own noun
+    assert template_grammar("How does Beacon decode the body of non-text beacon?", "Beacon") is None
+    assert template_grammar("How does this change the body Beacon?", "Beacon")
+    assert template_grammar("How does this change the body beacon?", "beacon")  # a name spelled in lower case
 
 
 def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
