@@ -1,10 +1,13 @@
 """Answers that only say the question back ("Can X do Y?" -> "Yes, X can do Y."): ROUGE-L
-with the question at or above the threshold, and few words the question lacks."""
+with the question at or above the threshold, and few words the question lacks. An answer whose few
+new words hold a fact the question lacks (a code name, a value, a proper name: "What is the name of
+the JSON decoder?" -> "The name of the JSON decoder is `r.json()`.") answers it and is not a restatement."""
 
 from __future__ import annotations
 
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
+from moderation.steps.supported import answer_facts
 from moderation.verdict import Verdict
 from pairsmith.core.textmetrics import rouge_l, rouge_tokens
 
@@ -25,7 +28,14 @@ class RestatedAnswers(PairStep):
         asked = set(question) | _YES_NO
         new_share = sum(t not in asked for t in answer) / len(answer)
         score = rouge_l(question, answer)
-        if score >= cfg.restate_threshold and new_share <= cfg.restate_new_words:
+        if score >= cfg.restate_threshold and new_share <= cfg.restate_new_words and not new_facts(item.prompt, item.pair.output):
             return Verdict(self.name, "answer_restates_question",
                            evidence={"score": score, "new_words": round(new_share, 2)})
         return None
+
+
+def new_facts(question: str, answer: str) -> list[str]:
+    """The answer's checkable facts (code, identifiers, numbers, quoted strings, proper names) that
+    the question does not say."""
+    asked = " ".join(question.lower().split())
+    return [fact for fact in answer_facts(answer) if " ".join(fact.lower().split()) not in asked]

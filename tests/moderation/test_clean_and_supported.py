@@ -289,3 +289,24 @@ def test_a_short_answer_the_chunk_says_is_grounded_and_not_outrun_by_its_own_sen
         assert kept[question]["checks"]["grounding"]["score"] == 1.0
     dropped = [json.loads(l) for l in (tmp_path / "curated.rejects.jsonl").read_text().splitlines()]
     assert [r["instruction"] for r in dropped] == [rows[3][0]]
+
+
+def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(tmp_path: Path) -> None:
+    """"Can X do Y?" -> "Yes, X can do Y." says nothing; "What is the name of X?" -> "The name of X is
+    `x.y()`." says the question back too, and then answers it with the name it asked for."""
+    rows = [{"instruction": "Is the Lumen cache shared by every run?", "output": "Yes, the Lumen cache is shared by every run."},
+            {"instruction": "What is the name of the lookup object for status codes in Lumen?",
+             "output": "The name of the lookup object for status codes in Lumen is `lumen.codes`."},
+            {"instruction": "What is the default port of the Lumen server?", "output": "The default port of the Lumen server is 8080."}]
+    src = tmp_path / "pairs.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged"):
+        getattr(cfg, section).enabled = False
+    moderate(src, tmp_path / "curated.jsonl", config=cfg)
+    decided = {json.loads(l)["instruction"]: json.loads(l)["moderation"]
+               for name in ("curated.jsonl", "curated.rejects.jsonl")
+               for l in (tmp_path / name).read_text().splitlines()}
+    assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
+    for answered in rows[1:]:
+        assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
