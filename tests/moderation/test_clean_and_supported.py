@@ -27,6 +27,19 @@ CHUNK = (
 )
 
 
+def _decisions_by_rules(rows: list[dict], tmp_path: Path) -> dict[str, dict]:
+    """Moderate the pairs with the model-free steps only; each question's moderation record."""
+    src = tmp_path / "pairs.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = ModerationConfig()
+    for section in ("semantic", "near", "grounding", "relevance", "judged"):
+        getattr(cfg, section).enabled = False
+    moderate(src, tmp_path / "curated.jsonl", config=cfg)
+    return {json.loads(l)["instruction"]: json.loads(l)["moderation"]
+            for name in ("curated.jsonl", "curated.rejects.jsonl")
+            for l in (tmp_path / name).read_text().splitlines()}
+
+
 def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
     rst = "Use :class:`~starlette.responses.HTMLResponse` and ``dict``; see :ref:`the guide <guide>`."
     assert readable(rst) == "Use `HTMLResponse` and `dict`; see the guide."
@@ -244,15 +257,7 @@ def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
              "output": "Lumen saves review decisions in reviews.jsonl beside the reviewed file, one JSON line each."},
             {"instruction": "Where does Lumen save review decisions?",
              "output": "Lumen saves review decisions in reviews.jsonl beside the reviewed file, one JSON line each."}]
-    src = tmp_path / "pairs.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    cfg = ModerationConfig()
-    for section in ("semantic", "near", "grounding", "relevance", "judged"):
-        getattr(cfg, section).enabled = False
-    moderate(src, tmp_path / "curated.jsonl", config=cfg)
-    decided = {json.loads(l)["instruction"]: json.loads(l)["moderation"]
-               for name in ("curated.jsonl", "curated.rejects.jsonl")
-               for l in (tmp_path / name).read_text().splitlines()}
+    decided = _decisions_by_rules(rows, tmp_path)
     assert decided[rows[0]["instruction"]]["decision"] == "review"
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:two_questions")
     assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]
@@ -298,15 +303,7 @@ def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(
             {"instruction": "What is the name of the lookup object for status codes in Lumen?",
              "output": "The name of the lookup object for status codes in Lumen is `lumen.codes`."},
             {"instruction": "What is the default port of the Lumen server?", "output": "The default port of the Lumen server is 8080."}]
-    src = tmp_path / "pairs.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    cfg = ModerationConfig()
-    for section in ("semantic", "near", "grounding", "relevance", "judged"):
-        getattr(cfg, section).enabled = False
-    moderate(src, tmp_path / "curated.jsonl", config=cfg)
-    decided = {json.loads(l)["instruction"]: json.loads(l)["moderation"]
-               for name in ("curated.jsonl", "curated.rejects.jsonl")
-               for l in (tmp_path / name).read_text().splitlines()}
+    decided = _decisions_by_rules(rows, tmp_path)
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
     for answered in rows[1:]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
