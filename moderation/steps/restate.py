@@ -28,7 +28,8 @@ class RestatedAnswers(PairStep):
         asked = set(question) | _YES_NO
         new_share = sum(t not in asked for t in answer) / len(answer)
         score = rouge_l(question, answer)
-        if score >= cfg.restate_threshold and new_share <= cfg.restate_new_words and not new_facts(item.prompt, item.pair.output):
+        if (score >= cfg.restate_threshold and new_share <= cfg.restate_new_words
+                and not new_facts(item.prompt, item.pair.output)):
             return Verdict(self.name, "answer_restates_question",
                            evidence={"score": score, "new_words": round(new_share, 2)})
         return None
