@@ -68,7 +68,8 @@ def main() -> None:
             print(f"  good pairs dropped:         {share(sum(r['decision'] != 'kept' for r in good), len(good))}")
     rate = {arm: sum(r["good"] for r in rows if r["arm"] == arm and r["decision"] == "kept") / max(minutes[arm], 1e-9)
             for arm in ("plain", "pairsmith")}
-    print(f"good kept pairs per minute, pairsmith / plain: {rate['pairsmith'] / max(rate['plain'], 1e-9):.2f}x")
+    ratio = f"{rate['pairsmith'] / rate['plain']:.2f}x" if rate["plain"] > 0 else "no ratio (the plain prompt kept no good pair)"
+    print(f"good kept pairs per minute, pairsmith / plain: {ratio}")
 
 
 if __name__ == "__main__":
