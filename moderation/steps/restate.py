@@ -9,7 +9,7 @@ from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.steps.supported import answer_facts
 from moderation.verdict import Verdict
-from pairsmith.core.textmetrics import rouge_l, rouge_tokens
+from pairsmith.core.textmetrics import rouge_l, rouge_tokens, said_in
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
 
@@ -38,5 +38,4 @@ class RestatedAnswers(PairStep):
 def new_facts(question: str, answer: str) -> list[str]:
     """The answer's checkable facts (code, identifiers, numbers, quoted strings, proper names) that
     the question does not say."""
-    asked = " ".join(question.lower().split())
-    return [fact for fact in answer_facts(answer) if " ".join(fact.lower().split()) not in asked]
+    return [fact for fact in answer_facts(answer) if not said_in(fact, question)]
