@@ -1,6 +1,6 @@
 """The answer's form: answers that are only markup, bare URLs, a list of links, a scrap of a
-terminal drawing or of a table, an introduction to something that is not there, or only code for
-a question that asks what or why.
+terminal drawing or of a table, an introduction to something that is not there, a pointer to
+other docs in place of an answer, or only code for a question that asks what or why.
 
 Generated answers are copied from the docs, so they are grounded, yet some copy the wrong
 thing: `</div>`, a row of badges, `.. code-block:: python`, a box-drawing line of a terminal
@@ -113,6 +113,23 @@ def _dangling(text: str) -> str | None:
     return None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])")
+_DEFERS = re.compile(r"\b(?:refer(?:ring)? to|see|consult|check(?: out)?|read|visit|go(?: straight)? to|look at)\s+"
+                     r"(?:the\s+|their\s+|its\s+|our\s+)?(?:[\w`'.-]+\s+){0,4}?"
+                     r"(?:section|documentation|docs|page|guide|manual|chapter|website|tutorial)s?\b", re.I)
+
+
+def defers_elsewhere(answer: str) -> str | None:
+    """The words by which an answer sends its reader to other docs instead of answering ("you can
+    refer to the advanced section of the documentation"): every sentence of the answer defers, so
+    none says what was asked. An answer that says it and then adds "see the guide" is kept."""
+    sentences = [s for s in _SENTENCE_END.split(" ".join(answer.split())) if s.strip()]
+    found = [_DEFERS.search(s) for s in sentences]
+    if not sentences or not all(found):
+        return None
+    return found[0].group(0)
+
+
 @register
 class AnswerForm(PairStep):
     name = "answer_form"
@@ -154,4 +171,6 @@ class AnswerForm(PairStep):
             intro = _dangling(answer)
             if intro is not None:
                 return Verdict(self.name, "dangling_intro", evidence={"score": 1.0, "excerpt": excerpt(intro)})
+        if cfg.defers_elsewhere and (words := defers_elsewhere(answer)) is not None:
+            return Verdict(self.name, "defers_elsewhere", evidence={"score": 1.0, "match": words, "excerpt": clip})
         return None

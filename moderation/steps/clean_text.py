@@ -127,15 +127,21 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
-    documentation", "the given code snippet", "the example provided"): the pair is read without
-    its source. With an input, "the given code" is the input, and only the fixed phrases count."""
+    documentation", "the given code snippet", "the example provided", "this section", "the install
+    section of the guide"): the pair is read without its source. With an input, "the given code"
+    and "this snippet" are the input, and only the fixed phrases and parts of the docs count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
         return found
+    parts, docs = "|".join(words["source_parts"]), "|".join(words["source_wholes"])
+    part_of_docs = rf"\bthe\s+(?:\S+\s+){{0,3}}?(?:{parts})s?\s+(?:of|in)\s+(?:the\s+)?(?:\S+\s+){{0,2}}?(?:{docs})\b"
+    if parts and docs and (found := re.search(part_of_docs, flat)):
+        return found.group(0)
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
     if has_input or not pointers or not nouns:
         return None
-    found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+)?(?:{nouns})\b", flat)
+    before = "|".join(words["source_pointers"] + words["source_demonstratives"])
+    found = (re.search(rf"\b(?:{before})\s+(?:\w+\s+)?(?:{nouns})\b", flat)
              or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat))
     return found.group(0) if found else None
 

@@ -149,10 +149,30 @@ def _project_name(project: str, joined: str = r"[\w-]") -> re.Pattern[str]:
     return re.compile(rf"(?<!{joined}){re.escape(project.strip())}(?!{joined})", re.I)
 
 
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_KIND_AFTER = re.compile(r"\s+(?:library|package|module|project|framework|tool|cli|api)\b", re.I)
+_INSTALLED = re.compile(r"\b(?:install|import|from)\s+$", re.I)
+
+
 def names_project(question: str, project: str) -> bool:
-    """The question says the project's name (any case), as a word, a word's prefix (`httpx.Client`)
-    or a part of a package named after it (`httpx-auth`, `pytest-httpx`)."""
-    return bool(project.strip()) and _project_name(project, r"\w").search(question) is not None
+    """The question says the project's name, as a word, a word's prefix (`httpx.Client`) or a part
+    of a package named after it (`httpx-auth`, `pytest-httpx`). A name spelled with capitals
+    ("Requests", "Rich") names it in lower case only as code (in a code span, joined to a dotted or
+    hyphenated name, after "install" or "import") or as "the requests library": bare, "http requests"
+    is the English word."""
+    name = project.strip()
+    if not name:
+        return False
+    spans = [m.span() for m in _CODE_SPAN.finditer(question)]
+    for match in _project_name(project, r"\w").finditer(question):
+        start, end = match.span()
+        if name == name.lower() or match.group(0) != match.group(0).lower():
+            return True
+        touching = question[start - 1 : start] + question[end : end + 1]
+        if (any(a <= start < b for a, b in spans) or any(c in ".-_" for c in touching.strip())
+                or _KIND_AFTER.match(question, end) or _INSTALLED.search(question[:start])):
+            return True
+    return False
 
 
 def without_project(text: str, project: str | None) -> str:

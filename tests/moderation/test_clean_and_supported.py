@@ -96,12 +96,18 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What does the given text say about Starlette cookies?",
                      "Which classes are described in the section on Starlette responses?",
                      "What is the purpose of the fixture in the given code snippet in Starlette?",
-                     "What is the main purpose of the example provided about structuring apps in Starlette?"):
+                     "What is the main purpose of the example provided about structuring apps in Starlette?",
+                     "What is the main purpose of this section in the documentation about Starlette?",
+                     "What is the dictionary in the response headers section of the Starlette documentation?",
+                     "Which settings does the deployment chapter of the guide list for Starlette?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("Which response classes does Starlette include?", words) is None
+    assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
+    assert source_reference("How does Starlette parse this header?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
-    # with an input, "the given code" is that input, which the reader has
+    # with an input, "the given code" and "this snippet" are that input, which the reader has
     assert source_reference("What does the given code snippet print in Starlette?", words, has_input=True) is None
+    assert source_reference("What does this snippet print in Starlette?", words, has_input=True) is None
 
 
 def test_the_naming_pattern_holds_the_project_inside_one_question() -> None:
@@ -197,6 +203,17 @@ def test_the_project_name_is_taken_out_before_questions_are_compared() -> None:
     # a package named after the project names it too
     assert names_project("Which flows does `lumen-oauth` handle?", "Lumen")
     assert names_project("How does pytest-lumen start a server?", "Lumen")
+
+
+def test_a_capitalised_project_named_by_an_english_word_is_named_in_lower_case_only_as_code() -> None:
+    """Beacon is spelled with a capital; "beacon" in lower case is the English word unless it is code."""
+    assert names_project("How does Beacon retry?", "Beacon")
+    assert not names_project("What is a radio beacon for?", "Beacon")
+    for as_code in ("What does `beacon.send()` return?", "What does beacon.send() return?",
+                    "Which version does pip install beacon pick?", "How is the beacon library configured?"):
+        assert names_project(as_code, "Beacon"), as_code
+    # a project spelled in lower case is named in lower case
+    assert names_project("How does lumen retry?", "lumen")
 
 
 def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
 from moderation.steps import STEPS, Context, Item
-from moderation.steps.answer_form import AnswerForm
+from moderation.steps.answer_form import AnswerForm, defers_elsewhere
 from moderation.steps.question_form import QuestionForm
 from moderation.steps.relevance import Relevance
 from pairsmith.core.formats import load_pairs
@@ -47,6 +47,8 @@ ANSWER_CASES = {
                          ">>> reply = ask(model, 'hi')\n>>> print(reply)\nhello"),
     "no_command_in_answer": ("Which command removes duplicates?",
                              "Moderation removes duplicate and low-quality pairs before training."),
+    "defers_elsewhere": ("How do I review several runs at once?",
+                         "To review several runs, you can refer to the advanced section of the documentation."),
 }
 # An answer of code is fine for a how question; a command's output is not the command.
 CODE_ANSWERS = {("How do I moderate pairs with the `pairsmith` CLI?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
@@ -130,6 +132,15 @@ def test_code_answers_and_command_questions(tiny_embedder: Path, tmp_path: Path)
     kept = {r["instruction"] for r in read(tmp_path / "curated.jsonl")}
     for (question, _), expected in CODE_ANSWERS.items():
         assert (question in kept) if expected == "keep" else rejects.get(question) == expected, (question, rejects)
+
+
+def test_an_answer_that_only_sends_the_reader_elsewhere_is_caught() -> None:
+    for deferring in ("If you want any of these forms, go straight to their GitHub page and follow the instructions.",
+                      "See the reviewing section of the guide. Read the docs on review pages for more."):
+        assert defers_elsewhere(deferring) is not None, deferring
+    # an answer that says what was asked, then points further, answers it
+    assert defers_elsewhere("Pass `--reviews reviews.jsonl`. See the review section of the guide for more.") is None
+    assert defers_elsewhere("The review page lists every dropped pair with its reason.") is None
 
 
 def test_code_names_must_each_be_in_the_chunk() -> None:
