@@ -69,7 +69,9 @@ def kept_pairs(folder: Path) -> list[dict]:
         for pair in item["pairs"]:
             k = key[pair["pid"]]
             if k["arm"] == "pairsmith" and k["decision"] == "kept":
-                out.append({**pair, "section": readable(item["section"]), "good": bool(labels[pair["pid"]]["good"])})
+                label = labels[pair["pid"]]
+                out.append({**pair, "section": readable(item["section"]), "good": bool(label["good"]),
+                            "fails": label.get("fails") or []})
     return out
 
 
