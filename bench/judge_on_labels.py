@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from labelled import blind_dir, labelled_key, read_jsonl  # noqa: E402
 from plain_vs_sections import engine  # noqa: E402
 
 from pairsmith.core.backends.llamacpp import DEFAULT_PARALLEL  # noqa: E402
@@ -61,17 +62,13 @@ YES_NO_PROMPT = ("Question: {question}\nAnswer: {answer}\n\nDoes this answer giv
 
 def kept_pairs(folder: Path) -> list[dict]:
     """The labelled pairs pairsmith kept, with their sections."""
-    key = {k["pid"]: k for k in map(json.loads, (folder / "key.jsonl").read_text().splitlines())}
-    labels = {r["pid"]: r for r in map(json.loads, (folder / "labels.jsonl").read_text().splitlines())}
+    key = {k["pid"]: k for k in labelled_key(folder)}
     out = []
-    for line in (folder / "items.jsonl").read_text().splitlines():
-        item = json.loads(line)
+    for item in read_jsonl(blind_dir(folder) / "items.jsonl"):
         for pair in item["pairs"]:
             k = key[pair["pid"]]
             if k["arm"] == "pairsmith" and k["decision"] == "kept":
-                label = labels[pair["pid"]]
-                out.append({**pair, "section": readable(item["section"]), "good": bool(label["good"]),
-                            "fails": label.get("fails") or []})
+                out.append({**pair, "section": readable(item["section"]), "good": k["good"], "fails": k["fails"]})
     return out
 
 

@@ -33,6 +33,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from labelled import blind_dir, read_jsonl  # noqa: E402
+from labelled import timing as run_timing  # noqa: E402
 
 from alpaca_gen.options import GenerateOptions  # noqa: E402
 from alpaca_gen.run import collect_chunks  # noqa: E402
@@ -99,17 +103,15 @@ def plain_arm(chunks: list, model: str, parallel: int, n: int) -> tuple[list[dic
 def earlier_plain_arm(folder: Path, chunk_ids: set[str]) -> tuple[list[dict], dict]:
     """The plain arm of an earlier run on the same sections: its pairs from the blind items and key,
     its timing from timing.json, marked with where it came from."""
-    blind = folder / "blind" if (folder / "blind" / "key.jsonl").exists() else folder
-    timing_file = folder / "timing.json" if (folder / "timing.json").exists() else blind / "timing.json"
-    arms = {k["pid"]: k["arm"] for k in map(json.loads, (blind / "key.jsonl").open(encoding="utf-8"))}
+    blind = blind_dir(folder)
+    arms = {k["pid"]: k["arm"] for k in read_jsonl(blind / "key.jsonl")}
     pairs = []
-    for item in map(json.loads, (blind / "items.jsonl").open(encoding="utf-8")):
+    for item in read_jsonl(blind / "items.jsonl"):
         if item["chunk"] not in chunk_ids:
             sys.exit(f"{folder} has section {item['chunk']}, which these docs do not: give the run on the same docs")
         pairs += [{"instruction": p["instruction"], "input": "", "output": p["output"], "chunk": item["chunk"]}
                   for p in item["pairs"] if arms.get(p["pid"]) == "plain"]
-    timing = json.loads(timing_file.read_text(encoding="utf-8"))["plain"]
-    return pairs, {**timing, "from": str(folder)}
+    return pairs, {**run_timing(folder)["plain"], "from": str(folder)}
 
 
 def pairsmith_arm(docs: str, project: str, out: Path, model: str, parallel: int, n: int) -> tuple[list, list, dict]:

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from labelled import blind_dir, read_jsonl  # noqa: E402
 from plain_vs_sections import pid  # noqa: E402
 
 from pairsmith import moderate  # noqa: E402
@@ -31,7 +32,7 @@ def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     out, new = Path(sys.argv[1]), Path(sys.argv[2])
-    blind = out / "blind" if (out / "blind").is_dir() else out
+    blind = blind_dir(out)
     if new.exists():
         sys.exit(f"{new} exists: give a new folder")
     new.mkdir(parents=True)
@@ -39,7 +40,7 @@ def main() -> None:
     curated = moderate(load_pairs(out / "pairs.jsonl"), out=new / "curated.jsonl")
     seconds = time.perf_counter() - started
     kept = {pid("pairsmith", (p.source or {}).get("chunk"), p.instruction, p.output) for p in curated.kept}
-    key = [json.loads(line) for line in (blind / "key.jsonl").read_text().splitlines()]
+    key = read_jsonl(blind / "key.jsonl")
     changed = 0
     for row in key:
         if row["arm"] == "pairsmith":

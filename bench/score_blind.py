@@ -7,11 +7,15 @@ sections with a good kept pair, the bad pairs moderation caught, and good kept p
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from labelled import labelled_key  # noqa: E402
+from labelled import timing as run_timing  # noqa: E402
 
 
 def wilson(good: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -30,15 +34,7 @@ def share(good: int, total: int) -> str:
 
 
 def load(folder: Path) -> tuple[list[dict], dict]:
-    key_file = folder / "blind" / "key.jsonl" if (folder / "blind").is_dir() else folder / "key.jsonl"
-    key = [json.loads(line) for line in key_file.read_text().splitlines() if line.strip()]
-    labels = {row["pid"]: row for row in map(json.loads, (folder / "labels.jsonl").read_text().splitlines()) if row}
-    missing = [k["pid"] for k in key if k["pid"] not in labels]
-    if missing:
-        sys.exit(f"{folder}: {len(missing)} pairs have no label (first: {missing[0]})")
-    for k in key:
-        k["good"], k["fails"] = bool(labels[k["pid"]]["good"]), labels[k["pid"]].get("fails", [])
-    return key, json.loads((folder / "timing.json").read_text())
+    return labelled_key(folder), run_timing(folder)
 
 
 def main() -> None:

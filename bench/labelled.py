@@ -1,0 +1,38 @@
+"""A labelled run's folder, read one way by every bench script: the blind key and items (in
+OUT/blind/ as bench/plain_vs_sections.py writes them, or beside the labels as bench/data keeps
+them), the labels a blind labeller wrote, and the timing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def blind_dir(folder: Path) -> Path:
+    """Where the run's key.jsonl and items.jsonl are."""
+    return folder / "blind" if (folder / "blind" / "key.jsonl").exists() else folder
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON objects of a JSON-lines file, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def labelled_key(folder: Path) -> list[dict]:
+    """The key's rows (pid, arm, chunk, decision) with each pair's label: good and fails. Exits when a
+    pair has no label, since a score over part of a run is not the run's score."""
+    key = read_jsonl(blind_dir(folder) / "key.jsonl")
+    labels = {row["pid"]: row for row in read_jsonl(folder / "labels.jsonl")}
+    missing = [k["pid"] for k in key if k["pid"] not in labels]
+    if missing:
+        sys.exit(f"{folder}: {len(missing)} pairs have no label (first: {missing[0]})")
+    for k in key:
+        k["good"], k["fails"] = bool(labels[k["pid"]]["good"]), labels[k["pid"]].get("fails") or []
+    return key
+
+
+def timing(folder: Path) -> dict:
+    """timing.json of the run (beside the labels, or in blind/)."""
+    path = folder / "timing.json" if (folder / "timing.json").exists() else blind_dir(folder) / "timing.json"
+    return json.loads(path.read_text(encoding="utf-8"))
