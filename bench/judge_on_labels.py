@@ -10,10 +10,14 @@ catch them if the teacher could tell. Two ways of asking are measured, on the pa
            for? yes or no", one token: P(yes) / (P(yes) + P(no)) from the token's log-probabilities,
            ranked against the labels (AUC) and cut at a few thresholds.
 
+  extract  round trip (Alberti et al. 2019): the teacher copies the section's sentences that answer
+           the question, or NONE; the pair's answer should say what they say. Scored by the F1 of
+           their content words (NONE scores 0) and ranked against the labels (AUC).
+
 It prints how many bad pairs each flags and how many good ones it loses, and the seconds a pair.
 Only for development sets (bench/data/dev): a test set is not tuned on.
 
-    python bench/judge_on_labels.py bench/data/dev/requests [--methods verdict p_yes] [--limit N]
+    python bench/judge_on_labels.py bench/data/dev/requests [--methods verdict p_yes extract] [--limit N]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +40,7 @@ from plain_vs_sections import engine  # noqa: E402
 from pairsmith.core.backends.llamacpp import DEFAULT_PARALLEL  # noqa: E402
 from pairsmith.core.models import DEFAULT_TEACHER  # noqa: E402
 from pairsmith.core.readable import readable  # noqa: E402
+from pairsmith.core.words import load_words  # noqa: E402
 
 CHECKS = ("answers", "supported", "clear")
 VERDICT_PROMPT = """Check a question-answer pair that will teach users of the software documented below:
@@ -56,6 +62,15 @@ Question: {question}
 Answer: {answer}"""
 VERDICT_SCHEMA = {"type": "object", "properties": {"reason": {"type": "string"}, **{c: {"type": "boolean"} for c in CHECKS}},
                   "required": ["reason", *CHECKS]}
+EXTRACT_PROMPT = """Documentation section:
+<section>
+{section}
+</section>
+
+Question: {question}
+
+Copy, word for word, the sentence or sentences of the section that answer this question, and nothing
+else. If the section does not answer it, reply NONE."""
 YES_NO_PROMPT = ("Question: {question}\nAnswer: {answer}\n\nDoes this answer give the information the question "
                  "asks for? Answer yes or no.")
 
@@ -99,6 +114,22 @@ def p_yes(server, pair: dict) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
+def extract(server, pair: dict) -> float:
+    """F1 of content words between the sentences the teacher copies as the answer and the pair's answer."""
+    body = {"messages": [{"role": "user", "content": EXTRACT_PROMPT.format(
+                section=pair["section"], question=pair["instruction"])}],
+            "max_tokens": 160, "temperature": 0.0, "seed": 0}
+    reply = server.handle_chat_completions(body)
+    copied = ((reply.get("choices") or [{}])[0].get("message") or {}).get("content") or ""
+    stop = load_words("en")["stop"]
+    words = lambda text: {w for w in re.findall(r"[a-z0-9_]+", text.lower()) if w not in stop}  # noqa: E731
+    theirs, ours = words(copied), words(pair["output"])
+    if copied.strip().upper().startswith("NONE") or not theirs or not ours:
+        return 0.0
+    both = len(theirs & ours)
+    return 2 * both / (len(theirs) + len(ours))
+
+
 def timed(server, method, pairs: list[dict], parallel: int) -> tuple[list, float]:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=parallel) as pool:
@@ -109,12 +140,17 @@ def timed(server, method, pairs: list[dict], parallel: int) -> tuple[list, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+")
-    parser.add_argument("--methods", nargs="+", default=["verdict", "p_yes"], choices=["verdict", "p_yes"])
+    parser.add_argument("--methods", nargs="+", default=["verdict", "p_yes"], choices=["verdict", "p_yes", "extract"])
     parser.add_argument("--model", default=DEFAULT_TEACHER)
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL)
     parser.add_argument("--limit", type=int, default=None, help="only the first N kept pairs")
     args = parser.parse_args()
-    pairs = [p for folder in args.folders for p in kept_pairs(Path(folder))][: args.limit]
+    pairs, seen = [], set()
+    for pair in (p for folder in args.folders for p in kept_pairs(Path(folder))):
+        if (pair["instruction"], pair["output"]) not in seen:  # a pair labelled in two runs counts once
+            seen.add((pair["instruction"], pair["output"]))
+            pairs.append(pair)
+    pairs = pairs[: args.limit]
     good, bad = [p for p in pairs if p["good"]], [p for p in pairs if not p["good"]]
     print(f"{len(pairs)} kept pairs: {len(good)} good, {len(bad)} bad (blind labels)")
     server = engine(args.model, args.parallel)
@@ -123,13 +159,16 @@ def main() -> None:
         caught = sum(1 for p, f in zip(pairs, flags) if f and not p["good"])
         lost = sum(1 for p, f in zip(pairs, flags) if f and p["good"])
         print(f"verdict: bad flagged {caught}/{len(bad)}, good flagged {lost}/{len(good)}, {seconds:.1f} s a pair")
-    if "p_yes" in args.methods:
-        scores, seconds = timed(server, p_yes, pairs, args.parallel)
+    for method in (m for m in ("p_yes", "extract") if m in args.methods):
+        scores, seconds = timed(server, p_yes if method == "p_yes" else extract, pairs, args.parallel)
         g = [s for p, s in zip(pairs, scores) if p["good"]]
         b = [s for p, s in zip(pairs, scores) if not p["good"]]
         auc = sum((x < y) + 0.5 * (x == y) for x in b for y in g) / max(len(g) * len(b), 1)
-        print(f"p_yes: AUC {auc:.2f} (0.5 is chance), {seconds:.1f} s a pair")
-        for cut in (0.75, 0.8, 0.85, 0.9):
+        print(f"{method}: AUC {auc:.2f} (0.5 is chance), {seconds:.1f} s a pair")
+        unanswered = [s for p, s in zip(pairs, scores) if not p["good"] and 2 in p["fails"]]
+        auc2 = sum((x < y) + 0.5 * (x == y) for x in unanswered for y in g) / max(len(g) * len(unanswered), 1)
+        print(f"  against the {len(unanswered)} bad pairs that do not answer their question: AUC {auc2:.2f}")
+        for cut in ((0.75, 0.8, 0.85, 0.9) if method == "p_yes" else (0.2, 0.3, 0.4, 0.5)):
             print(f"  below {cut}: bad flagged {sum(s < cut for s in b)}/{len(b)}, good flagged {sum(s < cut for s in g)}/{len(g)}")
 
 
