@@ -140,10 +140,15 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
     if has_input or not pointers or not nouns:
         return None
-    before = "|".join(words["source_pointers"] + words["source_demonstratives"])
-    found = (re.search(rf"\b(?:{before})\s+(?:\w+\s+)?(?:{nouns})\b", flat)
+    found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+)?(?:{nouns})\b", flat)
              or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat))
-    return found.group(0) if found else None
+    if found:
+        return found.group(0)
+    demonstratives = "|".join(words["source_demonstratives"])
+    for match in re.finditer(rf"\b(?:{demonstratives})\s+(?:\w+\s+)?({nouns})\b", flat) if demonstratives else ():
+        if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a context ... this context" refers back
+            return match.group(0)
+    return None
 
 
 @register

@@ -104,6 +104,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("Which response classes does Starlette include?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
+    # "this" that points back at a noun of the question itself points at nothing outside it
+    assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
     # with an input, "the given code" and "this snippet" are that input, which the reader has
     assert source_reference("What does the given code snippet print in Starlette?", words, has_input=True) is None
