@@ -111,6 +111,7 @@ class AnswerFormConfig(_Strict):
     drawing_share: float = 0.2  # share of non-space characters that are box-drawing or block characters: drawing_fragment
     max_table_rows: int = 1  # a table with at most this many content rows (a lone row or separator): table_fragment
     dangling_intro: bool = True  # ends on ":" or "the following", "as follows", "below", "here is/are", "like this"
+    source_silent: bool = True  # says its source does not say ("the text does not provide ..."): says_source_is_silent
     defers_elsewhere: bool = True  # every sentence sends the reader elsewhere ("refer to the ... section"): defers_elsewhere
     link_list: bool = True  # two or more links with an introduction ("see:") or list around them: link_list
     link_list_words: int = 8  # ... and at most this many words of letters outside the links

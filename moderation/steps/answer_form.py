@@ -1,6 +1,7 @@
 """The answer's form: answers that are only markup, bare URLs, a list of links, a scrap of a
 terminal drawing or of a table, an introduction to something that is not there, a pointer to
-other docs in place of an answer, or only code for a question that asks what or why.
+other docs or a "the text does not say" in place of an answer, or only code for a question that
+asks what or why.
 
 Generated answers are copied from the docs, so they are grounded, yet some copy the wrong
 thing: `</div>`, a row of badges, `.. code-block:: python`, a box-drawing line of a terminal
@@ -130,6 +131,21 @@ def defers_elsewhere(answer: str) -> str | None:
     return found[0].group(0)
 
 
+_SOURCE_TEXT = r"(?:text|section|passage|documentation|docs|document|context|excerpt|snippet)"
+_SOURCE_SILENT = re.compile(
+    rf"\b(?:the|this|that)\s+(?:given\s+|provided\s+)?{_SOURCE_TEXT}\s+(?:does\s+not|doesn't|do\s+not|don't|did\s+not)\s+"
+    r"(?:\w+\s+)?(?:provide|mention|say|state|specify|contain|include|describe|cover|explain|give|discuss|address)\b"
+    rf"|\bno\s+(?:information|details?|mention)\b[^.]{{0,40}}\b(?:in|from)\s+the\s+{_SOURCE_TEXT}\b"
+    rf"|\bnot\s+(?:mentioned|specified|stated|provided|covered|described)\s+in\s+the\s+{_SOURCE_TEXT}\b", re.I)
+
+
+def source_silent(answer: str) -> str | None:
+    """The words by which an answer says its source does not say ("The text does not provide any
+    information about ..."): a pair whose answer is that there is no answer teaches nothing."""
+    found = _SOURCE_SILENT.search(" ".join(answer.split()))
+    return found.group(0) if found else None
+
+
 @register
 class AnswerForm(PairStep):
     name = "answer_form"
@@ -171,6 +187,8 @@ class AnswerForm(PairStep):
             intro = _dangling(answer)
             if intro is not None:
                 return Verdict(self.name, "dangling_intro", evidence={"score": 1.0, "excerpt": excerpt(intro)})
+        if cfg.source_silent and (words := source_silent(answer)) is not None:
+            return Verdict(self.name, "says_source_is_silent", evidence={"score": 1.0, "match": words, "excerpt": clip})
         if cfg.defers_elsewhere and (words := defers_elsewhere(answer)) is not None:
             return Verdict(self.name, "defers_elsewhere", evidence={"score": 1.0, "match": words, "excerpt": clip})
         return None

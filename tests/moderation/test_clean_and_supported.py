@@ -99,7 +99,9 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What is the main purpose of the example provided about structuring apps in Starlette?",
                      "What is the main purpose of this section in the documentation about Starlette?",
                      "What is the dictionary in the response headers section of the Starlette documentation?",
-                     "Which settings does the deployment chapter of the guide list for Starlette?"):
+                     "Which settings does the deployment chapter of the guide list for Starlette?",
+                     "Does a second run ask again, based on the information provided in the text about Starlette?",
+                     "What happens to a restarted server, according  Starlette's documentation?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("Which response classes does Starlette include?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None

@@ -13,7 +13,7 @@ import pytest
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
 from moderation.steps import STEPS, Context, Item
-from moderation.steps.answer_form import AnswerForm, defers_elsewhere
+from moderation.steps.answer_form import AnswerForm, defers_elsewhere, source_silent
 from moderation.steps.question_form import QuestionForm
 from moderation.steps.relevance import Relevance
 from pairsmith.core.formats import load_pairs
@@ -47,6 +47,8 @@ ANSWER_CASES = {
                          ">>> reply = ask(model, 'hi')\n>>> print(reply)\nhello"),
     "no_command_in_answer": ("Which command removes duplicates?",
                              "Moderation removes duplicate and low-quality pairs before training."),
+    "says_source_is_silent": ("Does a second run ask the model again?",
+                              "No. The text does not provide any information about running the same unit twice."),
     "defers_elsewhere": ("How do I review several runs at once?",
                          "To review several runs, you can refer to the advanced section of the documentation."),
 }
@@ -141,6 +143,16 @@ def test_an_answer_that_only_sends_the_reader_elsewhere_is_caught() -> None:
     # an answer that says what was asked, then points further, answers it
     assert defers_elsewhere("Pass `--reviews reviews.jsonl`. See the review section of the guide for more.") is None
     assert defers_elsewhere("The review page lists every dropped pair with its reason.") is None
+
+
+def test_an_answer_that_says_its_source_is_silent_is_caught() -> None:
+    for silent in ("The section doesn't mention a default timeout.",
+                   "There is no information about retries in the documentation.",
+                   "The retry count is not specified in the text."):
+        assert source_silent(silent) is not None, silent
+    for answering in ("Moderation prints no information about skipped files unless `--verbose` is set.",
+                      "The documentation recommends pinning the version."):
+        assert source_silent(answering) is None, answering
 
 
 def test_code_names_must_each_be_in_the_chunk() -> None:
