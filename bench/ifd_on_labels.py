@@ -27,16 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from judge_on_labels import kept_pairs  # noqa: E402
+from judge_on_labels import kept_pairs_of  # noqa: E402
+from labelled import auc  # noqa: E402
 
 from pairsmith.core.models.answer_loss import AnswerScorer  # noqa: E402
-
-
-def auc(scores: list[float], bad: list[bool]) -> float:
-    """How often a bad pair scores above a good one (ties count half)."""
-    b = [s for s, is_bad in zip(scores, bad) if is_bad]
-    g = [s for s, is_bad in zip(scores, bad) if not is_bad]
-    return sum((x > y) + 0.5 * (x == y) for x in b for y in g) / max(len(b) * len(g), 1)
 
 
 def scores(model: str, pairs: list[dict]) -> tuple[dict[str, list[float]], float]:
@@ -61,14 +55,9 @@ def main() -> None:
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--models", nargs="+", default=["smollm2-135m-instruct"])
     args = parser.parse_args()
-    pairs, seen = [], set()
-    for folder in args.folders:
-        for pair in kept_pairs(folder):
-            if (pair["instruction"], pair["output"]) not in seen:  # a pair relabelled in two runs counts once
-                seen.add((pair["instruction"], pair["output"]))
-                pairs.append(pair)
+    pairs = kept_pairs_of(args.folders)
     bad = [not p["good"] for p in pairs]
-    unanswered = [not p["good"] and 2 in (p.get("fails") or []) for p in pairs]
+    unanswered = [not p["good"] and 2 in p["fails"] for p in pairs]
     print(f"{len(pairs)} kept pairs: {sum(bad)} bad, {sum(unanswered)} of them not answering their question")
     for model in args.models:
         found, seconds = scores(model, pairs)

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labelled import blind_dir, labelled_key, read_jsonl  # noqa: E402
+from labelled import auc, blind_dir, labelled_key, read_jsonl  # noqa: E402
 from plain_vs_sections import engine  # noqa: E402
 
 from pairsmith.core.backends.llamacpp import DEFAULT_PARALLEL  # noqa: E402
@@ -85,6 +85,16 @@ def kept_pairs(folder: Path) -> list[dict]:
             if k["arm"] == "pairsmith" and k["decision"] == "kept":
                 out.append({**pair, "section": readable(item["section"]), "good": k["good"], "fails": k["fails"]})
     return out
+
+
+def kept_pairs_of(folders: list[Path]) -> list[dict]:
+    """The kept pairs of several labelled runs; a pair labelled in two runs counts once."""
+    pairs, seen = [], set()
+    for pair in (p for folder in folders for p in kept_pairs(folder)):
+        if (pair["instruction"], pair["output"]) not in seen:
+            seen.add((pair["instruction"], pair["output"]))
+            pairs.append(pair)
+    return pairs
 
 
 def verdict(server, pair: dict) -> list[str]:
@@ -145,12 +155,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL)
     parser.add_argument("--limit", type=int, default=None, help="only the first N kept pairs")
     args = parser.parse_args()
-    pairs, seen = [], set()
-    for pair in (p for folder in args.folders for p in kept_pairs(Path(folder))):
-        if (pair["instruction"], pair["output"]) not in seen:  # a pair labelled in two runs counts once
-            seen.add((pair["instruction"], pair["output"]))
-            pairs.append(pair)
-    pairs = pairs[: args.limit]
+    pairs = kept_pairs_of([Path(f) for f in args.folders])[: args.limit]
     good, bad = [p for p in pairs if p["good"]], [p for p in pairs if not p["good"]]
     print(f"{len(pairs)} kept pairs: {len(good)} good, {len(bad)} bad (blind labels)")
     server = engine(args.model, args.parallel)
@@ -163,11 +168,11 @@ def main() -> None:
         scores, seconds = timed(server, p_yes if method == "p_yes" else extract, pairs, args.parallel)
         g = [s for p, s in zip(pairs, scores) if p["good"]]
         b = [s for p, s in zip(pairs, scores) if not p["good"]]
-        auc = sum((x < y) + 0.5 * (x == y) for x in b for y in g) / max(len(g) * len(b), 1)
-        print(f"{method}: AUC {auc:.2f} (0.5 is chance), {seconds:.1f} s a pair")
-        unanswered = [s for p, s in zip(pairs, scores) if not p["good"] and 2 in p["fails"]]
-        auc2 = sum((x < y) + 0.5 * (x == y) for x in unanswered for y in g) / max(len(g) * len(unanswered), 1)
-        print(f"  against the {len(unanswered)} bad pairs that do not answer their question: AUC {auc2:.2f}")
+        low = [-s for s in scores]  # a low score is the teacher's doubt
+        print(f"{method}: AUC {auc(low, [not p['good'] for p in pairs]):.2f} (0.5 is chance), {seconds:.1f} s a pair")
+        either = [(s, not p["good"]) for s, p in zip(low, pairs) if p["good"] or 2 in p["fails"]]
+        print(f"  against the {sum(u for _, u in either)} bad pairs that do not answer their question: "
+              f"AUC {auc([s for s, _ in either], [u for _, u in either]):.2f}")
         for cut in ((0.75, 0.8, 0.85, 0.9) if method == "p_yes" else (0.2, 0.3, 0.4, 0.5)):
             print(f"  below {cut}: bad flagged {sum(s < cut for s in b)}/{len(b)}, good flagged {sum(s < cut for s in g)}/{len(g)}")
 

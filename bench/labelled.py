@@ -1,6 +1,6 @@
 """A labelled run's folder, read one way by every bench script: the blind key and items (in
 OUT/blind/ as bench/plain_vs_sections.py writes them, or beside the labels as bench/data keeps
-them), the labels a blind labeller wrote, and the timing."""
+them), the labels a blind labeller wrote, and the timing; and how well a score ranks the labels."""
 
 from __future__ import annotations
 
@@ -36,3 +36,10 @@ def timing(folder: Path) -> dict:
     """timing.json of the run (beside the labels, or in blind/)."""
     path = folder / "timing.json" if (folder / "timing.json").exists() else blind_dir(folder) / "timing.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def auc(scores: list[float], bad: list[bool]) -> float:
+    """How often a bad pair scores above a good one (ties count half); 0.5 is chance."""
+    b = [s for s, is_bad in zip(scores, bad) if is_bad]
+    g = [s for s, is_bad in zip(scores, bad) if not is_bad]
+    return sum((x > y) + 0.5 * (x == y) for x in b for y in g) / max(len(b) * len(g), 1)

@@ -17,6 +17,7 @@ from typing import Any
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
+from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
@@ -114,7 +115,6 @@ def _dangling(text: str) -> str | None:
     return None
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])")
 _DEFERS = re.compile(r"\b(?:refer(?:ring)? to|see|consult|check(?: out)?|read|visit|go(?: straight)? to|look at)\s+"
                      r"(?:the\s+|their\s+|its\s+|our\s+)?(?:[\w`'.-]+\s+){0,4}?"
                      r"(?:section|documentation|docs|page|guide|manual|chapter|website|tutorial)s?\b", re.I)
@@ -124,7 +124,7 @@ def defers_elsewhere(answer: str) -> str | None:
     """The words by which an answer sends its reader to other docs instead of answering ("you can
     refer to the advanced section of the documentation"): every sentence of the answer defers, so
     none says what was asked. An answer that says it and then adds "see the guide" is kept."""
-    sentences = [s for s in _SENTENCE_END.split(" ".join(answer.split())) if s.strip()]
+    sentences = [s for s in SENTENCE_BOUNDARY.split(" ".join(answer.split())) if s.strip()]
     found = [_DEFERS.search(s) for s in sentences]
     if not sentences or not all(found):
         return None

@@ -129,8 +129,8 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to X's docs", "the given code snippet", "the example provided", "the
     information provided in the text", "this section", "the install section of the guide"): the pair
-    is read without its source. With an input, "the given code"
-    and "this snippet" are the input, and only the fixed phrases and parts of the docs count."""
+    is read without its source. With an input, "the given code" and "this snippet" are the input,
+    and only the fixed phrases and parts of the docs count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
         return found

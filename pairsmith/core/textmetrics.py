@@ -163,10 +163,11 @@ def names_project(question: str, project: str) -> bool:
     name = project.strip()
     if not name:
         return False
+    any_case = name == name.lower()  # "pip", "tox": every spelling names it
     spans = [m.span() for m in _CODE_SPAN.finditer(question)]
     for match in _project_name(project, r"\w").finditer(question):
         start, end = match.span()
-        if name == name.lower() or match.group(0) != match.group(0).lower():
+        if any_case or match.group(0) != match.group(0).lower():
             return True
         touching = question[start - 1 : start] + question[end : end + 1]
         if (any(a <= start < b for a, b in spans) or any(c in ".-_" for c in touching.strip())
