@@ -57,6 +57,7 @@ class GenerateOptions(BaseModel):
     parallel: int = Field(default=4, ge=1, le=64)  # llamacpp: slots decoding together (continuous batching)
     device: str | None = None
     constrain: bool = True  # local backend: grammar-constrained decoding to the reply's JSON schema
+    lookup: bool = False  # llamacpp: lookup decoding (drafts from the prompt and reply); slower on CPU cores
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
     retry_window: float = Field(default=180.0, ge=0)  # seconds a server may stay unreachable before units fail
@@ -153,7 +154,8 @@ def backend_factory(opts: GenerateOptions):
                           api_key=opts.api_key or os.environ.get("OPENAI_API_KEY"), concurrency=opts.concurrency,
                           timeout=opts.timeout, max_retries=opts.max_retries, connect_window=opts.retry_window)
         if opts.backend_name == "llamacpp":
-            return create("llamacpp", model=opts.model_name, constrain=opts.constrain, parallel=opts.parallel)
+            return create("llamacpp", model=opts.model_name, constrain=opts.constrain, parallel=opts.parallel,
+                          lookup=opts.lookup)
         return create("hf", model=opts.model_name, device=opts.device, batch_size=opts.batch_size,
                       constrain=opts.constrain)
 

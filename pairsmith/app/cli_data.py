@@ -43,6 +43,8 @@ def generate(
     parallel: Annotated[int, typer.Option(help="llamacpp: requests decoded together (slots).")] = GENERATE.parallel,
     device: Annotated[Optional[str], typer.Option(help="Local backend: cuda, mps or cpu.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Local backend: do not constrain decoding to JSON.")] = False,
+    lookup: Annotated[bool, typer.Option("--lookup", help="llamacpp: lookup decoding (drafts of text the prompt "
+                                         "or reply already holds, checked in one batch); slower on CPU cores.")] = False,
     timeout: Annotated[float, typer.Option(help="Server request timeout in seconds.")] = GENERATE.timeout,
     retry_window: Annotated[float, typer.Option(help="Seconds to keep retrying a server that is down "
                                                 "(connection refused or reset) before its units fail.")] = GENERATE.retry_window,
@@ -64,7 +66,7 @@ def generate(
         answer_template=answer_template, mode=mode, strategy=strategy, candidates=candidates,
         seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
-        batch_size=batch_size, parallel=parallel, device=device, constrain=not no_constrain, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
+        batch_size=batch_size, parallel=parallel, device=device, constrain=not no_constrain, lookup=lookup, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
         cache=cache, no_cache=no_cache,
     )
     if dry_run:

@@ -44,6 +44,23 @@ def test_replies_follow_the_schema_and_run_in_slots(backend) -> None:
     assert backend.stats.requests == 3 and backend.describe()["file"].endswith(".gguf")
 
 
+def test_lookup_decoding_drafts_what_the_reply_copies_and_keeps_its_text() -> None:
+    """A reply that copies its prompt: with lookup decoding llama.cpp drafts from the prompt and keeps
+    drafted tokens, and the greedy reply is the one written without it."""
+    sentence = ("The Widget cache keeps finished work so that a second run makes no model calls at all, and "
+                "it lives in the folder named by the WIDGET_CACHE environment variable.")
+    request = Request([{"role": "user", "content": f"Repeat this sentence exactly, and nothing else:\n{sentence}"}],
+                      max_tokens=64, temperature=0.0, seed=0)
+    replies = {}
+    for lookup in (False, True):
+        engine = create("llamacpp", model=SMALL, parallel=1, context_per_slot=512, lookup=lookup)
+        replies[lookup] = engine.generate(request)
+        assert engine.describe()["lookup_decoding"] is lookup
+        assert (engine.drafts.accepted > 0) is lookup, engine.drafts
+        asyncio.run(engine.aclose())
+    assert replies[True].text == replies[False].text and "WIDGET_CACHE" in replies[True].text
+
+
 def test_a_formatted_prompt_is_sent_as_it_is(backend) -> None:
     completion = backend.generate(Request.formatted("### Question:\nWhat is a cache?\n\n### Answer:", max_tokens=8))
     assert completion.text and completion.prompt_tokens > 5 and completion.response_format == "text"

@@ -5,6 +5,12 @@ The default teacher runs here. llama.cpp's own server engine answers OpenAI-styl
 in one batch, so the run keeps that many requests in flight and the slots stay full. Replies asked
 for with a JSON schema are constrained by llama.cpp's grammar sampler, the way a capable server
 constrains them with `response_format={"type": "json_schema"}`.
+
+Lookup decoding (llama.cpp's draftless `ngram-simple` speculation, `lookup=True`) is off by
+default: when the last tokens written also occur earlier in the prompt or reply, the tokens that
+followed them there are drafted and checked in one batch. On 2 CPU cores with 4 slots it made the
+teacher's pairs slower (0.68-0.77x, bench/lookup_decoding.py): too few drafts are kept to pay for
+checking them where the slots' batch already uses the cores.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +29,25 @@ from pairsmith.core.models.aliases import DEFAULT_TEACHER, gguf_file
 
 DEFAULT_PARALLEL = 4  # slots: llama.cpp decodes this many requests in one batch
 DEFAULT_CONTEXT_PER_SLOT = 3072  # tokens: a chunk, its prompt and a reply of several pairs
+LOOKUP_NGRAM = 4  # lookup decoding: tokens that must match before the history's continuation is drafted
+LOOKUP_DRAFT = 16  # lookup decoding: most tokens drafted at once
 
 
 def gguf_path(model: str) -> Path:
     """The GGUF file for an alias (its packages' file, or the hub's) or a path to a .gguf file."""
     return gguf_file(model)
+
+
+@dataclass
+class Drafts:
+    """Lookup decoding's tally: tokens drafted, and those the model kept."""
+
+    drafted: int = 0
+    accepted: int = 0
+
+    @property
+    def acceptance(self) -> float:
+        return self.accepted / self.drafted if self.drafted else 0.0
 
 
 @register("llamacpp")
@@ -37,7 +58,8 @@ class LlamaCppBackend(Backend):
 
     def __init__(self, model: str = DEFAULT_TEACHER, parallel: int = DEFAULT_PARALLEL,
                  context_per_slot: int = DEFAULT_CONTEXT_PER_SLOT, threads: int | None = None,
-                 constrain: bool = True, **_: Any) -> None:
+                 constrain: bool = True, lookup: bool = False, lookup_ngram: int = LOOKUP_NGRAM,
+                 lookup_draft: int = LOOKUP_DRAFT, **_: Any) -> None:
         super().__init__(model)
         try:
             import xllamacpp
@@ -55,6 +77,7 @@ class LlamaCppBackend(Backend):
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.warmup = False
+        self.lookup = lookup and _lookup_decoding(xllamacpp, params, lookup_ngram, lookup_draft)
         # llama.cpp logs every load step and request; PAIRSMITH_LLAMACPP_LOG=1 shows them
         params.verbosity = 3 if os.environ.get("PAIRSMITH_LLAMACPP_LOG") else -1
         try:
@@ -62,9 +85,12 @@ class LlamaCppBackend(Backend):
         except Exception as exc:  # a file llama.cpp cannot read
             raise BackendError(f"llama.cpp could not load {self.path.name}: {str(exc).splitlines()[0][:200]}") from None
         self._slots = threading.BoundedSemaphore(self.parallel)
+        self._tally = threading.Lock()
+        self.drafts = Drafts()
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.model, "device": "cpu", "file": self.path.name}
+        return {"backend": self.name, "model": self.model, "device": "cpu", "file": self.path.name,
+                "lookup_decoding": self.lookup}
 
     @property
     def concurrency(self) -> int:
@@ -102,6 +128,10 @@ class LlamaCppBackend(Backend):
             error = reply.get("error", reply) if isinstance(reply, dict) else reply
             message = error.get("message", error) if isinstance(error, dict) else error
             raise BackendError(f"llama.cpp generation with {self.path.name} failed: {str(message)[:200]}")
+        timings = reply.get("timings") or {}
+        with self._tally:
+            self.drafts.drafted += int(timings.get("draft_n") or 0)
+            self.drafts.accepted += int(timings.get("draft_n_accepted") or 0)
         choice = reply["choices"][0]
         text = choice.get("text") if request.prompt is not None else (choice.get("message") or {}).get("content")
         usage = reply.get("usage") or {}
@@ -121,3 +151,15 @@ class LlamaCppBackend(Backend):
 
     async def aclose(self) -> None:
         self.server = None  # the model and its slots are freed with the server object
+
+
+def _lookup_decoding(xllamacpp: Any, params: Any, ngram: int, draft: int) -> bool:
+    """Turn on llama.cpp's n-gram lookup speculation; False where this xllamacpp build has none."""
+    kinds = getattr(xllamacpp, "common_speculative_type", None)
+    speculative = getattr(params, "speculative", None)
+    if kinds is None or speculative is None or not hasattr(kinds, "COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE"):
+        return False
+    speculative.types = [kinds.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+    speculative.ngram_simple.size_n = ngram
+    speculative.ngram_simple.size_m = draft
+    return True
