@@ -101,9 +101,11 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What is the dictionary in the response headers section of the Starlette documentation?",
                      "Which settings does the deployment chapter of the guide list for Starlette?",
                      "Does a second run ask again, based on the information provided in the text about Starlette?",
-                     "What happens to a restarted server, according  Starlette's documentation?"):
+                     "What happens to a restarted server, according  Starlette's documentation?",
+                     "What happens when a Starlette server restarts, as per the documentation for Starlette?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("Which response classes does Starlette include?", words) is None
+    assert source_reference("Does Starlette log each request as per the logging level?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
     # "this" that points back at a noun of the question itself points at nothing outside it
