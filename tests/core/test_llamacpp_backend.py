@@ -61,6 +61,22 @@ def test_lookup_decoding_drafts_what_the_reply_copies_and_keeps_its_text() -> No
     assert replies[True].text == replies[False].text and "WIDGET_CACHE" in replies[True].text
 
 
+def test_lookup_decoding_is_reported_off_where_xllamacpp_has_none() -> None:
+    """An xllamacpp build without n-gram speculation leaves the parameters alone and says so."""
+    import types
+
+    import xllamacpp
+
+    from pairsmith.core.backends.llamacpp import _lookup_decoding
+
+    params = xllamacpp.CommonParams()
+    assert not _lookup_decoding(types.SimpleNamespace(), params, 4, 16)
+    assert params.speculative.types == [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NONE]
+    assert _lookup_decoding(xllamacpp, params, 4, 16)
+    assert params.speculative.types == [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+    assert (params.speculative.ngram_simple.size_n, params.speculative.ngram_simple.size_m) == (4, 16)
+
+
 def test_a_formatted_prompt_is_sent_as_it_is(backend) -> None:
     completion = backend.generate(Request.formatted("### Question:\nWhat is a cache?\n\n### Answer:", max_tokens=8))
     assert completion.text and completion.prompt_tokens > 5 and completion.response_format == "text"

@@ -45,10 +45,6 @@ class Drafts:
     drafted: int = 0
     accepted: int = 0
 
-    @property
-    def acceptance(self) -> float:
-        return self.accepted / self.drafted if self.drafted else 0.0
-
 
 @register("llamacpp")
 class LlamaCppBackend(Backend):
@@ -78,6 +74,8 @@ class LlamaCppBackend(Backend):
         params.cpuparams_batch.n_threads = threads
         params.warmup = False
         self.lookup = lookup and _lookup_decoding(xllamacpp, params, lookup_ngram, lookup_draft)
+        if lookup and not self.lookup:
+            self.stats.notes.append("this xllamacpp has no lookup decoding; decoding without it")
         # llama.cpp logs every load step and request; PAIRSMITH_LLAMACPP_LOG=1 shows them
         params.verbosity = 3 if os.environ.get("PAIRSMITH_LLAMACPP_LOG") else -1
         try:
