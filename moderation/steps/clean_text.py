@@ -61,14 +61,17 @@ def damaged_case(text: str, source: str | None) -> str | None:
 
 def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     """The project's name glued to the end of a finished question: after a comma or colon ("How is
-    the page protected, pairsmith?"), or straight after a noun ("How does this affect the model's
-    performance pairsmith?") or a word no name can follow there ("how does it pairsmith?", "the
-    string that pairsmith?": `not_before_name`). After another function word ("in", "by", "is"), a
+    the page protected, pairsmith?", "..., as pairsmith does?"), or straight after a noun ("How does
+    this affect the model's performance pairsmith?") or a word no name can follow there ("how does
+    it pairsmith?", "the string that pairsmith?": `not_before_name`). After another function word ("in", "by", "is"), a
     verb that takes it as object ("install", "run") or a verb's -ing form, it belongs to the sentence.
     A project spelled with capitals, found bare and in lower case, is an English word ("the body of
     non-text requests?" for Requests), not the name: there, case counts."""
     name = re.escape(project.strip())
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
+        return tail
+    as_it_does = rf"[,:;]\s*(?:just\s+)?(?:as|like)\s+[`'\"]?{name}[`'\"]?\s+(?:does|do|did|is|can|will|would)\s*[?.!]?$"
+    if (tail := re.search(as_it_does, flat, re.I)) is not None:  # "..., as pairsmith does?"
         return tail
     tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+([`'\"]?)({name})[`'\"]?\s*[?.!]?$", flat, re.I)
     if tail is None:

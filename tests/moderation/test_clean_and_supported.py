@@ -254,10 +254,11 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
     where it belongs to the sentence (after a preposition, a verb taking it, an -ing form) it stays."""
     glued = ["How does caching change the startup time Lumen?", "Which options does the parser accept, Lumen?",
              "What is stored in the SQLite db `lumen`?", "How is a token checked, and how does it Lumen?",
-             "What is the default port if the flag is not Lumen?"]
+             "What is the default port if the flag is not Lumen?",
+             "What is the command to fetch a page and keep the reply in a variable, as Lumen does?"]
     fine = ["How are retries configured in Lumen?", "How do I install Lumen?", "Is a GPU needed for running Lumen?",
             "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?", "What is Lumen?",
-            "Which web frameworks work with Flask and Lumen?"]
+            "Which web frameworks work with Flask and Lumen?", "Does Lumen cache replies as a proxy does?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
     # a project named by an English word: bare and in lower case, the word is the sentence's own noun
