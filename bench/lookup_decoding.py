@@ -9,9 +9,8 @@ prompt and the reply so far, and the model can check in one batch. This runs the
 (the `sections` prompt and schema, `--parallel` slots, the requests kept in flight) through the
 llama.cpp backend with lookup decoding off and on, one engine after the other in one run, and
 prints wall time, completion tokens/s and the ratio. It also counts the replies that came out the
-same: a drafted token is kept only where the sampler, seeded as without lookup, picks it anyway, so
-the text is meant to be unchanged (at pairsmith's temperature 0.2 as at 0), up to the rounding of
-a batch of a different size.
+same: a drafted token is kept only where the sampler, seeded as without lookup, picks it anyway,
+but a batch of another size rounds the logits differently, so replies can drift apart (most did).
 
     python bench/lookup_decoding.py --docs bench/thirdparty/dev/requests --project Requests --sections 12
 """

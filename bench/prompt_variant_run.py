@@ -1,5 +1,7 @@
 """Generate the Requests dev pairs with a variant of the `sections` prompt and its reply schema, then
-moderate them: the runs behind bench/data/dev/requests-no-evidence and requests-evidence-last.
+moderate them, as for bench/data/dev/requests-no-evidence and requests-evidence-last (a new run
+writes new pairs, which need labelling; its key names the arm `variant`, theirs `noevid` and
+`evlast`; bench/score_prompt_variant.py reads either).
 
     python bench/prompt_variant_run.py --evidence none --prompt bench/data/dev/requests-no-evidence/prompt.txt --out /tmp/noevid/out
     python bench/prompt_variant_run.py --evidence last --prompt bench/data/dev/requests-evidence-last/prompt.txt --out /tmp/evlast/out
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -31,7 +34,8 @@ from labelled import read_jsonl  # noqa: E402
 from pairsmith import generate, moderate  # noqa: E402
 from pairsmith.core.records import Pair  # noqa: E402
 
-DEFAULT_RUN = Path(__file__).resolve().parent / "data" / "dev" / "requests"
+DEFAULT_RUN = Path(__file__).resolve().parent / "data" / "dev" / "requests"  # the default prompt's labelled run
+DEV_DOCS = "bench/thirdparty/dev/requests"  # its sections, named as the run named them (from the repository root)
 
 
 def blind(variant: list, kept_ids: set[str], out: Path) -> None:
@@ -73,19 +77,18 @@ def main() -> None:
     parser.add_argument("--evidence", choices=["none", "last"], required=True)
     parser.add_argument("--prompt", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--docs", default="bench/thirdparty/dev/requests")
-    parser.add_argument("--project", default="Requests")
     args = parser.parse_args()
     fields = dict(schema.PAIR_SCHEMA["properties"])
     if args.evidence == "last":
         fields["evidence"] = {"type": "string"}
     schema.EVIDENCED_PAIR_SCHEMA = {"type": "object", "properties": fields, "required": list(fields),
                                     "additionalProperties": False}
-    out = Path(args.out)
+    out, prompt = Path(args.out).resolve(), str(Path(args.prompt).resolve())
     out.mkdir(parents=True)
+    os.chdir(Path(__file__).resolve().parent.parent)  # chunks are named by the path the docs were given as
     started = time.perf_counter()
-    made = generate(args.docs, out=out / "pairs.jsonl", project=args.project, parallel=4, pairs_per_chunk=3,
-                    no_cache=True, template=args.prompt)
+    made = generate(DEV_DOCS, out=out / "pairs.jsonl", project="Requests", parallel=4, pairs_per_chunk=3,
+                    no_cache=True, template=prompt)
     generated = time.perf_counter()
     curated = moderate(made, out=out / "curated.jsonl")
     timing = {"seconds_generate": round(generated - started, 1),

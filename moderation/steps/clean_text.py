@@ -70,9 +70,12 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     name = re.escape(project.strip())
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail
-    as_it_does = rf"[,:;]\s*(?:just\s+)?(?:as|like)\s+[`'\"]?{name}[`'\"]?\s+(?:does|do|did|is|can|will|would)\s*[?.!]?$"
-    if (tail := re.search(as_it_does, flat, re.I)) is not None:  # "..., as pairsmith does?"
-        return tail
+    # "..., as pairsmith does?": a comparison the grammar's name ends on ("Can Flask stream, as pairsmith
+    # does?" asks about another project, and is read the same way)
+    as_it_does = rf"[,:;]\s*(?:just\s+)?(?:as|like)\s+([`'\"]?)({name})[`'\"]?\s+(?:does|do|did|is|can|will|would)\s*[?.!]?$"
+    if (tail := re.search(as_it_does, flat, re.I)) is not None and not (
+            not tail.group(1) and tail.group(2).islower() and not project.strip().islower()):
+        return tail  # (a bare lower-case "requests" for Requests is the common noun, as below)
     tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+([`'\"]?)({name})[`'\"]?\s*[?.!]?$", flat, re.I)
     if tail is None:
         return None

@@ -104,6 +104,7 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What happens to a restarted server, according  Starlette's documentation?",
                      "What happens when a Starlette server restarts, as per the documentation for Starlette?"):
         assert source_reference(pointing, words) is not None, pointing
+    assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
     assert source_reference("Does Starlette log each request as per the logging level?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
@@ -265,6 +266,9 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
     assert template_grammar("How does Beacon decode the body of non-text beacon?", "Beacon") is None
     assert template_grammar("How does this change the body Beacon?", "Beacon")
     assert template_grammar("How does this change the body beacon?", "beacon")  # a name spelled in lower case
+    # "..., as Lumen does?" ends on the name the grammar asked for, a comparison with another project too
+    assert template_grammar("Can Flask stream a response, as Lumen does?", "Lumen")
+    assert template_grammar("Does a session retry failed downloads, as beacon does?", "Beacon") is None
 
 
 def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:

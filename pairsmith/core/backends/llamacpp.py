@@ -155,7 +155,8 @@ def _lookup_decoding(xllamacpp: Any, params: Any, ngram: int, draft: int) -> boo
     """Turn on llama.cpp's n-gram lookup speculation; False where this xllamacpp build has none."""
     kinds = getattr(xllamacpp, "common_speculative_type", None)
     speculative = getattr(params, "speculative", None)
-    if kinds is None or speculative is None or not hasattr(kinds, "COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE"):
+    if (kinds is None or speculative is None or not hasattr(kinds, "COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE")
+            or not hasattr(speculative, "ngram_simple")):
         return False
     speculative.types = [kinds.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
     speculative.ngram_simple.size_n = ngram
