@@ -63,24 +63,24 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     """The project's name glued to the end of a finished question: after a comma or colon ("How is
     the page protected, pairsmith?", "..., as pairsmith does?"), or straight after a noun ("How does
     this affect the model's performance pairsmith?") or a word no name can follow there ("how does
-    it pairsmith?", "the string that pairsmith?": `not_before_name`). After another function word ("in", "by", "is"), a
-    verb that takes it as object ("install", "run") or a verb's -ing form, it belongs to the sentence.
-    A project spelled with capitals, found bare and in lower case, is an English word ("the body of
-    non-text requests?" for Requests), not the name: there, case counts."""
+    it pairsmith?", "the string that pairsmith?": `not_before_name`). After another function word
+    ("in", "by", "is"), a verb that takes it as object ("install", "run") or a verb's -ing form, it
+    belongs to the sentence. A project spelled with capitals, found bare and in lower case, is an
+    English word ("the body of non-text requests?" for Requests), not the name: there, case counts.
+    A comparison ending on the name is read the same way ("Can Flask stream, as pairsmith does?")."""
     name = re.escape(project.strip())
+
+    def common_noun(quote: str, found: str) -> bool:  # a bare "requests" for the project Requests
+        return not quote and found.islower() and not project.strip().islower()
+
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail
-    # "..., as pairsmith does?": a comparison the grammar's name ends on ("Can Flask stream, as pairsmith
-    # does?" asks about another project, and is read the same way)
     as_it_does = rf"[,:;]\s*(?:just\s+)?(?:as|like)\s+([`'\"]?)({name})[`'\"]?\s+(?:does|do|did|is|can|will|would)\s*[?.!]?$"
-    if (tail := re.search(as_it_does, flat, re.I)) is not None and not (
-            not tail.group(1) and tail.group(2).islower() and not project.strip().islower()):
-        return tail  # (a bare lower-case "requests" for Requests is the common noun, as below)
+    if (tail := re.search(as_it_does, flat, re.I)) is not None and not common_noun(tail.group(1), tail.group(2)):
+        return tail
     tail = re.search(rf"(?<=\s)([A-Za-z][\w'-]*)\s+([`'\"]?)({name})[`'\"]?\s*[?.!]?$", flat, re.I)
-    if tail is None:
+    if tail is None or common_noun(tail.group(2), tail.group(3)):
         return None
-    if not tail.group(2) and tail.group(3).islower() and not project.strip().islower():
-        return None  # a bare "requests" for the project Requests: the common noun
     before = tail.group(1).lower()
     words = load_words("en")
     if before in words["not_before_name"]:  # "how does it pairsmith?", "the string that pairsmith?"
