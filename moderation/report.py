@@ -167,11 +167,13 @@ def _markdown(report: dict[str, Any], png: str | None, margins_png: str | None =
 
 def report_paths(path: str | Path) -> dict[str, Path]:
     """The files a report at `path` consists of: REPORT.md, REPORT.json, REPORT_similarity.png and
-    REPORT_relevance.png."""
-    stem = Path(path).with_suffix("")
-    return {"md": stem.with_suffix(".md"), "json": stem.with_suffix(".json"),
-            "png": stem.with_name(stem.name + "_similarity.png"),
-            "relevance_png": stem.with_name(stem.name + "_relevance.png")}
+    REPORT_relevance.png. Only a .md or .json ending is taken off: dots elsewhere in the name
+    ("run.v2_report.md") stay."""
+    path = Path(path)
+    stem = path.name[: -len(path.suffix)] if path.suffix.lower() in (".md", ".json") else path.name
+    return {"md": path.with_name(stem + ".md"), "json": path.with_name(stem + ".json"),
+            "png": path.with_name(stem + "_similarity.png"),
+            "relevance_png": path.with_name(stem + "_relevance.png")}
 
 
 def write_report(result: ModerationSummary, config: ModerationConfig, path: str | Path) -> dict[str, Path]:

@@ -142,7 +142,9 @@ def moderate(pairs_or_path: Any, *, out: str | Path | None = None, config: Moder
     if report_path is not None:
         import json
 
-        data = json.loads(report_path.with_suffix(".json").read_text(encoding="utf-8"))
+        from moderation.report import report_paths
+
+        data = json.loads(report_paths(report_path)["json"].read_text(encoding="utf-8"))
     return ModerationResult(kept, review, load_pairs(rejects) if rejects.exists() else [], summary, data,
                             curated, rejects)
 

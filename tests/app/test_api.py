@@ -59,6 +59,16 @@ def test_the_stages_as_calls(tiny_lm: Path, tiny_embedder: Path, docs: Path, tmp
         evaluate(tmp_path)
 
 
+def test_an_output_name_with_dots_keeps_its_report_beside_it(tiny_embedder: Path, tmp_path: Path) -> None:
+    pairs = [Pair(instruction=f"What does option {i} of the tool do?", output=f"Option {i} turns on feature {i}.")
+             for i in range(3)]
+    out = tmp_path / "run.v2.curated.jsonl"
+    curated = moderate(pairs, out=out, embedder=str(tiny_embedder), semantic={"enabled": False})
+    assert curated.report["counts"]["total"] == 3
+    assert (tmp_path / "run.v2.curated_report.md").exists() and (tmp_path / "run.v2.curated_report.json").exists()
+    assert not (tmp_path / "run.v2.md").exists()
+
+
 def test_runner_like_the_course(tiny_lm: Path, tmp_path: Path) -> None:
     runner = Runner(str(tiny_lm), max_new_tokens=3)
     assert isinstance(in_running_loop(runner, "What is pairsmith?"), str)
