@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from alpaca_gen.schema import evidenced_pairs_schema
 from alpaca_gen.strategies.base import Unit, UnitResult, _messages
 from alpaca_gen.strategies.multi import MultiPairStrategy
 from alpaca_gen.strategies.registry import register
-from pairsmith.core.backends.base import Request
+from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
 from pairsmith.core.templates import Template, load_template
 from alpaca_gen.project import infer_project
@@ -63,19 +64,30 @@ class SectionPairsStrategy(MultiPairStrategy):
         return cls(load_template(opts.template or "pairs_from_section"), pairs_per_chunk=opts.pairs_per_chunk,
                    temperature=opts.temperature if opts.temperature is not None else 0.2,
                    seed=opts.seed, max_reasks=min(opts.max_reasks, 1),
-                   project=opts.project or infer_project(opts.paths))
+                   project=opts.project or infer_project(opts.paths), words_per_pair=opts.words_per_pair)
 
     def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
-                 max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None) -> None:
+                 max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None,
+                 words_per_pair: int = 0) -> None:
         super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
         self.project = project
         self.min_tokens = min_tokens
+        self.words_per_pair = words_per_pair
 
     def params(self) -> dict[str, Any]:
         """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
         schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
         return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
+                "words_per_pair": self.words_per_pair,
                 "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
+
+    def pairs_for(self, text: str) -> int:
+        """How many pairs to ask of a section: n, but at most one per `words_per_pair` words of it
+        and never fewer than two (0 turns the cap off). A short section holds few facts; asked
+        for three, the teacher stretches its last pair past them (BENCHMARKS.md)."""
+        if self.words_per_pair <= 0:
+            return self.n
+        return min(self.n, max(2, math.ceil(len(text.split()) / self.words_per_pair)))
 
     def units(self, chunk: Chunk) -> list[Unit]:
         text = readable(chunk.text)
@@ -86,10 +98,17 @@ class SectionPairsStrategy(MultiPairStrategy):
     def first_request(self, unit: Unit) -> Request:
         chunk = unit.chunk
         document = document_name(chunk)
-        values = {"chunk": unit.focus or readable(chunk.text), "document": document, "project": self.project or document,
-                  "headings": section_name(chunk), "path": chunk.path, "n": self.n}
+        text = unit.focus or readable(chunk.text)
+        n = self.pairs_for(text)
+        values = {"chunk": text, "document": document, "project": self.project or document,
+                  "headings": section_name(chunk), "path": chunk.path, "n": n}
         return Request(_messages(self.template, **values), max_tokens=self.max_tokens,
-                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(self.n, self.project))
+                       temperature=self.temperature, seed=self.seed, json_schema=evidenced_pairs_schema(n, self.project))
+
+    async def run(self, unit: Unit, backend: Backend) -> UnitResult:
+        result = await super().run(unit, backend)
+        del result.pairs[self.pairs_for(unit.focus or readable(unit.chunk.text)):]  # a reply not held to the schema
+        return result
 
     def nothing_to_ask(self, reply: str) -> bool:
         return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask

@@ -24,6 +24,8 @@ def generate(
                                          ".gguf model, transformers for other models), hf, llamacpp or openai.")] = GENERATE.backend,
     api_key: Annotated[Optional[str], typer.Option(help="API key; default $OPENAI_API_KEY.")] = None,
     pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = GENERATE.pairs_per_chunk,
+    words_per_pair: Annotated[int, typer.Option(help="sections: ask at most one pair per this many words of a section "
+                                                "(never fewer than two); 0 asks every section for --pairs-per-chunk.")] = GENERATE.words_per_pair,
     project: Annotated[Optional[str], typer.Option(help="The project's name, which questions name; default: from "
                                                    "pyproject.toml, package.json or a README beside the docs.")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = GENERATE.concurrency,
@@ -62,7 +64,7 @@ def generate(
 
     opts = GenerateOptions(
         paths=paths, out=str(out), model=model, backend=backend, base_url=base_url, api_key=api_key,
-        pairs_per_chunk=pairs_per_chunk, project=project, concurrency=concurrency, template=template,
+        pairs_per_chunk=pairs_per_chunk, words_per_pair=words_per_pair, project=project, concurrency=concurrency, template=template,
         answer_template=answer_template, mode=mode, strategy=strategy, candidates=candidates,
         seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,

@@ -53,6 +53,36 @@ def test_pairs_carry_provenance_and_usage(openai_server: OpenAIStub, docs: Path,
     assert summary.prompt_tokens == 10 * summary.model_calls
 
 
+def three_evidenced_pairs(body: dict) -> str:
+    """Three pairs whatever was asked for: a server that does not hold a reply to its schema."""
+    line = next(l for l in section_of(body).splitlines() if l.strip())[:60]
+    return json.dumps({"pairs": [{"evidence": line, "instruction": f"What does Widget say in part {i}: {line}?",
+                                  "input": "", "output": f"Part {i} of Widget says {line}."} for i in range(3)]})
+
+
+def test_a_short_section_is_asked_for_fewer_pairs(openai_server: OpenAIStub, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "short.md").write_text("# Short\n\n" + " ".join(["Widget keeps a short note here."] * 8) + "\n",
+                                   encoding="utf-8")  # 40 words
+    (docs / "long.md").write_text("# Long\n\n" + " ".join(f"Widget option {i} sets the size of part {i}." for i in range(20))
+                                  + "\n", encoding="utf-8")  # 160 words
+    openai_server.responder = three_evidenced_pairs
+
+    def asked(out: Path, **extra) -> dict[str, tuple[int, int]]:
+        generate(options(openai_server, docs, out, pairs_per_chunk=3, project="Widget", **extra))
+        made = {}
+        for body in openai_server.requests[-2:]:
+            name = "short" if "Short" in section_of(body) else "long"
+            schema = body["response_format"]["json_schema"]["schema"]["properties"]["pairs"]
+            assert f"Write up to {schema['maxItems']} instruction-answer pairs" in prompt_of(body)
+            made[name] = (schema["maxItems"], sum(Path(r["source"]["path"]).stem == name for r in lines(out)))
+        return made
+
+    assert asked(tmp_path / "capped.jsonl") == {"short": (2, 2), "long": (3, 3)}
+    assert asked(tmp_path / "uncapped.jsonl", words_per_pair=0, no_cache=True) == {"short": (3, 3), "long": (3, 3)}
+
+
 def test_rerun_makes_no_call_and_writes_no_duplicate(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
     openai_server.responder = pair_reply
     out = tmp_path / "pairs.jsonl"
