@@ -5,9 +5,9 @@ added option, a flipped direction. Most such answers name something the chunk do
 so each checkable fact of the answer is looked up in the chunk (as written and as rendered) and
 in the question: numbers and versions, code (`spans`, identifiers, options, file names), quoted
 strings and proper names. A sentence that matches a chunk sentence but flips its negation, or
-swaps one word of an opposing pair (enabled/disabled, before/after), is flagged too. The pair's
-`evidence`, when the generator recorded one, must be words of the chunk. Each finding names the
-unsupported span as evidence. Measured on a planted set in bench/planted_facts.py.
+swaps one word of an opposing pair (enabled/disabled, before/after), is flagged too. With
+`supported.evidence` on, the pair's `evidence`, when the generator recorded one, must be words of
+the chunk. Each finding names the unsupported span as evidence. Measured on a planted set in bench/planted_facts.py.
 """
 
 from __future__ import annotations
@@ -90,15 +90,26 @@ def unsupported_facts(answer: str, source: str) -> list[str]:
     return missing
 
 
-_CLAUSE = re.compile(r"[,;:()\n]|\s[-–—]\s|\b(?:but|while|whereas|although|though|unless|so that|so)\b", re.I)
+_CLAUSE = re.compile(r"[,;:()\n]|\s[-–—]\s|\b(?:but|while|whereas|although|though|unless|so that|so|if|when|and)\b", re.I)
+# A line break inside a paragraph: the next line goes on with the sentence (not a blank line, list
+# item, heading, table row, quote or indented block).
+_WRAPPED = re.compile(r"(?<=[^\s])[ \t]*\n(?=[ \t]{0,3}[^\s\-*+#>|\d])")
+
+
+_GUARDED = str.maketrans(",;:()\n", "\ue000\ue001\ue002\ue003\ue004\ue005")
+_UNGUARDED = {v: k for k, v in _GUARDED.items()}
 
 
 def _clauses(text: str) -> list[str]:
-    """The clauses of a text's prose: a negation belongs to its clause, not to the whole sentence."""
-    prose = _FENCE.sub("\n", readable(text))
+    """The clauses of a text's prose: a negation belongs to its clause, not to the whole sentence,
+    and a condition ("if ...", "when ...") is a clause of its own. Docs wrap their lines, so a
+    line break inside a paragraph is a space, not a clause boundary; punctuation inside a code
+    span (`f(a, b)`) is code, not a boundary either."""
+    prose = _WRAPPED.sub(" ", _FENCE.sub("\n\n", readable(text)))
+    prose = _INLINE_CODE.sub(lambda m: m.group(0).translate(_GUARDED), prose)
     parts = []
     for sentence in SENTENCE_BOUNDARY.split(prose):
-        parts += [" ".join(c.split()) for c in _CLAUSE.split(sentence)]
+        parts += [" ".join(c.translate(_UNGUARDED).split()) for c in _CLAUSE.split(sentence)]
     return [c for c in parts if c]
 
 
@@ -107,9 +118,13 @@ def _tokens(sentence: str) -> list[str]:
     return re.findall(r"[a-z0-9'][a-z0-9'-]*", re.sub(r"`[^`]*`|(?<!\w)--?[\w-]+", " ", sentence.lower()))
 
 
+MIN_SHARED = 2  # one shared word ("header") does not make two clauses say the same thing
+
+
 def flipped(answer: str, source: str, overlap: float = 0.5) -> str | None:
     """An answer clause that says what a close source clause says, with its negation or one word
-    of an opposing pair flipped: the clause, or None."""
+    of an opposing pair flipped: the clause, or None. Close: the two share at least `overlap` of
+    each one's content words, and two words or more."""
     words = load_words("en")
     negations, opposites = words["negation"], words["opposites"]
     source_sentences = [(s, _tokens(s)) for s in _clauses(source)]
@@ -120,12 +135,15 @@ def flipped(answer: str, source: str, overlap: float = 0.5) -> str | None:
         content = {t for t in tokens if t not in words["stop"] and t not in negations}
         if not content:
             continue
-        best, best_tokens, best_share = None, [], 0.0
+        best, best_tokens, best_share, best_shared = None, [], 0.0, 0
         for text, theirs in source_sentences:
-            share = len(content & set(theirs)) / len(content)
-            if share > best_share:
-                best, best_tokens, best_share = text, theirs, share
-        if best is None or best_share < overlap:
+            shared = len(content & set(theirs))
+            if shared / len(content) > best_share:
+                best, best_tokens, best_share, best_shared = text, theirs, shared / len(content), shared
+        if best is None or best_share < overlap or best_shared < MIN_SHARED:
+            continue
+        their_content = {t for t in best_tokens if t not in words["stop"] and t not in negations}
+        if best_shared < overlap * len(their_content):  # close both ways: not a short clause inside a long one
             continue
         ours_neg = sum(t in negations or t.endswith("n't") for t in tokens)
         theirs_neg = sum(t in negations or t.endswith("n't") for t in best_tokens)

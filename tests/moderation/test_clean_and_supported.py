@@ -146,6 +146,22 @@ def test_changed_facts_are_flagged_with_their_span() -> None:
     assert not evidence_in_source("The default timeout is twenty seconds for every request", CHUNK)
 
 
+def test_a_flip_is_read_clause_by_clause_as_the_reader_reads_the_source() -> None:
+    wrapped = ("Note that any dictionary key whose value is `None` will not be added to the\n"
+               "URL's query string.\n")
+    assert flipped("The key will not be added to the URL's query string.", wrapped) is None
+    assert flipped("The key will be added to the URL's query string.", wrapped) is not None
+    conditional = "An exception is raised if the server has not answered for `timeout` seconds.\n"
+    assert flipped("A `Timeout` exception is raised.", conditional) is None  # the negation is the condition's
+    assert flipped("No exception is raised.", conditional) is not None
+    code = "Tenacity does not stop after an attempt fails.\n"
+    assert flipped("Use `@retry(stop=stop_after_attempt(7))`.", code) is None  # the span's "(" is code
+    assert flipped("The header does not exist.", "HTTP header names are case-insensitive.\n") is None  # one word shared
+    # a short answer clause inside a long source clause of another meaning shares too little of it
+    assert flipped("The data will be sent as form-encoded data.",
+                   "There are times that you may want to send data that is not form-encoded.\n") is None
+
+
 def test_every_pair_goes_through_the_checks_whatever_made_it(tmp_path: Path) -> None:
     """No generator method is exempt: a pair marked as read off structure is checked like any."""
     doc = tmp_path / "docs" / "responses.md"
@@ -172,6 +188,33 @@ def test_every_pair_goes_through_the_checks_whatever_made_it(tmp_path: Path) -> 
     assert dropped[rows[0][0]]["rule"] == "damaged_case" and dropped[rows[0][0]]["match"] == "uRL"
     assert dropped[rows[1][0]]["rule"] == "unnamed_subject"
     assert dropped[rows[2][0]]["rule"] == "unsupported_fact" and "20" in dropped[rows[2][0]]["match"]
+
+
+def test_evidence_the_chunk_lacks_is_checked_only_when_asked(tmp_path: Path) -> None:
+    """The evidence is the teacher's scaffolding, not part of the pair: by default the answer is
+    checked and the evidence is not; `supported.evidence` drops a pair whose evidence is not a quote."""
+    doc = tmp_path / "docs" / "responses.md"
+    doc.parent.mkdir()
+    doc.write_text(CHUNK, encoding="utf-8")
+    source = {"path": str(doc), "lines": [1, CHUNK.count("\n")], "headings": ["Responses"]}
+    generator = {"method": "model", "evidence": "The section shows how Starlette builds its responses."}
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"instruction": "What does `HTMLResponse` return in Starlette?", "input": "",
+                                 "output": "`HTMLResponse` takes some text or bytes and returns an HTML response.",
+                                 "source": source, "generator": generator}) + "\n", encoding="utf-8")
+    outcomes = {}
+    for evidence in (False, True):
+        cfg = ModerationConfig()
+        for section in ("semantic", "near", "grounding", "relevance", "judged"):
+            getattr(cfg, section).enabled = False
+        cfg.supported.evidence = evidence
+        out = tmp_path / f"curated-{evidence}.jsonl"
+        moderate(pairs, out, config=cfg)
+        rejected = [json.loads(l)["moderation"]["evidence"][0]["rule"]
+                    for l in out.with_name(out.stem + ".rejects.jsonl").read_text().splitlines()]
+        outcomes[evidence] = (len(out.read_text().splitlines()), rejected)
+    assert ModerationConfig().supported.evidence is False
+    assert outcomes == {False: (1, []), True: (0, ["evidence_not_in_source"])}
 
 
 def test_the_runs_project_is_a_name_every_check_knows(tmp_path: Path) -> None:
