@@ -32,7 +32,7 @@ def main() -> None:
     kept = [0, 0]
     for pairs_file in sorted(DATA.glob("*/*/pairs.jsonl")):
         run = pairs_file.parent
-        if run.parent.name in HELD_OUT:
+        if run.parent.name.startswith(HELD_OUT):  # and its reruns (testset7-...)
             continue
         labels = {r["pid"]: r for r in read_jsonl(run / "labels.jsonl")}
         found = {}
