@@ -133,9 +133,9 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
-    documentation", "according to X's docs", "as per the documentation", "the given code snippet",
-    "the example provided", "the information provided in the text", "this section", "the install
-    section of the guide"): the pair is read without its source. With an input, "the given code"
+    documentation", "according to the X documentation", "as per the documentation", "mentioned in
+    the X docs", "the given code snippet", "the example provided", "the information provided in the
+    text", "this section", "the install section of the guide"): the pair is read without its source. With an input, "the given code"
     and "this snippet" are the input, and only the fixed phrases and parts of the docs count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
@@ -149,7 +149,10 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         return None
     found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+){{0,2}}(?:{nouns})\b", flat)
              or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat)
-             or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+|[\w.-]+'s\s+)(?:{nouns})\b", flat))
+             or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+(?:[\w.-]+\s+)?|[\w.-]+(?:'s)?\s+)(?:{nouns})\b",
+                          flat))
+    verbs = "|".join(words["source_verbs"])
+    found = found or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{nouns})\b", flat))
     if found:
         return found.group(0)
     demonstratives = "|".join(words["source_demonstratives"])

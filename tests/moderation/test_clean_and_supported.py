@@ -102,10 +102,16 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "Which settings does the deployment chapter of the guide list for Starlette?",
                      "Does a second run ask again, based on the information provided in the text about Starlette?",
                      "What happens to a restarted server, according  Starlette's documentation?",
-                     "What happens when a Starlette server restarts, as per the documentation for Starlette?"):
+                     "What happens when a Starlette server restarts, as per the documentation for Starlette?",
+                     "What is the default timeout, according to the Starlette documentation?",
+                     "What does a restart do, according Starlette docs?",
+                     "Why is a frozen class hashable, as mentioned in the documentation for Starlette?",
+                     "What does the `log` call do in the example code provided in the Starlette docs?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
+    assert source_reference("Which file does Starlette write when it builds the documentation?", words) is None
+    assert source_reference("Which sessions are listed in the output of Starlette's test command?", words) is None
     assert source_reference("Does Starlette log each request as per the logging level?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
