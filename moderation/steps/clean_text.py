@@ -149,10 +149,12 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         return None
     found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+){{0,2}}(?:{nouns})\b", flat)
              or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat)
-             or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+(?:[\w.-]+\s+)?|[\w.-]+(?:'s)?\s+)(?:{nouns})\b",
-                          flat))
+             or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+|[\w.-]+'s\s+)(?:{nouns})\b", flat))
+    # the docs as a whole, named by their project: "according to the X documentation", "mentioned in the X docs"
     verbs = "|".join(words["source_verbs"])
-    found = found or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{nouns})\b", flat))
+    found = found or (docs and (
+        re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?[\w.-]+\s+(?:{docs})\b", flat)
+        or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))))
     if found:
         return found.group(0)
     demonstratives = "|".join(words["source_demonstratives"])

@@ -93,29 +93,47 @@ def unsupported_facts(answer: str, source: str) -> list[str]:
 _CLAUSE = re.compile(r"[,;:()\n]|\s[-–—]\s|\b(?:but|while|whereas|although|though|unless|so that|so|if|when|and)\b", re.I)
 # A line break inside a paragraph: the next line goes on with the sentence (not a blank line, list
 # item, heading, table row, quote or indented block).
-_WRAPPED = re.compile(r"(?<=[^\s])[ \t]*\n(?=[ \t]{0,3}[^\s\-*+#>|\d])")
-
-
-_GUARDED = str.maketrans(",;:()\n", "\ue000\ue001\ue002\ue003\ue004\ue005")
-_UNGUARDED = {v: k for k, v in _GUARDED.items()}
+_WRAPPED = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|[#>|]|\n|$))(?=[ \t]{0,3}\S)")
+_HELD = re.compile("\ue000(\\d+)\ue001")
 
 
 def _clauses(text: str) -> list[str]:
     """The clauses of a text's prose: a negation belongs to its clause, not to the whole sentence,
     and a condition ("if ...", "when ...") is a clause of its own. Docs wrap their lines, so a
-    line break inside a paragraph is a space, not a clause boundary; punctuation inside a code
-    span (`f(a, b)`) is code, not a boundary either."""
+    line break inside a paragraph is a space, not a clause boundary; a code span (`f(a, b)`,
+    `x if not y`) is held whole while the prose is split."""
     prose = _WRAPPED.sub(" ", _FENCE.sub("\n\n", readable(text)))
-    prose = _INLINE_CODE.sub(lambda m: m.group(0).translate(_GUARDED), prose)
+    spans: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    prose = _INLINE_CODE.sub(hold, prose)
     parts = []
     for sentence in SENTENCE_BOUNDARY.split(prose):
-        parts += [" ".join(c.translate(_UNGUARDED).split()) for c in _CLAUSE.split(sentence)]
+        for clause in _CLAUSE.split(sentence):
+            parts.append(" ".join(_HELD.sub(lambda m: spans[int(m.group(1))], clause).split()))
     return [c for c in parts if c]
 
 
 def _tokens(sentence: str) -> list[str]:
     """Words, hyphenated ones whole ("no-deps" is no negation), code spans and options left out."""
     return re.findall(r"[a-z0-9'][a-z0-9'-]*", re.sub(r"`[^`]*`|(?<!\w)--?[\w-]+", " ", sentence.lower()))
+
+
+def _stem(word: str) -> str:
+    """A word without its plural or verb ending, so "installs" and "install" count as one word."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("ss", "sh", "ch", "x", "z")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
 
 
 MIN_SHARED = 2  # one shared word ("header") does not make two clauses say the same thing
@@ -132,17 +150,17 @@ def flipped(answer: str, source: str, overlap: float = 0.5) -> str | None:
         tokens = _tokens(sentence)
         if len(tokens) < 3:
             continue
-        content = {t for t in tokens if t not in words["stop"] and t not in negations}
+        content = {_stem(t) for t in tokens if t not in words["stop"] and t not in negations}
         if not content:
             continue
         best, best_tokens, best_share, best_shared = None, [], 0.0, 0
         for text, theirs in source_sentences:
-            shared = len(content & set(theirs))
+            shared = len(content & {_stem(t) for t in theirs})
             if shared / len(content) > best_share:
                 best, best_tokens, best_share, best_shared = text, theirs, shared / len(content), shared
         if best is None or best_share < overlap or best_shared < MIN_SHARED:
             continue
-        their_content = {t for t in best_tokens if t not in words["stop"] and t not in negations}
+        their_content = {_stem(t) for t in best_tokens if t not in words["stop"] and t not in negations}
         if best_shared < overlap * len(their_content):  # close both ways: not a short clause inside a long one
             continue
         ours_neg = sum(t in negations or t.endswith("n't") for t in tokens)

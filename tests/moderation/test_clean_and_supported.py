@@ -112,6 +112,10 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("Which response classes does Starlette include?", words) is None
     assert source_reference("Which file does Starlette write when it builds the documentation?", words) is None
     assert source_reference("Which sessions are listed in the output of Starlette's test command?", words) is None
+    # a section or context of the project's own is a subject, not the text the pair came from
+    assert source_reference("Which keys are listed in the tool.starlette section of pyproject.toml?", words) is None
+    assert source_reference("What variables are provided in the Starlette template context?", words) is None
+    assert source_reference("What does Starlette render according to the template context?", words) is None
     assert source_reference("Does Starlette log each request as per the logging level?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
@@ -162,6 +166,12 @@ def test_a_flip_is_read_clause_by_clause_as_the_reader_reads_the_source() -> Non
     assert flipped("No exception is raised.", conditional) is not None
     code = "Tenacity does not stop after an attempt fails.\n"
     assert flipped("Use `@retry(stop=stop_after_attempt(7))`.", code) is None  # the span's "(" is code
+    assert flipped("Write `{% if not loop.last %}` to add a comma between items.",
+                   "Starlette can add a comma between items.\n") is None  # so are its "if" and "not"
+    # "installs" and "install" are one word: a flipped second half of a sentence is still found
+    assert flipped("Starlette creates a virtual environment and does not install the package.",
+                   "Starlette creates a virtual environment and installs the package.\n") is not None
+    assert flipped("The default is\n-1 for no limit.", "The default is\n-1 for no limit.\n") is None
     assert flipped("The header does not exist.", "HTTP header names are case-insensitive.\n") is None  # one word shared
     # a short answer clause inside a long source clause of another meaning shares too little of it
     assert flipped("The data will be sent as form-encoded data.",

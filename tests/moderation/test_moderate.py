@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
-from moderation.report import suggest_threshold, write_report
+from moderation.report import report_paths, suggest_threshold, write_report
 from pairsmith.core.errors import ConfigError
 from pairsmith.core.formats import load_pairs, write_pairs
 from pairsmith.core.markdown import md_code, md_text
@@ -185,6 +185,15 @@ def test_report_files_and_threshold_suggestion(tiny_embedder: Path, tmp_path: Pa
     suggested = suggest_threshold(bimodal)
     assert suggested is not None and 0.82 < suggested < 0.95
     assert suggest_threshold(list(rng.normal(0.7, 0.05, 2000).clip(0, 1))) is None
+
+
+def test_report_files_sit_beside_the_named_report(tmp_path: Path) -> None:
+    dotted = report_paths(tmp_path / "run.v2_report.md")
+    assert dotted["md"].name == "run.v2_report.md" and dotted["json"].name == "run.v2_report.json"
+    assert dotted["png"].name == "run.v2_report_similarity.png"
+    assert report_paths(tmp_path / "report")["json"].name == "report.json"
+    assert report_paths(tmp_path / "report.json")["md"].name == "report.md"
+    assert report_paths(tmp_path / "notes.txt")["md"].name == "notes.txt.md"  # another ending is part of the name
 
 
 def test_config_file_and_errors(tmp_path: Path) -> None:
