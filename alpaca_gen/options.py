@@ -17,6 +17,7 @@ from alpaca_gen.chunk import ChunkConfig
 from alpaca_gen.run import GenerationRun
 from alpaca_gen import strategies
 from alpaca_gen.strategies import Strategy
+from alpaca_gen.strategies.sections import WORDS_PER_PAIR
 from pairsmith.core import models
 from pairsmith.core.backends.base import Backend
 from pairsmith.core.backends.registry import create
@@ -36,7 +37,7 @@ class GenerateOptions(BaseModel):
     base_url: str | None = None  # OpenAI-compatible server; falls back to OPENAI_BASE_URL
     api_key: str | None = Field(default=None, repr=False)  # falls back to OPENAI_API_KEY
     pairs_per_chunk: int = Field(default=3, ge=1, le=50)
-    words_per_pair: int = Field(default=50, ge=0)  # sections: at most a pair per this many words of a section, at least 2; 0: off
+    words_per_pair: int = Field(default=WORDS_PER_PAIR, ge=0)  # sections: at most a pair per this many words, at least 2; 0: off
     project: str | None = None  # what questions name; default: from pyproject.toml, package.json or README beside the docs
     concurrency: int = Field(default=16, ge=1, le=1024)
     template: str | None = None

@@ -136,17 +136,18 @@ class GenerationRun:
         where = {"server": self.server} if self.server else {}  # local runs keep their old keys
         return unit_key(chunk=unit.chunk.id, text=content_hash(unit.chunk.text), unit=unit.index,
                         templates=self.strategy.template_ids, backend=self.backend_name, model=self.model,
-                        params=self.strategy.params(), **where)
+                        params={**self.strategy.params(), **self.strategy.unit_params(unit)}, **where)
 
-    def _generator(self, result: UnitResult) -> dict[str, Any]:
+    def _generator(self, unit: Unit, result: UnitResult) -> dict[str, Any]:
         described = self._backend.describe() if self._backend else {"backend": self.backend_name, "model": self.model}
         mode = {"response_format": result.response_format} if result.response_format else {}
-        return {**described, "template": "+".join(self.strategy.template_ids), "params": self.strategy.params(),
+        params = {**self.strategy.params(), **self.strategy.unit_params(unit)}
+        return {**described, "template": "+".join(self.strategy.template_ids), "params": params,
                 **mode, "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}}
 
     def _records(self, unit: Unit, key: str, result: UnitResult) -> dict[str, Any]:
         """The unit's output records, as cached and as written."""
-        generator = self._generator(result)
+        generator = self._generator(unit, result)
         source = unit.chunk.source()
         pairs = [Pair(instruction=p["instruction"], input=p["input"], output=p["output"], source=source,
                       generator={**generator, **{k: p[k] for k in ("method", "check", "evidence") if k in p}}).to_dict()

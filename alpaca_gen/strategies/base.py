@@ -122,6 +122,11 @@ class Strategy(ABC):
         return {"strategy": self.name, "n": self.n, "temperature": self.temperature, "seed": self.seed,
                 "max_reasks": self.max_reasks}
 
+    def unit_params(self, unit: Unit) -> dict[str, Any]:
+        """What changes this one unit's result beyond `params()` (e.g. fewer pairs asked of a short
+        section); empty for most units, so their cache keys stay as they were."""
+        return {}
+
     def expected_completion_tokens(self, unit: Unit) -> int:
         """Upper bound of completion tokens for one unit (for --dry-run estimates)."""
         return self.first_request(unit).max_tokens

@@ -3,9 +3,11 @@
 The section reaches the model as its reader sees it (markup rendered, `pairsmith.core.readable`),
 named by its document and headings so the model can name a question's subject in full. The
 reply is constrained to a JSON schema where the backend supports one: up to n pairs, each with
-`evidence`, the words of the section the answer rests on. The model may return no pair for a
-section with nothing to ask. Nothing is judged here: every pair goes through moderation, whose
-`supported` step checks the evidence and every name and value of the answer against the section.
+`evidence`, the words of the section the answer rests on (quoting first steadies the teacher
+against inventions; BENCHMARKS.md). A short section is asked for fewer pairs. The model may return
+no pair for a section with nothing to ask. Nothing is judged here: every pair goes through
+moderation, whose `supported` step checks every name and value of the answer against the section
+(and, opt-in, the evidence).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
 from pairsmith.core.templates import Template, load_template
 from alpaca_gen.project import infer_project
+
+
+WORDS_PER_PAIR = 50  # at most a pair asked per this many words of a section, never fewer than two
 
 
 def document_name(chunk: Chunk) -> str:
@@ -68,7 +73,7 @@ class SectionPairsStrategy(MultiPairStrategy):
 
     def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
                  max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None,
-                 words_per_pair: int = 0) -> None:
+                 words_per_pair: int = WORDS_PER_PAIR) -> None:
         super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
         self.project = project
         self.min_tokens = min_tokens
@@ -78,13 +83,18 @@ class SectionPairsStrategy(MultiPairStrategy):
         """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
         schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
         return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
-                "words_per_pair": self.words_per_pair,
                 "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
+
+    def unit_params(self, unit: Unit) -> dict[str, Any]:
+        """A section asked for fewer than n pairs says how many (its cache key and provenance);
+        one asked for n keeps the key it had before the cap."""
+        asked = self.pairs_for(unit.focus or readable(unit.chunk.text))
+        return {"pairs_asked": asked} if asked < self.n else {}
 
     def pairs_for(self, text: str) -> int:
         """How many pairs to ask of a section: n, but at most one per `words_per_pair` words of it
-        and never fewer than two (0 turns the cap off). A short section holds few facts; asked
-        for three, the teacher stretches its last pair past them (BENCHMARKS.md)."""
+        and never fewer than two, unless n is smaller (0 turns the cap off). A short section holds
+        few facts; asked for three, the teacher stretches its last pair past them (BENCHMARKS.md)."""
         if self.words_per_pair <= 0:
             return self.n
         return min(self.n, max(2, math.ceil(len(text.split()) / self.words_per_pair)))

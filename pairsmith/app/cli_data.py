@@ -25,7 +25,8 @@ def generate(
     api_key: Annotated[Optional[str], typer.Option(help="API key; default $OPENAI_API_KEY.")] = None,
     pairs_per_chunk: Annotated[int, typer.Option(help="Pairs to ask for per chunk.")] = GENERATE.pairs_per_chunk,
     words_per_pair: Annotated[int, typer.Option(help="sections: ask at most one pair per this many words of a section "
-                                                "(never fewer than two); 0 asks every section for --pairs-per-chunk.")] = GENERATE.words_per_pair,
+                                                "(never fewer than two, or --pairs-per-chunk if smaller); 0 asks every "
+                                                "section for --pairs-per-chunk.")] = GENERATE.words_per_pair,
     project: Annotated[Optional[str], typer.Option(help="The project's name, which questions name; default: from "
                                                    "pyproject.toml, package.json or a README beside the docs.")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = GENERATE.concurrency,

@@ -64,23 +64,42 @@ def test_a_short_section_is_asked_for_fewer_pairs(openai_server: OpenAIStub, tmp
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "short.md").write_text("# Short\n\n" + " ".join(["Widget keeps a short note here."] * 8) + "\n",
-                                   encoding="utf-8")  # 40 words
+                                   encoding="utf-8")  # 48 words
     (docs / "long.md").write_text("# Long\n\n" + " ".join(f"Widget option {i} sets the size of part {i}." for i in range(20))
-                                  + "\n", encoding="utf-8")  # 160 words
+                                  + "\n", encoding="utf-8")  # 180 words
     openai_server.responder = three_evidenced_pairs
 
     def asked(out: Path, **extra) -> dict[str, tuple[int, int]]:
+        """Per document: the pairs the new requests asked for, and the pairs written to `out`."""
+        before = len(openai_server.requests)
         generate(options(openai_server, docs, out, pairs_per_chunk=3, project="Widget", **extra))
         made = {}
-        for body in openai_server.requests[-2:]:
+        for body in openai_server.requests[before:]:
             name = "short" if "Short" in section_of(body) else "long"
             schema = body["response_format"]["json_schema"]["schema"]["properties"]["pairs"]
             assert f"Write up to {schema['maxItems']} instruction-answer pairs" in prompt_of(body)
             made[name] = (schema["maxItems"], sum(Path(r["source"]["path"]).stem == name for r in lines(out)))
         return made
 
-    assert asked(tmp_path / "capped.jsonl") == {"short": (2, 2), "long": (3, 3)}
-    assert asked(tmp_path / "uncapped.jsonl", words_per_pair=0, no_cache=True) == {"short": (3, 3), "long": (3, 3)}
+    first = tmp_path / "capped.jsonl"
+    assert asked(first) == {"short": (2, 2), "long": (3, 3)}
+    assert [r["generator"]["params"].get("pairs_asked") for r in lines(first)].count(2) == 2
+    # without the cap only the short section is asked again: the long one's cache key is unchanged
+    assert asked(tmp_path / "uncapped.jsonl", words_per_pair=0) == {"short": (3, 3)}
+    assert sum(Path(r["source"]["path"]).stem == "long" for r in lines(tmp_path / "uncapped.jsonl")) == 3
+
+
+def test_the_pairs_asked_of_a_section_follow_its_words() -> None:
+    from alpaca_gen.strategies.sections import SectionPairsStrategy
+    from pairsmith.core.templates import load_template
+
+    def asked(n: int, words: int, words_per_pair: int = 50) -> int:
+        strategy = SectionPairsStrategy(load_template("pairs_from_section"), n, words_per_pair=words_per_pair)
+        return strategy.pairs_for(" ".join(["word"] * words))
+
+    assert [asked(3, w) for w in (20, 100, 101, 151)] == [2, 2, 3, 3]
+    assert [asked(5, w) for w in (100, 101, 151, 201, 1000)] == [2, 3, 4, 5, 5]
+    assert asked(1, 20) == 1 and asked(3, 20, words_per_pair=0) == 3
 
 
 def test_rerun_makes_no_call_and_writes_no_duplicate(openai_server: OpenAIStub, docs: Path, tmp_path: Path) -> None:
