@@ -12,6 +12,19 @@ from alpaca_gen.extract.registry import reader
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
+# YAML front matter (Jekyll, Hugo, MkDocs): a first line of ---, up to a line of --- or ...
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_TITLE = re.compile(r"^title:[ \t]*(['\"]?)(.+?)\1[ \t]*$", re.M)
+
+
+def _front_matter(text: str) -> tuple[str, str | None]:
+    """The text with its front matter blanked (line numbers kept) and the front matter's title."""
+    match = _FRONT_MATTER.match(text)
+    body = (match.group(1) or "") if match else ""
+    if not match or not re.match(r"\s*(?:[\w-]+:|\Z)", body):  # YAML opens with a key: else a rule and text
+        return text, None
+    title = _TITLE.search(body)
+    return "\n" * match.group(0).count("\n") + text[match.end():], title.group(2).strip() if title else None
 
 
 def _unterminated(token: Token, lines: list[str]) -> bool:
@@ -26,7 +39,9 @@ def _unterminated(token: Token, lines: list[str]) -> bool:
 
 @reader("markdown", (".md", ".markdown", ".mdx"))
 def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
-    """Blocks of a Markdown text; `offset` shifts line numbers (for embedded Markdown)."""
+    """Blocks of a Markdown text; `offset` shifts line numbers (for embedded Markdown). Front matter
+    is metadata, not text: its title names a page that has no heading of its own."""
+    text, page_title = _front_matter(text)
     lines = text.splitlines()
     tokens = _PARSER.parse(text)
     blocks: list[Block] = []
@@ -49,4 +64,6 @@ def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
             continue
         else:
             blocks.append(Block("text", raw, offset + start + 1, offset + end))
+    if page_title and not any(b.kind == "heading" and b.level == 1 for b in blocks):
+        blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
     return blocks

@@ -63,6 +63,23 @@ def test_markdown_chunks_keep_heading_paths_and_line_spans(tmp_path: Path) -> No
                 assert line in span, (line, chunk.start, chunk.end)
 
 
+def test_front_matter_is_metadata_not_a_section(tmp_path: Path) -> None:
+    page = ('---\ntitle: "Deploying"\ndraft: false\nmenu:\n  docs:\n    weight: 20\n---\n\n'
+            "Deploying puts the built site on a server of your choice.\n\n## Steps\n\nRun the build, then copy the folder.\n")
+    doc, _ = _doc(tmp_path, "deploying.md", page)
+    chunks = chunk_document(doc)
+    assert [c.headings for c in chunks] == [["Deploying", "Steps"]]  # the short intro goes with its first child
+    assert "puts the built site" in chunks[0].text and "Run the build" in chunks[0].text
+    assert not any(word in chunks[0].text for word in ("weight", "menu", "draft"))
+    assert chunks[0].end == 13  # line numbers still count the front matter's lines
+    # a page that opens with a rule and text has no front matter: its text stays
+    doc, _ = _doc(tmp_path, "rule.md", "---\n\nA page that opens with a rule keeps this sentence.\n\n---\n\nMore text.\n")
+    assert "keeps this sentence" in " ".join(c.text for c in chunk_document(doc))
+    # a heading of the page's own wins over the front matter's title
+    doc, _ = _doc(tmp_path, "own.md", "---\ntitle: Other\n---\n# Own\n\nThe page's own words are here.\n")
+    assert [c.headings for c in chunk_document(doc)] == [["Own"]]
+
+
 def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:
     doc, _ = _doc(tmp_path, "page.md", NESTED_MD)
     chunks = chunk_document(doc, ChunkConfig(max_tokens=12, overlap_tokens=4, min_tokens=1))
