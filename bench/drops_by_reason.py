@@ -35,10 +35,11 @@ def main() -> None:
         if run.parent.name.startswith(HELD_OUT):  # and its reruns (testset7-...)
             continue
         labels = {r["pid"]: r for r in read_jsonl(run / "labels.jsonl")}
+        plain = {r["pid"] for r in read_jsonl(run / "key.jsonl") if r["arm"] == "plain"}
         found = {}
         for item in read_jsonl(run / "items.jsonl"):
             for p in item["pairs"]:
-                if p["pid"] in labels:
+                if p["pid"] in labels and p["pid"] not in plain:
                     found[(item["chunk"], p["instruction"], p["output"])] = bool(labels[p["pid"]]["good"])
         with tempfile.TemporaryDirectory() as scratch:
             curated = moderate(pairs_file, out=Path(scratch) / "curated.jsonl")
@@ -49,8 +50,8 @@ def main() -> None:
         for pair in curated.dropped:
             good = found.get(((pair.source or {}).get("chunk"), pair.instruction, pair.output))
             if good is not None:
-                finding = pair.moderation["evidence"][0]
-                counts[f"{finding.get('step')}:{finding.get('rule')}"][good] += 1
+                findings = pair.moderation.get("evidence") or [{}]
+                counts[f"{findings[0].get('step')}:{findings[0].get('rule')}"][good] += 1
     print(f"kept: {kept[0]} bad, {kept[1]} good ({kept[0] / max(sum(kept), 1):.0%} bad)\n")
     print("finding | bad dropped | good dropped | bad share")
     for finding, (bad, good) in sorted(counts.items(), key=lambda kv: -sum(kv[1])):

@@ -42,11 +42,12 @@ def kept_labelled(scratch: Path) -> list[dict]:
         if run.parent.name.startswith(HELD_OUT):  # and its reruns (testset7-...)
             continue
         labels = {r["pid"]: r for r in read_jsonl(run / "labels.jsonl")}
+        plain = {r["pid"] for r in read_jsonl(run / "key.jsonl") if r["arm"] == "plain"}
         found, sections = {}, {}
         for item in read_jsonl(run / "items.jsonl"):
             sections[item["chunk"]] = item["section"]
             for p in item["pairs"]:
-                if p["pid"] in labels:
+                if p["pid"] in labels and p["pid"] not in plain:
                     found[(item["chunk"], p["instruction"], p["output"])] = labels[p["pid"]]
         curated = moderate(pairs_file, out=scratch / f"{run.parent.name}-{run.name}" / "curated.jsonl")
         for pair in curated.kept:

@@ -70,13 +70,14 @@ def main() -> None:
     args = parser.parse_args()
     rows = labelled_pairs()
     print(f"{len(rows)} labelled pairs from {len({r['run'] for r in rows})} runs\n")
-    print("section words | 1st pair good | 2nd | 3rd")
+    cut = 2 * args.words_per_pair  # up to here the cap asks for two pairs
+    print("section words | 1st pair good | 2nd | 3rd or later")
     table: dict[tuple[bool, int], list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
-        cell = table[(r["words"] <= 100, min(r["position"], 2))]
+        cell = table[(r["words"] <= cut, min(r["position"], 2))]
         cell[0] += r["good"]
         cell[1] += 1
-    for short, name in ((True, "100 or fewer"), (False, "over 100")):
+    for short, name in ((True, f"{cut} or fewer"), (False, f"over {cut}")):
         cells = [table[(short, p)] for p in range(3)]
         print(name, "|", " | ".join(f"{g}/{n} = {g / max(n, 1):.0%}" for g, n in cells))
     capped = [r for r in rows if r["position"] < max(2, math.ceil(r["words"] / args.words_per_pair))]

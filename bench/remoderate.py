@@ -7,7 +7,10 @@ OUT's key, labels and timing with pairsmith's decisions and moderation seconds r
 bench/score_blind.py scores the current moderation on labels given before it changed. Used only on
 labels that came before the change; a change tuned on a set's labels is not measured by that set.
 
-    python bench/remoderate.py OUT NEW && python bench/score_blind.py NEW
+    python bench/remoderate.py OUT NEW [--keep-timing] && python bench/score_blind.py NEW
+
+--keep-timing keeps the run's own moderation seconds: moderating again finds the embeddings
+cached, so its seconds are not the run's.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from pairsmith.core.formats import load_pairs  # noqa: E402
 
 
 def main() -> None:
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if a != "--keep-timing"]
+    keep_timing = len(args) < len(sys.argv) - 1
+    if len(args) != 2:
         sys.exit(__doc__)
-    out, new = Path(sys.argv[1]), Path(sys.argv[2])
+    out, new = Path(args[0]), Path(args[1])
     blind = blind_dir(out)
     if new.exists():
         sys.exit(f"{new} exists: give a new folder")
@@ -50,9 +55,10 @@ def main() -> None:
     (new / "key.jsonl").write_text("".join(json.dumps(k) + "\n" for k in key), encoding="utf-8")
     shutil.copy(out / "labels.jsonl", new / "labels.jsonl")
     timing = json.loads((out / "timing.json").read_text())
-    before = timing["pairsmith"]["seconds_moderate"]
-    timing["pairsmith"]["seconds_moderate"] = round(seconds, 1)
-    timing["pairsmith"]["seconds"] = round(timing["pairsmith"]["seconds"] - before + seconds, 1)
+    if not keep_timing:
+        before = timing["pairsmith"]["seconds_moderate"]
+        timing["pairsmith"]["seconds_moderate"] = round(seconds, 1)
+        timing["pairsmith"]["seconds"] = round(timing["pairsmith"]["seconds"] - before + seconds, 1)
     (new / "timing.json").write_text(json.dumps(timing, indent=1), encoding="utf-8")
     print(f"{changed} of {sum(r['arm'] == 'pairsmith' for r in key)} decisions changed; score: "
           f"python bench/score_blind.py {new}")
