@@ -1,4 +1,9 @@
-"""Markdown via markdown-it-py: top-level block tokens carry their line spans."""
+"""Markdown via markdown-it-py: top-level block tokens carry their line spans.
+
+Two extensions of Markdown that docs use widely are read for what their reader sees: MyST
+directives (```{note}, ```{code-block} python, ```{eval-rst}, as Sphinx renders them) and MkDocs
+admonitions (!!! tip, followed by an indented body). Without this, a note's prose reached the model
+as a code block, and a directive's options (:caption: x.py) as text."""
 
 from __future__ import annotations
 
@@ -27,6 +32,72 @@ def _front_matter(text: str) -> tuple[str, str | None]:
     return "\n" * match.group(0).count("\n") + text[match.end():], title.group(2).strip() if title else None
 
 
+_DIRECTIVE = re.compile(r"\{([\w:.-]+)\}\s*(.*)")
+_ADMONITIONS = {"note": "Note", "warning": "Warning", "tip": "Tip", "hint": "Hint", "caution": "Caution",
+                "important": "Important", "attention": "Attention", "danger": "Danger", "error": "Error",
+                "seealso": "See also"}
+_VERSIONS = {"versionadded": "New in version", "versionchanged": "Changed in version",
+             "deprecated": "Deprecated since version", "versionremoved": "Removed in version"}
+_CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell"}
+# Directives whose content a reader does not see as text here: navigation, includes, pictures,
+# autodoc (its text is in the code, not the page)
+_NO_TEXT = {"contents", "toctree", "include", "literalinclude", "image", "raw", "currentmodule", "module",
+            "index", "only", "tabularcolumns", "mermaid", "graphviz"}
+# Directives whose body is Markdown the reader sees as text
+_CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", "grid-item", "grid-item-card",
+               "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
+               "list-table", "rubric", "container", "div"}
+_MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
+
+
+def _options(body: str) -> tuple[int, str]:
+    """A directive's option lines (":caption: x.py", or a YAML block between ---) and the rest."""
+    lines = body.split("\n")
+    skipped = 0
+    if lines and lines[0].strip() == "---":
+        close = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        skipped = close + 1 if close is not None else 0
+    while skipped < len(lines) and re.match(r"\s*:[\w-]+:", lines[skipped]):
+        skipped += 1
+    return skipped, "\n".join(lines[skipped:])
+
+
+def _labelled(blocks: list[Block], label: str, start: int) -> list[Block]:
+    """An admonition's blocks, its first paragraph opened by its label ("Note: ...")."""
+    first = next((b for b in blocks if b.kind == "text"), None)
+    if first is not None:
+        first.text = f"{label}: {first.text}"
+    else:
+        blocks.insert(0, Block("text", f"{label}.", start, start))
+    return blocks
+
+
+def _directive(token: Token, offset: int) -> list[Block] | None:
+    """The blocks a MyST directive fence stands for, or None when the fence is plain code."""
+    found = _DIRECTIVE.fullmatch(token.info.strip())
+    if not found:
+        return None
+    name, argument = found.group(1).lower(), found.group(2).strip()
+    start, end = token.map
+    skipped, body = _options(token.content)
+    inner = offset + start + 1 + skipped  # the body's first line, less one
+    if name in _NO_TEXT or name.startswith("auto"):
+        return []
+    if name in _CODE_DIRECTIVES:
+        language = argument.split()[0] if argument else ""
+        return [Block("code", f"```{language}\n{body.strip(chr(10))}\n```", offset + start + 1, offset + end)]
+    if name == "eval-rst":
+        from alpaca_gen.extract.rst import rst_blocks
+
+        return rst_blocks(body, inner)
+    if name not in _ADMONITIONS and name not in _VERSIONS and name not in _CONTAINERS:
+        return None  # not a directive MyST knows (```{r} is R Markdown's code): code, as written
+    blocks = markdown_blocks(body, inner)
+    label = _ADMONITIONS.get(name) or (f"{_VERSIONS[name]} {argument}".strip() if name in _VERSIONS else None)
+    label = label or (argument if name == "admonition" and argument else None)
+    return _labelled(blocks, label, offset + start + 1) if label else blocks
+
+
 def _unterminated(token: Token, lines: list[str]) -> bool:
     """A fence whose last line is not a closing fence (same character, at least as long)."""
     if token.type != "fence":
@@ -45,14 +116,28 @@ def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
     lines = text.splitlines()
     tokens = _PARSER.parse(text)
     blocks: list[Block] = []
+    consumed: set[int] = set()
     for index, token in enumerate(tokens):
-        if token.level != 0 or token.map is None or token.nesting == -1:
+        if token.level != 0 or token.map is None or token.nesting == -1 or index in consumed:
             continue
         start, end = token.map
         raw = "\n".join(lines[start:end]).rstrip()
         if not raw.strip():
             continue
-        if token.type == "heading_open":
+        if token.type == "fence" and (directive := _directive(token, offset)) is not None:
+            blocks += directive
+        elif token.type == "paragraph_open" and (found := _MKDOCS_ADMONITION.match(raw.split("\n")[0])):
+            label = found.group(2) or found.group(1).replace("-", " ").capitalize()
+            rest = "\n".join(line.strip() for line in raw.split("\n")[1:])
+            following = next((i for i in range(index + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].map
+                              and tokens[i].nesting != -1), None)
+            inner: list[Block] = [Block("text", rest, offset + start + 2, offset + end)] if rest.strip() else []
+            if not inner and following is not None and tokens[following].type == "code_block":
+                consumed.add(following)
+                body_start = tokens[following].map[0]
+                inner = markdown_blocks(tokens[following].content, offset + body_start)
+            blocks += _labelled(inner, label, offset + start + 1) if label else inner
+        elif token.type == "heading_open":
             title = tokens[index + 1].content.strip() if index + 1 < len(tokens) else raw
             blocks.append(Block("heading", title, offset + start + 1, offset + end, int(token.tag[1])))
         elif token.type in _CODE:

@@ -80,6 +80,28 @@ def test_front_matter_is_metadata_not_a_section(tmp_path: Path) -> None:
     assert [c.headings for c in chunk_document(doc)] == [["Own"]]
 
 
+def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(tmp_path: Path) -> None:
+    page = ("# Widget\n\n"
+            "```{note}\nA note's *prose* is text, not code.\n```\n\n"
+            "```{code-block} python\n:caption: hello.py\n\nprint('hello')\n```\n\n"
+            "```{versionadded} 4.0\nThe flag option.\n```\n\n"
+            "```{contents}\n:depth: 2\n```\n\n"
+            "```{eval-rst}\n.. autoclass:: widget.Option\n\nThe option class reads ``--flag`` values.\n```\n\n"
+            "!!! tip \"Cache it\"\n\n    The cache keeps replies.\n\n"
+            "```{r}\nx <- 1\n```\n")
+    doc, lines = _doc(tmp_path, "widget.md", page)
+    text = "\n".join(c.text for c in chunk_document(doc))
+    assert "Note: A note's *prose* is text, not code." in text and "```{note}" not in text
+    assert "```python\nprint('hello')\n```" in text and ":caption:" not in text
+    assert "New in version 4.0: The flag option." in text
+    assert ":depth:" not in text and "autoclass" not in text and "{eval-rst}" not in text
+    assert "The option class reads `--flag` values." in text
+    assert "Cache it: The cache keeps replies." in text and "!!!" not in text
+    assert "```{r}\nx <- 1\n```" in text  # R Markdown's code chunk is code
+    note = next(b for b in doc.blocks if b.text.startswith("Note:"))
+    assert lines[note.start - 1] == "A note's *prose* is text, not code."
+
+
 def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:
     doc, _ = _doc(tmp_path, "page.md", NESTED_MD)
     chunks = chunk_document(doc, ChunkConfig(max_tokens=12, overlap_tokens=4, min_tokens=1))
