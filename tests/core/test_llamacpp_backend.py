@@ -89,6 +89,23 @@ def test_a_lookup_request_that_cannot_be_honoured_is_noted(monkeypatch: pytest.M
     asyncio.run(engine.aclose())
 
 
+def test_a_backend_closed_before_any_request_closes() -> None:
+    """llama.cpp's server returns before its main loop starts; one freed in that gap used to wait
+    forever (most runs hung on the first try). Each close must finish; a hang fails, not stalls."""
+    import threading
+
+    def open_and_close() -> None:
+        for _ in range(4):
+            engine = create("llamacpp", model=SMALL, parallel=1, context_per_slot=512)
+            asyncio.run(engine.aclose())
+            del engine
+
+    worker = threading.Thread(target=open_and_close, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "closing a llama.cpp backend that never ran a request hung"
+
+
 def test_a_formatted_prompt_is_sent_as_it_is(backend) -> None:
     completion = backend.generate(Request.formatted("### Question:\nWhat is a cache?\n\n### Answer:", max_tokens=8))
     assert completion.text and completion.prompt_tokens > 5 and completion.response_format == "text"

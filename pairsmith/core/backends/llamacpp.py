@@ -78,13 +78,23 @@ class LlamaCppBackend(Backend):
             self.stats.notes.append("this xllamacpp has no lookup decoding; decoding without it")
         # llama.cpp logs every load step and request; PAIRSMITH_LLAMACPP_LOG=1 shows them
         params.verbosity = 3 if os.environ.get("PAIRSMITH_LLAMACPP_LOG") else -1
+        if hasattr(params, "endpoint_metrics"):
+            params.endpoint_metrics = True  # answered by the main loop: see _wait_for_main_loop
         try:
             self.server = xllamacpp.Server(params)
         except Exception as exc:  # a file llama.cpp cannot read
             raise BackendError(f"llama.cpp could not load {self.path.name}: {str(exc).splitlines()[0][:200]}") from None
+        self._wait_for_main_loop(params)
         self._slots = threading.BoundedSemaphore(self.parallel)
         self._tally = threading.Lock()
         self.drafts = Drafts()
+
+    def _wait_for_main_loop(self, params: Any) -> None:
+        """Return once llama.cpp's main loop runs. `Server` returns before its loop starts, and a
+        server freed in that gap (a backend closed before any request) waits forever for a loop
+        that missed its stop; a metrics request is answered by the loop, so after it, freeing is safe."""
+        if getattr(params, "endpoint_metrics", False):
+            self.server.handle_metrics()
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "device": "cpu", "file": self.path.name,
