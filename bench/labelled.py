@@ -43,3 +43,36 @@ def auc(scores: list[float], bad: list[bool]) -> float:
     b = [s for s, is_bad in zip(scores, bad) if is_bad]
     g = [s for s, is_bad in zip(scores, bad) if not is_bad]
     return sum((x > y) + 0.5 * (x == y) for x in b for y in g) / max(len(b) * len(g), 1)
+
+
+DATA = Path(__file__).resolve().parent / "data"
+HELD_OUT = ("testset7",)  # the newest test set and its reruns: measured once after the work, never read for it
+
+
+class LabelledRun:
+    """A labelled run that kept its `pairs.jsonl`: pairsmith's pairs (not the plain arm's) by
+    (chunk, instruction, output), each with its label and the run's decision, and the sections."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pairs_file = folder / "pairs.jsonl"
+        labels = {r["pid"]: r for r in read_jsonl(folder / "labels.jsonl")}
+        key = {r["pid"]: r for r in read_jsonl(blind_dir(folder) / "key.jsonl")}
+        self.labels: dict[tuple[str, str, str], dict] = {}
+        self.sections: dict[str, str] = {}
+        for item in read_jsonl(blind_dir(folder) / "items.jsonl"):
+            self.sections[item["chunk"]] = item["section"]
+            for p in item["pairs"]:
+                if p["pid"] in labels and key[p["pid"]]["arm"] != "plain":
+                    self.labels[(item["chunk"], p["instruction"], p["output"])] = {
+                        **labels[p["pid"]], "decision": key[p["pid"]]["decision"]}
+
+    def label(self, chunk: str | None, instruction: str, output: str) -> dict | None:
+        """A pair's label row (good, fails, decision), or None when it was not labelled."""
+        return self.labels.get((chunk or "", instruction, output))
+
+
+def dev_runs() -> list[LabelledRun]:
+    """Every labelled run in bench/data with a pairs file, but the held-out newest test set."""
+    return [LabelledRun(f.parent) for f in sorted(DATA.glob("*/*/pairs.jsonl"))
+            if not f.parent.parent.name.startswith(HELD_OUT)]

@@ -22,13 +22,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labelled import auc, read_jsonl  # noqa: E402
+from labelled import auc, dev_runs  # noqa: E402
 
 from pairsmith import moderate  # noqa: E402
 from pairsmith.core.textmetrics import rouge_tokens  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
-HELD_OUT = ("testset7",)  # the newest test set: measured once after the work, never read for it
 STOP = set("the a an of to in is are be and or for on with by it this that as at from can you your do does "
            "what how which why when".split())
 FIRST_WORDS = ("what", "how", "why", "can", "is", "which", "when", "does", "explain", "describe")
@@ -37,27 +35,17 @@ FIRST_WORDS = ("what", "how", "why", "can", "is", "which", "when", "does", "expl
 def kept_labelled(scratch: Path) -> list[dict]:
     """The pairs moderation keeps now, from every labelled run with a pairs file, with label and project."""
     rows = []
-    for pairs_file in sorted(DATA.glob("*/*/pairs.jsonl")):
-        run = pairs_file.parent
-        if run.parent.name.startswith(HELD_OUT):  # and its reruns (testset7-...)
-            continue
-        labels = {r["pid"]: r for r in read_jsonl(run / "labels.jsonl")}
-        plain = {r["pid"] for r in read_jsonl(run / "key.jsonl") if r["arm"] == "plain"}
-        found, sections = {}, {}
-        for item in read_jsonl(run / "items.jsonl"):
-            sections[item["chunk"]] = item["section"]
-            for p in item["pairs"]:
-                if p["pid"] in labels and p["pid"] not in plain:
-                    found[(item["chunk"], p["instruction"], p["output"])] = labels[p["pid"]]
-        curated = moderate(pairs_file, out=scratch / f"{run.parent.name}-{run.name}" / "curated.jsonl")
+    for run in dev_runs():
+        pairs_file, folder = run.pairs_file, run.folder
+        curated = moderate(pairs_file, out=scratch / f"{folder.parent.name}-{folder.name}" / "curated.jsonl")
         for pair in curated.kept:
             chunk = (pair.source or {}).get("chunk")
-            label = found.get((chunk, pair.instruction, pair.output))
+            label = run.label(chunk, pair.instruction, pair.output)
             if label is not None:
-                project = "requests" if run.parent.name == "dev" else run.name
-                rows.append({"pair": pair, "section": sections.get(chunk, ""), "good": bool(label["good"]),
+                project = "requests" if folder.parent.name == "dev" else folder.name
+                rows.append({"pair": pair, "section": run.sections.get(chunk or "", ""), "good": bool(label["good"]),
                              "fails": label.get("fails") or [], "project": project})
-        print(f"{run.parent.name}/{run.name}: {len(curated.kept)} kept", flush=True)
+        print(f"{folder.parent.name}/{folder.name}: {len(curated.kept)} kept", flush=True)
     return rows
 
 

@@ -20,37 +20,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labelled import read_jsonl  # noqa: E402
+from labelled import dev_runs, read_jsonl  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
-HELD_OUT = ("testset7",)  # the newest test set: measured once after the work, never read for it
 
 
 def labelled_pairs() -> list[dict]:
     """One row per pairsmith pair of every labelled run with a pairs file: its position in its
     section's reply, the section's words, its label and whether moderation kept it."""
     rows = []
-    for pairs_file in sorted(DATA.glob("*/*/pairs.jsonl")):
-        run = pairs_file.parent
-        if run.parent.name.startswith(HELD_OUT):  # and its reruns (testset7-...)
-            continue
-        labels = {r["pid"]: r for r in read_jsonl(run / "labels.jsonl")}
-        key = {r["pid"]: r for r in read_jsonl(run / "key.jsonl")}
-        found, words = {}, {}
-        for item in read_jsonl(run / "items.jsonl"):
-            words[item["chunk"]] = len(item["section"].split())
-            for p in item["pairs"]:
-                if p["pid"] in labels and key[p["pid"]]["arm"] != "plain":
-                    found[(item["chunk"], p["instruction"], p["output"])] = (labels[p["pid"]], key[p["pid"]])
+    for run in dev_runs():
+        words = {chunk: len(section.split()) for chunk, section in run.sections.items()}
         position: dict[str, int] = defaultdict(int)
-        for pair in read_jsonl(pairs_file):
+        for pair in read_jsonl(run.pairs_file):
             chunk = pair["source"]["chunk"]
             at = position[chunk]
             position[chunk] += 1
-            if (chunk, pair["instruction"], pair["output"]) in found:
-                label, k = found[(chunk, pair["instruction"], pair["output"])]
-                rows.append({"run": f"{run.parent.name}/{run.name}", "chunk": chunk, "position": at,
-                             "words": words.get(chunk, 0), "good": bool(label["good"]), "kept": k["decision"] == "kept"})
+            label = run.label(chunk, pair["instruction"], pair["output"])
+            if label is not None:
+                rows.append({"run": f"{run.folder.parent.name}/{run.folder.name}", "chunk": chunk, "position": at,
+                             "words": words.get(chunk, 0), "good": bool(label["good"]),
+                             "kept": label["decision"] == "kept"})
     return rows
 
 
