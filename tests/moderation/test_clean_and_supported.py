@@ -106,7 +106,10 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What is the default timeout, according to the Starlette documentation?",
                      "What does a restart do, according Starlette docs?",
                      "Why is a frozen class hashable, as mentioned in the documentation for Starlette?",
-                     "What does the `log` call do in the example code provided in the Starlette docs?"):
+                     "What does the `log` call do in the example code provided in the Starlette docs?",
+                     "What does the section say about how decisions are applied in Starlette?",
+                     "How long does a restart take, according to the given information about Starlette?",
+                     "What do the docs state about Starlette's default timeout?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
@@ -119,6 +122,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("Does Starlette log each request as per the logging level?", words) is None
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
+    assert source_reference("What information does Starlette log for each request?", words) is None
+    assert source_reference("What does Starlette's error page say when a route is missing?", words) is None
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
