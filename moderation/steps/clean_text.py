@@ -37,8 +37,10 @@ _IDENTIFIER = re.compile(r"\b\w*(?:[_.]\w+|\d)\w*\b|\b[a-z]+[A-Z]\w*\b")
 
 def damaged_case(text: str, source: str | None) -> str | None:
     """An identifier of `text` whose letters its source writes with other case, where either
-    spelling has a capital inside the word (`fileresponse` for `FileResponse`, `uRL` for `URL`);
-    without a source, a word whose first letter alone was lowered before capitals (`hTML`)."""
+    spelling has a capital inside the word (`fileresponse` for `FileResponse`, `uRL` for `URL`). A
+    source word in capitals throughout is a keyword or constant, not a cased name: "the foreign key"
+    beside SQL's `FOREIGN KEY` is English. Without a source, a word whose first letter alone was
+    lowered before capitals (`hTML`)."""
     prose = _URL.sub(" ", _FENCE.sub(" ", text))  # a URL's case is the URL's
     if source:
         spellings: dict[str, set[str]] = {}
@@ -48,7 +50,8 @@ def damaged_case(text: str, source: str | None) -> str | None:
             known = spellings.get(word.lower())
             if not known or word in known or len(word) < 3:
                 continue
-            inner = any(c.isupper() for c in word[1:]) or any(any(c.isupper() for c in k[1:]) for k in known)
+            inner = any(c.isupper() for c in word[1:]) or any(any(c.isupper() for c in k[1:]) and not k.isupper()
+                                                                for k in known)
             capitalised = word[:1].isupper() and word[1:] in {k[1:] for k in known}  # "Widget" at a sentence start
             if inner and not capitalised and not word.isupper():
                 return word

@@ -68,6 +68,10 @@ def test_damaged_identifier_case_and_template_grammar() -> None:
     assert damaged_case("Responses come from Starlette (see https://www.Starlette.io/Responses).", CHUNK) is None
     assert damaged_case("What is hTML?", None) == "hTML"  # without a source: a first letter lowered
     assert damaged_case("Serve it with vLLM.", "Servers such as vLLM and TGI work.") is None  # as its source writes it
+    sql = "CREATE TABLE user_order (id INTEGER PRIMARY KEY, FOREIGN KEY (user_id) REFERENCES user_account)"
+    for english in ("What is the primary feature of Alembic?", "Which foreign key does the user_order table get?"):
+        assert damaged_case(english, sql) is None, english  # a keyword in capitals is not a cased name
+    assert damaged_case("What does the uRL class parse in Starlette?", CHUNK) == "uRL"
     assert template_grammar("What should I know about custom User-Agents? in requests?") is not None
     assert template_grammar("What is the the default port?") == "the the"
     assert template_grammar("What does `JSONResponse` return?") is None
