@@ -3,7 +3,9 @@
 Two extensions of Markdown that docs use widely are read for what their reader sees: MyST
 directives (```{note}, ```{code-block} python, ```{eval-rst}, as Sphinx renders them) and MkDocs
 admonitions (!!! tip, followed by an indented body). Without this, a note's prose reached the model
-as a code block, and a directive's options (:caption: x.py) as text."""
+as a code block, and a directive's options (:caption: x.py) as text. Lines that include another file
+when the site is built (--8<-- "file", {!file!}, {* file *}) are left out: the page does not carry
+what they show."""
 
 from __future__ import annotations
 
@@ -48,6 +50,23 @@ _CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", 
                "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
                "list-table", "rubric", "container", "div"}
 _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
+# A line that includes another file where the page is built (pymdownx.snippets' --8<-- "file",
+# markdown-include's {!file!}, the {* file hl[3] *} of FastAPI-style docs): its reader sees that
+# file's content, which the page does not carry, never the line itself
+_INCLUDE = re.compile(r"[ \t]*(?:-{1,2}8<-{1,2}(?:[ \t]+\S.*)?|\{!>?[^{}]*!\}|\{\*[^{}]*\*\})[ \t]*")
+_SNIPPET_MARK = re.compile(r"[ \t]*-{1,2}8<-{1,2}[ \t]*")
+
+
+def _without_includes(raw: str) -> str:
+    """A block's text with its include lines left out ("" when it holds nothing else); between two
+    bare --8<-- lines every line names a file to include."""
+    kept, listing = [], False
+    for line in raw.split("\n"):
+        if _SNIPPET_MARK.fullmatch(line):
+            listing = not listing
+        elif not listing and not _INCLUDE.fullmatch(line):
+            kept.append(line)
+    return "\n".join(kept) if any(line.strip() for line in kept) else ""
 
 
 def _options(body: str) -> tuple[int, str]:
@@ -141,14 +160,16 @@ def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
             title = tokens[index + 1].content.strip() if index + 1 < len(tokens) else raw
             blocks.append(Block("heading", title, offset + start + 1, offset + end, int(token.tag[1])))
         elif token.type in _CODE:
+            if not _without_includes(token.content):
+                continue  # a fence around an included file: its code is not on the page
             blocks.append(Block("code", raw, offset + start + 1, offset + end,
                                 unterminated=_unterminated(token, lines)))
         elif token.type == "table_open":
             blocks.append(Block("table", raw, offset + start + 1, offset + end))
         elif token.type == "hr":
             continue
-        else:
-            blocks.append(Block("text", raw, offset + start + 1, offset + end))
+        elif text_of := _without_includes(raw):
+            blocks.append(Block("text", text_of, offset + start + 1, offset + end))
     if page_title and not any(b.kind == "heading" and b.level == 1 for b in blocks):
         blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
     return blocks

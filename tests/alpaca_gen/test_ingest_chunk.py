@@ -102,6 +102,25 @@ def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(t
     assert lines[note.start - 1] == "A note's *prose* is text, not code."
 
 
+def test_lines_that_include_another_file_are_left_out(tmp_path: Path) -> None:
+    page = ("# Widget\n\n"
+            "Declare a path:\n\n"
+            "{* docs_src/widget/tutorial001_py310.py hl[1,10] *}\n\n"
+            "Run it:\n"
+            '--8<-- "snippets/run.md"\n'
+            "and read the output.\n\n"
+            '```python\n--8<-- "docs/src/app.py"\n```\n\n'
+            "--8<--\nintro.md\nusage.md\n--8<--\n\n"
+            "{!../../docs_src/widget/main.py!}\n\n"
+            "```python\nprint('widget')\n```\n")
+    doc, _ = _doc(tmp_path, "widget.md", page)
+    text = "\n".join(c.text for c in chunk_document(doc))
+    for include in ("docs_src", "8<", "snippets/run.md", "app.py", "intro.md", "{!", "{*"):
+        assert include not in text, include
+    assert "Declare a path:" in text and "Run it:\nand read the output." in text
+    assert "```python\nprint('widget')\n```" in text  # code that is on the page stays
+
+
 def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:
     doc, _ = _doc(tmp_path, "page.md", NESTED_MD)
     chunks = chunk_document(doc, ChunkConfig(max_tokens=12, overlap_tokens=4, min_tokens=1))
