@@ -20,3 +20,4 @@ class Block:
     end: int
     level: int = 0  # heading level (1 = top); 0 for non-headings
     unterminated: bool = False  # a code fence never closed: it runs to the end of the text
+    included: bool = False  # read from another file the page includes: not the page's own lines

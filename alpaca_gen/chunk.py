@@ -38,12 +38,13 @@ class Chunk:
     end: int
     text: str
     tokens: int
+    carries_text: bool = False  # holds text read from a file the page includes: not the page's lines
 
     def source(self) -> dict:
         """The `source` object recorded on every pair made from this chunk."""
         found = {"path": self.path, "headings": self.headings, "lines": [self.start, self.end], "chunk": self.id}
-        if self.path.lower().endswith(CARRIES_TEXT):  # not the file's lines as written (converted, or reST
-            found["text"] = self.text  # rendered by docutils): grounding reads what the model read
+        if self.carries_text or self.path.lower().endswith(CARRIES_TEXT):  # not the file's lines as written (converted, reST
+            found["text"] = self.text  # rendered by docutils, or an included file): grounding reads what the model read
         return found
 
 
@@ -82,15 +83,22 @@ def _split_text(block: Block, budget: int) -> list[Block]:
     for piece, offset in pieces:
         size = count_tokens(piece)
         if text and used + size > budget:
-            out.append(Block(block.kind, "\n".join(text), block.start + first, block.start + last))
+            out.append(_piece(block, "\n".join(text), first, last))
             text, used = [], 0
         if not text:
             first = offset
         text.append(piece)
         last, used = offset, used + size
     if text:
-        out.append(Block(block.kind, "\n".join(text), block.start + first, block.start + last))
+        out.append(_piece(block, "\n".join(text), first, last))
     return out
+
+
+def _piece(block: Block, text: str, first: int, last: int) -> Block:
+    """Part of a cut block, on its own lines; an included block's lines are the include line's."""
+    if block.included:
+        return Block(block.kind, text, block.start, block.end, included=True)
+    return Block(block.kind, text, block.start + first, block.start + last)
 
 
 def _sections(blocks: list[Block]) -> list[tuple[list[str], list[Block]]]:
@@ -111,7 +119,8 @@ def _sections(blocks: list[Block]) -> list[tuple[list[str], list[Block]]]:
 def _make(doc: Document, headings: list[str], units: list[Block]) -> Chunk:
     text = "\n\n".join(_render(u) for u in units)
     return Chunk("c_" + content_hash(doc.path, text, length=12), doc.path, headings,
-                 min(u.start for u in units), max(u.end for u in units), text, count_tokens(text))
+                 min(u.start for u in units), max(u.end for u in units), text, count_tokens(text),
+                 any(u.included for u in units))
 
 
 def _overlap(previous: list[Block], spare: int) -> list[Block]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alpaca_gen.blocks import Block
-from alpaca_gen.extract import CONVERTED, EXTRACTORS, kind_for
+from alpaca_gen.extract import CONVERTED, EXTRACTORS, READERS, kind_for
 from pairsmith.core.errors import InputError, MissingDependencyError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -152,7 +152,7 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | 
     if not text.strip():
         return "empty"
     try:
-        blocks = EXTRACTORS[kind](text)
+        blocks = EXTRACTORS[kind](text, path=path) if READERS[kind].takes_path else EXTRACTORS[kind](text)
     except (ValueError, SyntaxError) as exc:
         return f"cannot parse as {kind} ({str(exc).splitlines()[0][:80]})"
     if not any(b.text.strip() for b in blocks):

@@ -4,17 +4,19 @@ Two extensions of Markdown that docs use widely are read for what their reader s
 directives (```{note}, ```{code-block} python, ```{eval-rst}, as Sphinx renders them) and MkDocs
 admonitions (!!! tip, followed by an indented body). Without this, a note's prose reached the model
 as a code block, and a directive's options (:caption: x.py) as text. Lines that include another file
-when the site is built (--8<-- "file", {!file!}, {* file *}) are left out: the page does not carry
-what they show."""
+when the site is built (--8<-- "file", {!file!}, {* file *}) are read as that file when it is found
+beside the page, and left out when it is not (`alpaca_gen/extract/includes.py`)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
+from alpaca_gen.extract.includes import MARKDOWN, code_fence, read_included, resolve, split_includes
 from alpaca_gen.extract.registry import reader
 
 _PARSER = MarkdownIt("commonmark").enable("table")
@@ -50,25 +52,6 @@ _CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", 
                "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
                "list-table", "rubric", "container", "div"}
 _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
-# A line that includes another file where the page is built (pymdownx.snippets' --8<-- "file",
-# markdown-include's {!file!}, the {* file hl[3] *} of FastAPI-style docs): its reader sees that
-# file's content, which the page does not carry, never the line itself
-_INCLUDE = re.compile(r"[ \t]*(?:-{1,2}8<-{1,2}(?:[ \t]+\S.*)?|\{!>?[^{}]*!\}|\{\*[^{}]*\*\})[ \t]*")
-_SNIPPET_MARK = re.compile(r"[ \t]*-{1,2}8<-{1,2}[ \t]*")
-
-
-def _without_includes(raw: str) -> str:
-    """A block's text with its include lines left out ("" when it holds nothing else); between two
-    bare --8<-- lines every line names a file to include."""
-    kept, listing = [], False
-    for line in raw.split("\n"):
-        if _SNIPPET_MARK.fullmatch(line):
-            listing = not listing
-        elif not listing and not _INCLUDE.fullmatch(line):
-            kept.append(line)
-    return "\n".join(kept) if any(line.strip() for line in kept) else ""
-
-
 def _options(body: str) -> tuple[int, str]:
     """A directive's option lines (":caption: x.py", or a YAML block between ---) and the rest."""
     lines = body.split("\n")
@@ -91,7 +74,7 @@ def _labelled(blocks: list[Block], label: str, start: int) -> list[Block]:
     return blocks
 
 
-def _directive(token: Token, offset: int) -> list[Block] | None:
+def _directive(token: Token, offset: int, path: Path | None, depth: int) -> list[Block] | None:
     """The blocks a MyST directive fence stands for, or None when the fence is plain code."""
     found = _DIRECTIVE.fullmatch(token.info.strip())
     if not found:
@@ -111,7 +94,7 @@ def _directive(token: Token, offset: int) -> list[Block] | None:
         return rst_blocks(body, inner)
     if name not in _ADMONITIONS and name not in _VERSIONS and name not in _CONTAINERS:
         return None  # not a directive MyST knows (```{r} is R Markdown's code): code, as written
-    blocks = markdown_blocks(body, inner)
+    blocks = markdown_blocks(body, inner, path, depth)
     label = _ADMONITIONS.get(name) or (f"{_VERSIONS[name]} {argument}".strip() if name in _VERSIONS else None)
     label = label or (argument if name == "admonition" and argument else None)
     return _labelled(blocks, label, offset + start + 1) if label else blocks
@@ -127,10 +110,58 @@ def _unterminated(token: Token, lines: list[str]) -> bool:
     return re.fullmatch(rf" {{0,3}}{re.escape(char)}{{{length},}}\s*", last) is None
 
 
-@reader("markdown", (".md", ".markdown", ".mdx"))
-def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
-    """Blocks of a Markdown text; `offset` shifts line numbers (for embedded Markdown). Front matter
-    is metadata, not text: its title names a page that has no heading of its own."""
+def _included(raw: str, start: int, end: int, path: Path | None, depth: int) -> list[Block] | None:
+    """A text block with include lines: its text around the included files' blocks, in order
+    (None when it has no include line). An included file's blocks take the block's line span
+    and are marked `included`: their text is not the page's lines."""
+    parts = split_includes(raw)
+    if all(isinstance(part, str) for part in parts):
+        return None
+    blocks: list[Block] = []
+    text: list[str] = []
+
+    def flush() -> None:
+        if any(line.strip() for line in text):
+            blocks.append(Block("text", "\n".join(text).strip("\n"), start, end))
+        text.clear()
+
+    for part in parts:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        flush()
+        found = resolve(part[0], path) if depth < 3 else None
+        content = read_included(found) if found else None
+        if content is None:
+            continue  # the page does not carry what the line shows
+        if found[0].suffix.lower() in MARKDOWN:
+            inner = markdown_blocks(content, 0, found[0], depth + 1)
+        else:
+            inner = [Block("code", code_fence(content, found[0]), start, end)]
+        blocks += [Block(b.kind, b.text, start, end, b.level, b.unterminated, included=True) for b in inner]
+    flush()
+    return blocks
+
+
+def _included_code(token: Token, start: int, end: int, path: Path | None, depth: int) -> list[Block] | None:
+    """A fence that holds only include lines: the files' code in it, or nothing when none is found
+    (None when the fence holds code of its own)."""
+    parts = [part for part in split_includes(token.content.rstrip("\n")) if part != ""]
+    if not parts or any(isinstance(part, str) and part.strip() for part in parts):
+        return None
+    found = [f for part in parts if isinstance(part, tuple) and depth < 3 and (f := resolve(part[0], path))]
+    contents = [c for f in found if (c := read_included(f)) is not None]
+    if not contents:
+        return []
+    language = token.info.strip().split()[0] if token.info.strip() else None
+    return [Block("code", code_fence("\n\n".join(contents), found[0][0], language), start, end, included=True)]
+
+
+@reader("markdown", (".md", ".markdown", ".mdx"), takes_path=True)
+def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth: int = 0) -> list[Block]:
+    """Blocks of a Markdown text; `offset` shifts line numbers (for embedded Markdown), `path` is
+    where the page is, for the files its include lines name. Front matter is metadata, not text:
+    its title names a page that has no heading of its own."""
     text, page_title = _front_matter(text)
     lines = text.splitlines()
     tokens = _PARSER.parse(text)
@@ -143,7 +174,7 @@ def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
         raw = "\n".join(lines[start:end]).rstrip()
         if not raw.strip():
             continue
-        if token.type == "fence" and (directive := _directive(token, offset)) is not None:
+        if token.type == "fence" and (directive := _directive(token, offset, path, depth)) is not None:
             blocks += directive
         elif token.type == "paragraph_open" and (found := _MKDOCS_ADMONITION.match(raw.split("\n")[0])):
             label = found.group(2) or found.group(1).replace("-", " ").capitalize()
@@ -154,22 +185,25 @@ def markdown_blocks(text: str, offset: int = 0) -> list[Block]:
             if not inner and following is not None and tokens[following].type == "code_block":
                 consumed.add(following)
                 body_start = tokens[following].map[0]
-                inner = markdown_blocks(tokens[following].content, offset + body_start)
+                inner = markdown_blocks(tokens[following].content, offset + body_start, path, depth)
             blocks += _labelled(inner, label, offset + start + 1) if label else inner
         elif token.type == "heading_open":
             title = tokens[index + 1].content.strip() if index + 1 < len(tokens) else raw
             blocks.append(Block("heading", title, offset + start + 1, offset + end, int(token.tag[1])))
         elif token.type in _CODE:
-            if not _without_includes(token.content):
-                continue  # a fence around an included file: its code is not on the page
+            if (code := _included_code(token, offset + start + 1, offset + end, path, depth)) is not None:
+                blocks += code
+                continue
             blocks.append(Block("code", raw, offset + start + 1, offset + end,
                                 unterminated=_unterminated(token, lines)))
         elif token.type == "table_open":
             blocks.append(Block("table", raw, offset + start + 1, offset + end))
         elif token.type == "hr":
             continue
-        elif text_of := _without_includes(raw):
-            blocks.append(Block("text", text_of, offset + start + 1, offset + end))
+        elif (parts := _included(raw, offset + start + 1, offset + end, path, depth)) is not None:
+            blocks += parts
+        else:
+            blocks.append(Block("text", raw, offset + start + 1, offset + end))
     if page_title and not any(b.kind == "heading" and b.level == 1 for b in blocks):
         blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
     return blocks

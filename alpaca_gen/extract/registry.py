@@ -20,26 +20,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Reader:
     """One document type: its kind, its suffixes, and the function that reads it. A converter
     turns bytes into Markdown (read then as Markdown); an extractor turns text into blocks.
-    `carries_text`: its line numbers are not the file's, so pairs carry their chunk's text."""
+    `carries_text`: its line numbers are not the file's, so pairs carry their chunk's text.
+    `takes_path`: the extractor is also given the file's path (`path=`), to find what it includes."""
 
     kind: str
     suffixes: tuple[str, ...]
     read: Callable[..., Any]
     converts: bool = False
     carries_text: bool = False
+    takes_path: bool = False
 
 
 _REGISTRY: dict[str, Reader] = {}
 
 
 def reader(kind: str, suffixes: tuple[str, ...], converts: bool = False,
-           carries_text: bool = False) -> Callable[[F], F]:
+           carries_text: bool = False, takes_path: bool = False) -> Callable[[F], F]:
     """Decorator: read files with these suffixes as `kind` with the decorated function."""
 
     def decorate(read: F) -> F:
         if kind in _REGISTRY:
             raise ValueError(f"two readers of the kind '{kind}'")
-        _REGISTRY[kind] = Reader(kind, tuple(s.lower() for s in suffixes), read, converts, carries_text or converts)
+        _REGISTRY[kind] = Reader(kind, tuple(s.lower() for s in suffixes), read, converts, carries_text or converts,
+                                 takes_path)
         return read
 
     return decorate

@@ -102,7 +102,7 @@ def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(t
     assert lines[note.start - 1] == "A note's *prose* is text, not code."
 
 
-def test_lines_that_include_another_file_are_left_out(tmp_path: Path) -> None:
+def test_lines_that_include_a_missing_file_are_left_out(tmp_path: Path) -> None:
     page = ("# Widget\n\n"
             "Declare a path:\n\n"
             "{* docs_src/widget/tutorial001_py310.py hl[1,10] *}\n\n"
@@ -114,11 +114,39 @@ def test_lines_that_include_another_file_are_left_out(tmp_path: Path) -> None:
             "{!../../docs_src/widget/main.py!}\n\n"
             "```python\nprint('widget')\n```\n")
     doc, _ = _doc(tmp_path, "widget.md", page)
-    text = "\n".join(c.text for c in chunk_document(doc))
+    chunks = chunk_document(doc)
+    text = "\n".join(c.text for c in chunks)
     for include in ("docs_src", "8<", "snippets/run.md", "app.py", "intro.md", "{!", "{*"):
         assert include not in text, include
-    assert "Declare a path:" in text and "Run it:\nand read the output." in text
+    assert "Declare a path:" in text and "Run it:" in text and "and read the output." in text
     assert "```python\nprint('widget')\n```" in text  # code that is on the page stays
+    assert all("text" not in c.source() for c in chunks)  # nothing included: the page's own lines
+
+
+def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path) -> None:
+    (tmp_path / "docs_src" / "widget").mkdir(parents=True)
+    (tmp_path / "docs_src" / "widget" / "tutorial001.py").write_text(
+        "import widget\n\n\ndef main(path: widget.Path) -> None:\n    print(path)\n")
+    (tmp_path / "docs" / "snippets").mkdir(parents=True)
+    (tmp_path / "docs" / "snippets" / "note.md").write_text("The *cache* keeps replies for a day.\n")
+    (tmp_path / "docs" / "config.toml").write_text("[widget]\nretries = 3\nname = 'w'\n")
+    page = ("# Widget paths\n\n"
+            "Declare a path with a type annotation, as in this example program:\n\n"
+            "{* docs_src/widget/tutorial001.py hl[4] *}\n\n"
+            'Remember:\n--8<-- "snippets/note.md"\n\n'
+            '```toml\n--8<-- "config.toml:2:2"\n```\n')
+    (tmp_path / "docs" / "paths.md").write_text(page)
+    doc = read_document(tmp_path / "docs" / "paths.md")
+    chunks = chunk_document(doc)
+    text = "\n".join(c.text for c in chunks)
+    assert "```python\nimport widget" in text and "def main(path: widget.Path)" in text  # found two folders up
+    assert "Remember:" in text and "The *cache* keeps replies for a day." in text
+    assert "```toml\nretries = 3\n```" in text  # a snippet's line range
+    assert "{*" not in text and "8<" not in text
+    code = next(b for b in doc.blocks if b.kind == "code" and "widget.Path" in b.text)
+    assert code.included and code.start == code.end == 5  # the include line's own line
+    # the chunk's text is not the page's lines: pairs carry it, so grounding reads the code too
+    assert all(c.source()["text"] == c.text for c in chunks if "widget.Path" in c.text)
 
 
 def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:
