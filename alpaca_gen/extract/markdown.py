@@ -5,7 +5,7 @@ directives (```{note}, ```{code-block} python, ```{eval-rst}, as Sphinx renders 
 admonitions (!!! tip, followed by an indented body). Without this, a note's prose reached the model
 as a code block, and a directive's options (:caption: x.py) as text. Lines that include another file
 when the site is built (--8<-- "file", {!file!}, {* file *}) are read as that file when it is found
-beside the page, and left out when it is not (`alpaca_gen/extract/includes.py`)."""
+beside the page, and left out when it is not (`alpaca_gen/includes.py`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
-from alpaca_gen.extract.includes import MARKDOWN, code_fence, read_included, resolve, split_includes
+from alpaca_gen.includes import MARKDOWN, code_fence, read_included, resolve, split_includes
 from alpaca_gen.extract.registry import reader
 
 _PARSER = MarkdownIt("commonmark").enable("table")
