@@ -134,11 +134,14 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
     return not words & names_in_chunk(chunk)
 
 
+_CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)\b|\[[\w.-]+\]")
+
+
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
     the X docs", "the given code snippet", "the example provided", "the information provided in the
-    text", "the given information", "what does the section say", "this section", "the install section of the guide"): the pair is read without its source. With an input, "the given code"
+    text", "the given information", "what does the section say", "the section on performance", "this section", "the install section of the guide"): the pair is read without its source. With an input, "the given code"
     and "this snippet" are the input, and only the fixed phrases and parts of the docs count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
@@ -146,6 +149,11 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     parts, docs = "|".join(words["source_parts"]), "|".join(words["source_wholes"])
     part_of_docs = rf"\bthe\s+(?:\S+\s+){{0,3}}?(?:{parts})s?\s+(?:of|in)\s+(?:the\s+)?(?:\S+\s+){{0,2}}?(?:{docs})\b"
     if parts and docs and (found := re.search(part_of_docs, flat)):
+        return found.group(0)
+    # a part of the text named by its topic: "the section on performance", "the section that explains",
+    # unless a config file's section is meant ("the section that sets the port in setup.cfg")
+    named_part = rf"\bthe\s+(?:{parts})\s+(?:on|about|that|which|titled|called|named)\b"
+    if parts and (found := re.search(named_part, flat)) and not _CONFIG_FILE.search(flat):
         return found.group(0)
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
     if has_input or not pointers or not nouns:

@@ -113,7 +113,9 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What does the `log` call do in the example code provided in the Starlette docs?",
                      "What does the section say about how decisions are applied in Starlette?",
                      "How long does a restart take, according to the given information about Starlette?",
-                     "What do the docs state about Starlette's default timeout?"):
+                     "What do the docs state about Starlette's default timeout?",
+                     "What is the purpose of the section on highlighting active menu items in Starlette?",
+                     "What is the section that explains how to add a route in Starlette?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
@@ -127,6 +129,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("How do I add a new section to the docs with Starlette's site builder?", words) is None
     assert source_reference("How does Starlette parse this header?", words) is None
     assert source_reference("What information does Starlette log for each request?", words) is None
+    assert source_reference("Which keys go in the section that configures Starlette in pyproject.toml?", words) is None
+    assert source_reference("What does the [starlette] section that sets the port contain?", words) is None
     assert source_reference("What does Starlette's error page say when a route is missing?", words) is None
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
