@@ -11,6 +11,7 @@ from pathlib import Path
 
 _INCLUDE = re.compile(r"[ \t]*(?:-{1,2}8<-{1,2}(?:[ \t]+(\S.*?))?|\{!>?([^{}]*)!\}|\{\*([^{}]*)\*\})[ \t]*")
 _SNIPPET_MARK = re.compile(r"[ \t]*-{1,2}8<-{1,2}[ \t]*")
+_LINES = re.compile(r"\bln\[(\d+)(?::(\d+))?")
 _RANGE = re.compile(r"^(.*?)(?::(\d+))?(?::(\d+))?$")  # snippets' "file.py:3:10" takes lines 3-10
 MAX_INCLUDED_LINES = 120  # a longer file is not shown whole in one chunk: left out, not cut
 SEARCH_LEVELS = 6  # the page's folder and this many above it, stopping at the repository's root
@@ -33,7 +34,10 @@ def split_includes(raw: str) -> list[str | tuple[str]]:
                 out.append((line.strip(),))
         elif found := _INCLUDE.fullmatch(line):
             target = next((g for g in found.groups() if g), "").strip()
-            out.append((target.split()[0].strip("\"'") if target else "",))
+            name = target.split()[0].strip("\"'") if target else ""
+            if name and (lines := _LINES.search(target)):  # {* file ln[3:10] *} shows lines 3-10
+                name += f":{lines.group(1)}:{lines.group(2) or lines.group(1)}"
+            out.append((name,))
         else:
             out.append(line)
     return out

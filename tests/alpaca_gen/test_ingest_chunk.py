@@ -134,7 +134,8 @@ def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path
             "Declare a path with a type annotation, as in this example program:\n\n"
             "{* docs_src/widget/tutorial001.py hl[4] *}\n\n"
             'Remember:\n--8<-- "snippets/note.md"\n\n'
-            '```toml\n--8<-- "config.toml:2:2"\n```\n')
+            '```toml\n--8<-- "config.toml:2:2"\n```\n\n'
+            "Its signature alone:\n\n{* ./docs_src/widget/tutorial001.py ln[4:4] hl[4] *}\n")
     (tmp_path / "docs" / "paths.md").write_text(page)
     doc = read_document(tmp_path / "docs" / "paths.md")
     chunks = chunk_document(doc)
@@ -142,6 +143,7 @@ def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path
     assert "```python\nimport widget" in text and "def main(path: widget.Path)" in text  # found two folders up
     assert "Remember:" in text and "The *cache* keeps replies for a day." in text
     assert "```toml\nretries = 3\n```" in text  # a snippet's line range
+    assert "```python\ndef main(path: widget.Path) -> None:\n```" in text  # ln[4:4]: that line only
     assert "{*" not in text and "8<" not in text
     code = next(b for b in doc.blocks if b.kind == "code" and "widget.Path" in b.text)
     assert code.included and code.start == code.end == 5  # the include line's own line
