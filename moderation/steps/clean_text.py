@@ -167,7 +167,7 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     # the docs as a whole, named by their project: "according to the X documentation", "mentioned in the X docs"
     verbs = "|".join(words["source_verbs"])
     found = found or (docs and (
-        re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?[\w.-]+\s+(?:{docs})\b", flat)
+        re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?(?:[\w.'`-]+\s+){{1,3}}(?:{docs})\b", flat)
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))))
     if found:
         return found.group(0)

@@ -115,7 +115,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "How long does a restart take, according to the given information about Starlette?",
                      "What do the docs state about Starlette's default timeout?",
                      "What is the purpose of the section on highlighting active menu items in Starlette?",
-                     "What is the section that explains how to add a route in Starlette?"):
+                     "What is the section that explains how to add a route in Starlette?",
+                     "What happens when training resumes, according to the training's `starlette` documentation?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
