@@ -1,24 +1,36 @@
 """Include lines in Markdown docs: a line that pulls another file into the page when the site is
 built (pymdownx.snippets' `--8<-- "file"` and its block form, markdown-include's `{!file!}`, the
-`{* file hl[3] *}` of FastAPI-style docs). Its reader sees that file, never the line. When the file
-is found beside the page (a project's own checkout has its `docs_src/`), its content is read in the
-line's place; when it is not, the line is left out, since the page does not carry what it shows."""
+`{* file ln[1:9] hl[3] *}` of FastAPI-style docs). Its reader sees that file, never the line. When
+the file is found beside the page, inside the page's repository (a project's own checkout has its
+`docs_src/`), its content is read in the line's place; when it is not, the line is left out, since
+the page does not carry what it shows."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-_INCLUDE = re.compile(r"[ \t]*(?:-{1,2}8<-{1,2}(?:[ \t]+(\S.*?))?|\{!>?([^{}]*)!\}|\{\*([^{}]*)\*\})[ \t]*")
-_SNIPPET_MARK = re.compile(r"[ \t]*-{1,2}8<-{1,2}[ \t]*")
+_INCLUDE = re.compile(r"[ \t]*(?:-+8<-+(?:[ \t]+(\S.*?))?|\{!>?([^{}]*)!\}|\{\*([^{}]*)\*\})[ \t]*")
+_SNIPPET_MARK = re.compile(r"[ \t]*-+8<-+[ \t]*")
 _LINES = re.compile(r"\bln\[(\d+)(?::(\d+))?")
-_RANGE = re.compile(r"^(.*?)(?::(\d+))?(?::(\d+))?$")  # snippets' "file.py:3:10" takes lines 3-10
-MAX_INCLUDED_LINES = 120  # a longer file is not shown whole in one chunk: left out, not cut
-SEARCH_LEVELS = 6  # the page's folder and this many above it, stopping at the repository's root
+# snippets' "file.py:3:10" takes lines 3-10, "file.py:3" line 3 to the end, "file.py::5" lines 1-5
+_RANGE = re.compile(r"^(.*?)(?::(\d*)(?::(\d*))?)?$")
+MAX_INCLUDED_LINES = 120  # longer than an example a reader takes in at once: left out, not cut
+MAX_INCLUDED_BYTES = 64_000
+SEARCH_LEVELS = 6  # the page's folder and this many above it, inside the repository's root
 LANGUAGES = {".py": "python", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".sh": "bash",
              ".js": "javascript", ".ts": "typescript", ".html": "html", ".css": "css", ".rs": "rust",
              ".go": "go", ".ini": "ini", ".cfg": "ini", ".sql": "sql", ".txt": ""}
 MARKDOWN = (".md", ".markdown")
+
+
+def _target(text: str) -> str:
+    """The file an include line names: a quoted name whole (spaces and all), else its first word."""
+    text = text.strip()
+    if text[:1] in "\"'" and (end := text.find(text[0], 1)) > 0:
+        return text[1:end]
+    return text.split()[0] if text else ""
 
 
 def split_includes(raw: str) -> list[str | tuple[str]]:
@@ -31,10 +43,10 @@ def split_includes(raw: str) -> list[str | tuple[str]]:
             listing = not listing
         elif listing:
             if line.strip():
-                out.append((line.strip(),))
+                out.append((_target(line),))
         elif found := _INCLUDE.fullmatch(line):
             target = next((g for g in found.groups() if g), "").strip()
-            name = target.split()[0].strip("\"'") if target else ""
+            name = _target(target)
             if name and (lines := _LINES.search(target)):  # {* file ln[3:10] *} shows lines 3-10
                 name += f":{lines.group(1)}:{lines.group(2) or lines.group(1)}"
             out.append((name,))
@@ -43,38 +55,59 @@ def split_includes(raw: str) -> list[str | tuple[str]]:
     return out
 
 
+def _root(folder: Path) -> Path:
+    """Where includes may be read from: the repository holding the page (the nearest folder with
+    .git), else the working folder when the page is inside it, else the page's own folder."""
+    for base in [folder, *folder.parents][: SEARCH_LEVELS + 1]:
+        if (base / ".git").exists():
+            return base
+    cwd = Path.cwd().resolve()
+    return cwd if folder == cwd or cwd in folder.parents else folder
+
+
 def resolve(target: str, page: Path | None) -> tuple[Path, int | None, int | None] | None:
-    """The file an include names, looked up from the page's folder upwards, with a line range."""
+    """The file an include names, looked up from the page's folder upwards and only inside its
+    root (no `..` or absolute path out of the repository), with its line range."""
     if page is None or not target:
         return None
     name, first, last = _RANGE.match(target).groups()
     relative = Path(name)
-    if relative.is_absolute():
+    if not name or relative.is_absolute():
         return None
-    folder = page.resolve().parent
-    for base in [folder, *folder.parents][: SEARCH_LEVELS + 1]:
-        candidate = base / relative
-        if candidate.is_file():
-            return candidate, int(first) if first else None, int(last) if last else None
-        if (base / ".git").exists():
-            break  # the repository's root: nothing above it belongs to these docs
+    try:
+        folder = page.resolve().parent
+        root = _root(folder)
+        for base in [folder, *folder.parents][: SEARCH_LEVELS + 1]:
+            candidate = (base / relative).resolve()
+            if (candidate == root or root in candidate.parents) and candidate.is_file():
+                return candidate, int(first) if first else None, int(last) if last else None
+            if base == root:
+                break
+    except (OSError, ValueError, RuntimeError):  # a name too long, a folder it may not read, a link loop
+        return None
     return None
 
 
 def read_included(found: tuple[Path, int | None, int | None]) -> str | None:
-    """The included lines, or None when the file is unreadable, not text or too long to show whole."""
+    """The included lines, or None when the file is unreadable, not UTF-8 text, or longer than an
+    example (`MAX_INCLUDED_LINES`, `MAX_INCLUDED_BYTES`)."""
     path, first, last = found
     try:
+        if os.path.getsize(path) > MAX_INCLUDED_BYTES:
+            return None
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    if first:
-        lines = lines[first - 1 : last or first]
+    if len(lines) > MAX_INCLUDED_LINES and not first and not last:
+        return None
+    lines = lines[(first or 1) - 1 : last or None]
     text = "\n".join(lines).strip("\n")
     return text if text.strip() and len(lines) <= MAX_INCLUDED_LINES and "\x00" not in text else None
 
 
 def code_fence(text: str, path: Path, language: str | None = None) -> str:
-    """An included file shown as code, in the language its suffix names."""
+    """An included file shown as code, in the language its suffix names, inside a fence longer than
+    any run of backticks in it (a docstring's own ``` does not close it)."""
     language = language if language is not None else LANGUAGES.get(path.suffix.lower(), path.suffix.lstrip("."))
-    return f"```{language}\n{text}\n```"
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}{language}\n{text}\n{fence}"

@@ -145,15 +145,19 @@ def _included(raw: str, start: int, end: int, path: Path | None, depth: int) -> 
 
 def _included_code(token: Token, start: int, end: int, path: Path | None, depth: int) -> list[Block] | None:
     """A fence that holds only include lines: the files' code in it, or nothing when none is found
-    (None when the fence holds code of its own)."""
-    parts = [part for part in split_includes(token.content.rstrip("\n")) if part != ""]
+    (None when the fence holds code of its own). An indented block holding one fence (a tab of
+    `=== "Python 3.10+"` in MkDocs Material) is read as that fence."""
+    content, info = token.content.rstrip("\n"), token.info.strip()
+    if token.type == "code_block" and (inner := re.fullmatch(r"(`{3,}|~{3,})([^\n]*)\n(.*)\n\1[ \t]*", content, re.S)):
+        content, info = inner.group(3), inner.group(2).strip()
+    parts = [part for part in split_includes(content) if part != ""]
     if not parts or any(isinstance(part, str) and part.strip() for part in parts):
         return None
     found = [f for part in parts if isinstance(part, tuple) and depth < 3 and (f := resolve(part[0], path))]
     contents = [c for f in found if (c := read_included(f)) is not None]
     if not contents:
         return []
-    language = token.info.strip().split()[0] if token.info.strip() else None
+    language = info.split()[0] if info else None
     return [Block("code", code_fence("\n\n".join(contents), found[0][0], language), start, end, included=True)]
 
 
@@ -181,8 +185,10 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
             rest = "\n".join(line.strip() for line in raw.split("\n")[1:])
             following = next((i for i in range(index + 1, len(tokens)) if tokens[i].level == 0 and tokens[i].map
                               and tokens[i].nesting != -1), None)
-            inner: list[Block] = [Block("text", rest, offset + start + 2, offset + end)] if rest.strip() else []
-            if not inner and following is not None and tokens[following].type == "code_block":
+            inner: list[Block] = []
+            if rest.strip() and (inner := _included(rest, offset + start + 2, offset + end, path, depth)) is None:
+                inner = [Block("text", rest, offset + start + 2, offset + end)]
+            if not rest.strip() and following is not None and tokens[following].type == "code_block":
                 consumed.add(following)
                 body_start = tokens[following].map[0]
                 inner = markdown_blocks(tokens[following].content, offset + body_start, path, depth)
@@ -204,6 +210,6 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
             blocks += parts
         else:
             blocks.append(Block("text", raw, offset + start + 1, offset + end))
-    if page_title and not any(b.kind == "heading" and b.level == 1 for b in blocks):
+    if page_title and depth == 0 and not any(b.kind == "heading" and b.level == 1 for b in blocks):
         blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
     return blocks

@@ -134,7 +134,7 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
     return not words & names_in_chunk(chunk)
 
 
-_CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)\b|\[[\w.-]+\]")
+_CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyproject\b|\btool\.\w")
 
 
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
@@ -152,8 +152,9 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         return found.group(0)
     # a part of the text named by its topic: "the section on performance", "the section that explains",
     # unless a config file's section is meant ("the section that sets the port in setup.cfg")
-    named_part = rf"\bthe\s+(?:{parts})\s+(?:on|about|that|which|titled|called|named)\b"
-    if parts and (found := re.search(named_part, flat)) and not _CONFIG_FILE.search(flat):
+    topics = "|".join(words["source_topic_parts"])
+    named_part = rf"\bthe\s+(?:{topics})\s+(?:on|about|that|which|titled|called|named)\b"
+    if topics and (found := re.search(named_part, flat)) and not _CONFIG_FILE.search(flat):
         return found.group(0)
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
     if has_input or not pointers or not nouns:
@@ -163,11 +164,12 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
              or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+|[\w.-]+'s\s+)(?:{nouns})\b", flat))
     # the text itself speaking: "what does the section say about ...", "what the docs state"
     says = "|".join(words["source_says"])
-    found = found or (says and re.search(rf"\bthe\s+(?:{nouns})\s+(?:{says})\b", flat))
+    found = found or (says and re.search(rf"\b(?:what|how)\s+(?:does|do|did)\s+the\s+(?:{nouns})\s+(?:{says})\b", flat))
     # the docs as a whole, named by their project: "according to the X documentation", "mentioned in the X docs"
     verbs = "|".join(words["source_verbs"])
     found = found or (docs and (
-        re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?(?:[\w.'`-]+\s+){{1,3}}(?:{docs})\b", flat)
+        re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?(?:[\w.`-]+\s+|[\w.`-]+'s\s+(?:[\w.'`-]+\s+){{0,2}})"
+                  rf"(?:{docs})\b", flat)
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))))
     if found:
         return found.group(0)

@@ -103,6 +103,7 @@ def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(t
 
 
 def test_lines_that_include_a_missing_file_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the repository's root: nothing above it is looked at
     page = ("# Widget\n\n"
             "Declare a path:\n\n"
             "{* docs_src/widget/tutorial001_py310.py hl[1,10] *}\n\n"
@@ -124,6 +125,7 @@ def test_lines_that_include_a_missing_file_are_left_out(tmp_path: Path) -> None:
 
 
 def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
     (tmp_path / "docs_src" / "widget").mkdir(parents=True)
     (tmp_path / "docs_src" / "widget" / "tutorial001.py").write_text(
         "import widget\n\n\ndef main(path: widget.Path) -> None:\n    print(path)\n")
@@ -149,6 +151,33 @@ def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path
     assert code.included and code.start == code.end == 5  # the include line's own line
     # the chunk's text is not the page's lines: pairs carry it, so grounding reads the code too
     assert all(c.source()["text"] == c.text for c in chunks if "widget.Path" in c.text)
+
+
+def test_include_lines_stay_inside_the_repository_and_read_as_mkdocs_shows_them(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("outside the repository\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "docs_src").mkdir()
+    (repo / "docs_src" / "app.py").write_text('def run():\n    """Use it:\n\n    ```\n    run()\n    ```\n    """\n')
+    (repo / "docs" / "snippets").mkdir(parents=True)
+    (repo / "docs" / "snippets" / "my note.md").write_text("---\ntitle: Snip\n---\nThe note's text.\n")
+    (repo / "docs" / "steps.txt").write_text("one\ntwo\nthree\n")
+    page = ("# Widget\n\n"
+            "{!../../secret.txt!}\n\n"
+            "{!" + "x" * 300 + ".md!}\n\n"
+            '=== "Python 3.10+"\n\n    ```Python\n    {!> ../docs_src/app.py!}\n    ```\n\n'
+            '!!! note\n    --8<-- "snippets/my note.md"\n\n'
+            '```text\n---8<--- "steps.txt:2"\n```\n\n'
+            "## Usage\n\nMore text.\n")
+    (repo / "docs" / "widget.md").write_text(page)
+    doc = read_document(repo / "docs" / "widget.md")
+    assert not isinstance(doc, str), doc  # a file name too long to look up is not a crash
+    text = "\n".join(c.text for c in chunk_document(doc))
+    assert "outside the repository" not in text and "secret" not in text  # no way out of the repository
+    assert "````Python\ndef run():" in text  # the tab's fence, longer than the docstring's own ```
+    assert "Note: The note's text." in text and "--8<--" not in text  # a note whose body is an include
+    assert "```text\ntwo\nthree\n```" in text  # "file:2": line 2 to the end
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["Widget", "Usage"]  # no title from a snippet
 
 
 def test_code_fences_and_tables_are_never_split(tmp_path: Path) -> None:

@@ -133,6 +133,12 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("Which keys go in the section that configures Starlette in pyproject.toml?", words) is None
     assert source_reference("What does the [starlette] section that sets the port contain?", words) is None
     assert source_reference("What does Starlette's error page say when a route is missing?", words) is None
+    for ordinary in ("Does Starlette format code according to the PEP 8 style guide?",
+                     "How do I get the paragraph that contains a table with Starlette?",
+                     "Which keys go in the section named tool.starlette in pyproject?",
+                     "How do I update the context state in Starlette?",
+                     "What is the information provided by the OAuth server to Starlette, and how is this information refreshed?"):
+        assert source_reference(ordinary, words) is None, ordinary
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
