@@ -40,6 +40,13 @@ Text after the table, closing the deeper section of the setup chapter.
 """
 
 
+def _tree(root: Path, files: dict[str, str]) -> None:
+    """Write each file (a path under root, its text), with its folders."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
 def _doc(tmp_path: Path, name: str, text: str):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -126,19 +133,16 @@ def test_lines_that_include_a_missing_file_are_left_out(tmp_path: Path) -> None:
 
 def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / "docs_src" / "widget").mkdir(parents=True)
-    (tmp_path / "docs_src" / "widget" / "tutorial001.py").write_text(
-        "import widget\n\n\ndef main(path: widget.Path) -> None:\n    print(path)\n")
-    (tmp_path / "docs" / "snippets").mkdir(parents=True)
-    (tmp_path / "docs" / "snippets" / "note.md").write_text("The *cache* keeps replies for a day.\n")
-    (tmp_path / "docs" / "config.toml").write_text("[widget]\nretries = 3\nname = 'w'\n")
     page = ("# Widget paths\n\n"
             "Declare a path with a type annotation, as in this example program:\n\n"
             "{* docs_src/widget/tutorial001.py hl[4] *}\n\n"
             'Remember:\n--8<-- "snippets/note.md"\n\n'
             '```toml\n--8<-- "config.toml:2:2"\n```\n\n'
             "Its signature alone:\n\n{* ./docs_src/widget/tutorial001.py ln[4:4] hl[4] *}\n")
-    (tmp_path / "docs" / "paths.md").write_text(page)
+    _tree(tmp_path, {"docs_src/widget/tutorial001.py": "import widget\n\n\ndef main(path: widget.Path) -> None:\n"
+                                                     "    print(path)\n",
+                     "docs/snippets/note.md": "The *cache* keeps replies for a day.\n",
+                     "docs/config.toml": "[widget]\nretries = 3\nname = 'w'\n", "docs/paths.md": page})
     doc = read_document(tmp_path / "docs" / "paths.md")
     chunks = chunk_document(doc)
     text = "\n".join(c.text for c in chunks)
@@ -157,11 +161,6 @@ def test_include_lines_stay_inside_the_repository_and_read_as_mkdocs_shows_them(
     (tmp_path / "secret.txt").write_text("outside the repository\n")
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
-    (repo / "docs_src").mkdir()
-    (repo / "docs_src" / "app.py").write_text('def run():\n    """Use it:\n\n    ```\n    run()\n    ```\n    """\n')
-    (repo / "docs" / "snippets").mkdir(parents=True)
-    (repo / "docs" / "snippets" / "my note.md").write_text("---\ntitle: Snip\n---\nThe note's text.\n")
-    (repo / "docs" / "steps.txt").write_text("one\ntwo\nthree\n")
     page = ("# Widget\n\n"
             "{!../../secret.txt!}\n\n"
             "{!" + "x" * 300 + ".md!}\n\n"
@@ -169,7 +168,9 @@ def test_include_lines_stay_inside_the_repository_and_read_as_mkdocs_shows_them(
             '!!! note\n    --8<-- "snippets/my note.md"\n\n'
             '```text\n---8<--- "steps.txt:2"\n```\n\n'
             "## Usage\n\nMore text.\n")
-    (repo / "docs" / "widget.md").write_text(page)
+    _tree(repo, {"docs_src/app.py": 'def run():\n    """Use it:\n\n    ```\n    run()\n    ```\n    """\n',
+                 "docs/snippets/my note.md": "---\ntitle: Snip\n---\nThe note's text.\n",
+                 "docs/steps.txt": "one\ntwo\nthree\n", "docs/widget.md": page})
     doc = read_document(repo / "docs" / "widget.md")
     assert not isinstance(doc, str), doc  # a file name too long to look up is not a crash
     text = "\n".join(c.text for c in chunk_document(doc))
