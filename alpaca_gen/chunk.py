@@ -43,8 +43,10 @@ class Chunk:
     def source(self) -> dict:
         """The `source` object recorded on every pair made from this chunk."""
         found = {"path": self.path, "headings": self.headings, "lines": [self.start, self.end], "chunk": self.id}
-        if self.carries_text or self.path.lower().endswith(CARRIES_TEXT):  # not the file's lines as written (converted, reST
-            found["text"] = self.text  # rendered by docutils, or an included file): grounding reads what the model read
+        # not the file's lines as written (converted, reST rendered by docutils, or text of an included
+        # file): grounding reads what the model read
+        if self.carries_text or self.path.lower().endswith(CARRIES_TEXT):
+            found["text"] = self.text
         return found
 
 

@@ -19,6 +19,7 @@ _RANGE = re.compile(r"^(.*?)(?::(\d*)(?::(\d*))?)?$")
 MAX_INCLUDED_LINES = 120  # longer than an example a reader takes in at once: left out, not cut
 MAX_INCLUDED_BYTES = 64_000
 SEARCH_LEVELS = 6  # the page's folder and this many above it, inside the repository's root
+MAX_DEPTH = 3  # an included Markdown file's own includes, and theirs: no further (a file may include itself)
 LANGUAGES = {".py": "python", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".sh": "bash",
              ".js": "javascript", ".ts": "typescript", ".html": "html", ".css": "css", ".rs": "rust",
              ".go": "go", ".ini": "ini", ".cfg": "ini", ".sql": "sql", ".txt": ""}
@@ -65,7 +66,7 @@ def _root(folder: Path) -> Path:
     return cwd if folder == cwd or cwd in folder.parents else folder
 
 
-def resolve(target: str, page: Path | None) -> tuple[Path, int | None, int | None] | None:
+def _resolve(target: str, page: Path | None) -> tuple[Path, int | None, int | None] | None:
     """The file an include names, looked up from the page's folder upwards and only inside its
     root (no `..` or absolute path out of the repository), with its line range."""
     if page is None or not target:
@@ -88,7 +89,7 @@ def resolve(target: str, page: Path | None) -> tuple[Path, int | None, int | Non
     return None
 
 
-def read_included(found: tuple[Path, int | None, int | None]) -> str | None:
+def _read_included(found: tuple[Path, int | None, int | None]) -> str | None:
     """The included lines, or None when the file is unreadable, not UTF-8 text, or longer than an
     example (`MAX_INCLUDED_LINES`, `MAX_INCLUDED_BYTES`)."""
     path, first, last = found
@@ -103,6 +104,15 @@ def read_included(found: tuple[Path, int | None, int | None]) -> str | None:
     lines = lines[(first or 1) - 1 : last or None]
     text = "\n".join(lines).strip("\n")
     return text if text.strip() and len(lines) <= MAX_INCLUDED_LINES and "\x00" not in text else None
+
+
+def read_target(target: str, page: Path | None, depth: int) -> tuple[Path, str] | None:
+    """The file an include line names and the text it shows, or None when it is not read (not
+    found, unreadable, too long, or nested deeper than `MAX_DEPTH`)."""
+    if depth >= MAX_DEPTH or (found := _resolve(target, page)) is None:
+        return None
+    content = _read_included(found)
+    return (found[0], content) if content is not None else None
 
 
 def code_fence(text: str, path: Path, language: str | None = None) -> str:

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
-from alpaca_gen.includes import MARKDOWN, code_fence, read_included, resolve, split_includes
 from alpaca_gen.extract.registry import reader
+from alpaca_gen.includes import MARKDOWN, code_fence, read_target, split_includes
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -52,6 +52,8 @@ _CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", 
                "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
                "list-table", "rubric", "container", "div"}
 _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
+
+
 def _options(body: str) -> tuple[int, str]:
     """A directive's option lines (":caption: x.py", or a YAML block between ---) and the rest."""
     lines = body.split("\n")
@@ -130,14 +132,13 @@ def _included(raw: str, start: int, end: int, path: Path | None, depth: int) -> 
             text.append(part)
             continue
         flush()
-        found = resolve(part[0], path) if depth < 3 else None
-        content = read_included(found) if found else None
-        if content is None:
+        if (found := read_target(part[0], path, depth)) is None:
             continue  # the page does not carry what the line shows
-        if found[0].suffix.lower() in MARKDOWN:
-            inner = markdown_blocks(content, 0, found[0], depth + 1)
+        file, content = found
+        if file.suffix.lower() in MARKDOWN:
+            inner = markdown_blocks(content, 0, file, depth + 1)
         else:
-            inner = [Block("code", code_fence(content, found[0]), start, end)]
+            inner = [Block("code", code_fence(content, file), start, end)]
         blocks += [Block(b.kind, b.text, start, end, b.level, b.unterminated, included=True) for b in inner]
     flush()
     return blocks
@@ -153,12 +154,12 @@ def _included_code(token: Token, start: int, end: int, path: Path | None, depth:
     parts = [part for part in split_includes(content) if part != ""]
     if not parts or any(isinstance(part, str) and part.strip() for part in parts):
         return None
-    found = [f for part in parts if isinstance(part, tuple) and depth < 3 and (f := resolve(part[0], path))]
-    contents = [c for f in found if (c := read_included(f)) is not None]
-    if not contents:
+    found = [f for part in parts if isinstance(part, tuple) and (f := read_target(part[0], path, depth))]
+    if not found:
         return []
     language = info.split()[0] if info else None
-    return [Block("code", code_fence("\n\n".join(contents), found[0][0], language), start, end, included=True)]
+    code = code_fence("\n\n".join(content for _, content in found), found[0][0], language)
+    return [Block("code", code, start, end, included=True)]
 
 
 @reader("markdown", (".md", ".markdown", ".mdx"), takes_path=True)

@@ -141,8 +141,10 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
     the X docs", "the given code snippet", "the example provided", "the information provided in the
-    text", "the given information", "what does the section say", "the section on performance", "this section", "the install section of the guide"): the pair is read without its source. With an input, "the given code"
-    and "this snippet" are the input, and only the fixed phrases and parts of the docs count."""
+    text", "the given information", "what does the section say", "the section on performance", "this
+    section", "the install section of the guide"): the pair is read without its source. With an input,
+    "the given code" and "this snippet" are the input, and only the fixed phrases and parts of the docs
+    count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
         return found
@@ -164,7 +166,8 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
              or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+|[\w.-]+'s\s+)(?:{nouns})\b", flat))
     # the text itself speaking: "what does the section say about ...", "what the docs state"
     says = "|".join(words["source_says"])
-    found = found or (says and re.search(rf"\b(?:what|how)\s+(?:does|do|did)\s+the\s+(?:{nouns})\s+(?:{says})\b", flat))
+    speaking = rf"\b(?:what|how)\s+(?:does|do|did)\s+the\s+(?:{nouns})\s+(?:{says})\b"
+    found = found or (says and re.search(speaking, flat))
     # the docs as a whole, named by their project: "according to the X documentation", "mentioned in the X docs"
     verbs = "|".join(words["source_verbs"])
     found = found or (docs and (

@@ -27,9 +27,10 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "source_reference" (phrases that point at a text the reader does not have), "source_pointers"
     and "source_nouns" (words that do so together: "the given snippet"; "source_verbs" do so before
     "in the (X) <noun>": "mentioned in the X docs"; "source_demonstratives" do so before a noun only:
-    "this section"; "source_says" do so after "what does the <noun>": "what does the section say"; "source_topic_parts"
-    do so named by their topic: "the section on performance"), "source_parts" and "source_wholes" (a part of the docs: "the
-    install section of the guide"). A key a language's file lacks is empty."""
+    "this section"; "source_says" do so after "what does the <noun>": "what does the section say";
+    "source_topic_parts" do so named by their topic: "the section on performance"), "source_parts" and
+    "source_wholes" (a part of the docs: "the install section of the guide"). A key a language's file
+    lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in _FOLDER.glob("*.json")))
