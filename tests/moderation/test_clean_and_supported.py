@@ -13,6 +13,7 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
+from moderation.steps.question_form import defined_in_examples, example_subject
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project, without_project
 from pairsmith.core.words import load_words
@@ -414,3 +415,21 @@ def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
     for answered in rows[1:]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
+
+
+def test_the_variables_fields_and_parameters_a_python_example_binds_are_its_own_names() -> None:
+    """`hero_1`, the `money` field and the `lastname` parameter are made up by the example; what it
+    imports, passes as a keyword or reads as an attribute may be the library's, and a config file's
+    keys are the tool's own (no Python in that block)."""
+    chunk = ("Declare a decimal column with `Field`:\n\n```python\nfrom decimal import Decimal\n"
+             "from sqlmodel import Field, SQLModel\n\nclass Hero(SQLModel, table=True):\n"
+             "    money: Decimal = Field(default=0, max_digits=5)\n    name: str = Field(index=True)\n\n"
+             "DATABASE_URL = 'sqlite://'\nhero_1 = Hero(name='Deadpond')\nprint(hero_1.name)\n\n"
+             "def main(\n    lastname: str,\n):\n    if lastname == 'x':\n        pass\n```\n\n"
+             "```ini\n[tool]\naddopts = -ra\n```\n")
+    made_up = defined_in_examples(chunk)
+    assert {"Hero", "money", "hero_1", "lastname", "main"} <= made_up
+    assert not made_up & {"Decimal", "Field", "SQLModel", "DATABASE_URL", "name", "max_digits", "addopts", "if"}
+    assert example_subject("How do you give the `money` field two decimal places in SQLModel?", chunk) == ["money"]
+    assert example_subject("What does `max_digits` of `Field` set in SQLModel?", chunk) == []
+    assert example_subject("What does `addopts` set?", chunk) == []
