@@ -47,7 +47,7 @@ def test_pairs_carry_provenance_and_usage(openai_server: OpenAIStub, docs: Path,
     assert first["source"]["path"].endswith(".md") or first["source"]["path"].endswith(".rst")
     assert first["source"]["chunk"].startswith("c_") and len(first["source"]["lines"]) == 2
     gen = first["generator"]
-    assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "pairs_from_section@4"
+    assert gen["backend"] == "openai" and gen["model"] == "stub-model" and gen["template"] == "pairs_from_section@3"
     assert gen["usage"]["prompt_tokens"] == 10 and gen["params"]["temperature"] == 0.2
     assert gen["response_format"] == "json_schema"
     assert summary.prompt_tokens == 10 * summary.model_calls

@@ -129,7 +129,7 @@ def test_generate_with_the_small_teacher(tmp_path: Path) -> None:
     assert summary.pairs_written == len(rows) > 0 and summary.model_calls >= 1
     for row in rows:
         assert row["generator"]["backend"] == "llamacpp" and row["generator"]["model"] == SMALL
-        assert row["generator"]["template"] == "pairs_from_section@4" and row["generator"]["method"] == "model"
+        assert row["generator"]["template"] == "pairs_from_section@3" and row["generator"]["method"] == "model"
         assert row["generator"]["params"]["project"] is None  # no README or pyproject beside the docs
 
 
