@@ -93,7 +93,19 @@ def markup_residue(text: str) -> tuple[str, str] | None:
         found = pattern.search(prose if kind.startswith(("rest_", "myst_")) else outside_code)
         if found:
             return kind, found.group(0)[:60]
-    return stray_backtick(prose)
+    return stray_backtick(prose) or stray_list_marker(prose)
+
+
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d{1,2}[.)]|[-*\u2022])[ \t]+(?=\S)")
+
+
+def stray_list_marker(prose: str) -> tuple[str, str] | None:
+    """A list item's number or bullet copied in front of a text that is no list ("1. `default=UNSET`
+    is treated ..."): the text opens with one and no other line is an item."""
+    first = _LIST_MARKER.match(prose.lstrip("\n"))
+    if first is None or len(_LIST_MARKER.findall(prose)) > 1:
+        return None
+    return "stray_list_marker", first.group(0).strip()
 
 
 def stray_backtick(prose: str) -> tuple[str, str] | None:

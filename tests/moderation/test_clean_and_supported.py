@@ -433,3 +433,14 @@ def test_the_variables_fields_and_parameters_a_python_example_binds_are_its_own_
     assert example_subject("How do you give the `money` field two decimal places in SQLModel?", chunk) == ["money"]
     assert example_subject("What does `max_digits` of `Field` set in SQLModel?", chunk) == []
     assert example_subject("What does `addopts` set?", chunk) == []
+
+
+def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:
+    """A model that copies one item of a numbered list keeps its "1." in front of a text that is no
+    list; a real list, a flag and a number inside the sentence are not residue."""
+    stray = ["1. `default=UNSET` is treated as if no default was passed.", "2) For a bare flag, the default is off.",
+             "- The cache is kept per user.", "\n3. Last declared wins."]
+    fine = ["1. Install the package.\n2. Run `lumen init`.", "-v enables verbose output.",
+            "Use version 1. or later.", "The steps are:\n1. build\n2. test", "3.12 is the newest version supported."]
+    assert all(markup_residue(t) == ("stray_list_marker", t.split()[0]) for t in stray), [markup_residue(t) for t in stray]
+    assert not [t for t in fine if markup_residue(t)]
