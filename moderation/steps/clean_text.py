@@ -176,6 +176,14 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))))
     if found:
         return found.group(0)
+    # a text named by what it is, with nothing in the pair it could be: "what does the code snippet do"
+    texts = "|".join(words["source_texts"])
+    after = (r"(?=\s*[?.,]|\s*$|\s+(?:in|with|for|to|about|when|where|that|above|below|do|does|show|shows|print|"
+             r"prints|return|returns|use|uses|define|defines|mean|means|say|says|demonstrate|demonstrates)\b)")
+    for match in re.finditer(rf"\b(?:in|from|of|by|does|do|did)\s+the\s+(?:code\s+)?({texts})\b{after}", flat) \
+            if texts else ():
+        if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a snippet ... the snippet" refers back
+            return match.group(0)
     demonstratives = "|".join(words["source_demonstratives"])
     for match in re.finditer(rf"\b(?:{demonstratives})\s+(?:\w+\s+)?({nouns})\b", flat) if demonstratives else ():
         if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a context ... this context" refers back

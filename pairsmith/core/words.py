@@ -28,7 +28,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     and "source_nouns" (words that do so together: "the given snippet"; "source_verbs" do so before
     "in the (X) <noun>": "mentioned in the X docs"; "source_demonstratives" do so before a noun only:
     "this section"; "source_says" do so after "what does the <noun>": "what does the section say";
-    "source_topic_parts" do so named by their topic: "the section on performance"), "source_parts" and
+    "source_topic_parts" do so named by their topic: "the section on performance"; "source_texts" do so
+    named by what they are: "what does the code snippet do"), "source_parts" and
     "source_wholes" (a part of the docs: "the install section of the guide"). A key a language's file
     lacks is empty."""
     path = _FOLDER / f"{language}.json"
@@ -39,7 +40,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
             "not_before_name", "question_openers")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
-               "source_says", "source_topic_parts", "source_parts", "source_wholes")
+               "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
             "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ()))}
 

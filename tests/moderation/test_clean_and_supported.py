@@ -143,6 +143,12 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
+    # a text named by what it is ("the code snippet"), unless the question named it first or it is a thing of the project's
+    assert source_reference("What does the code snippet do when the user runs a Starlette app?", words) == "does the code snippet"
+    assert source_reference("Which route is defined in the excerpt, in Starlette?", words) == "in the excerpt"
+    assert source_reference("How do I save a snippet in Starlette's editor and share the snippet?", words) is None
+    assert source_reference("What is the name of the snippet file Starlette writes?", words) is None
+    assert source_reference("What is the excerpt length of a Starlette search result?", words) is None
     # with an input, "the given code" and "this snippet" are that input, which the reader has
     assert source_reference("What does the given code snippet print in Starlette?", words, has_input=True) is None
     assert source_reference("What does this snippet print in Starlette?", words, has_input=True) is None
