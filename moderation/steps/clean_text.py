@@ -176,11 +176,12 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))))
     if found:
         return found.group(0)
-    # a text named by what it is, with nothing in the pair it could be: "what does the code snippet do"
+    # a text named by what it is, with nothing in the pair it could be: "what does the code snippet do",
+    # "in the excerpt" ("the end of the excerpt", "the prefix of the snippet" may be a thing of the project's)
     texts = "|".join(words["source_texts"])
     after = (r"(?=\s*[?.,]|\s*$|\s+(?:in|with|for|to|about|when|where|that|above|below|do|does|show|shows|print|"
              r"prints|return|returns|use|uses|define|defines|mean|means|say|says|demonstrate|demonstrates)\b)")
-    for match in re.finditer(rf"\b(?:in|from|of|by|does|do|did)\s+the\s+(?:code\s+)?({texts})\b{after}", flat) \
+    for match in re.finditer(rf"\b(?:in|from|does|do|did)\s+the\s+(?:code\s+)?({texts})\b{after}", flat) \
             if texts else ():
         if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a snippet ... the snippet" refers back
             return match.group(0)

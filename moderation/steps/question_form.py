@@ -84,39 +84,13 @@ def _code_of(chunk: str) -> tuple[str, tuple[str, ...]]:
 _DEFINED = re.compile(r"^\s*(?:export\s+)?(?:async\s+)?(?:class|def|function|interface|struct|fn)\s+([A-Za-z_]\w*)", re.M)
 
 
-# Python code: a line that imports, defines or decorates. Only there is `name = ...` a variable the
-# example makes up; in a config file (INI, TOML, YAML, a settings module) it is the tool's own key.
-_PYTHON = re.compile(r"^\s*(?:from\s+[\w.]+\s+import\b|import\s+[\w.]+|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]|@[\w.]+)", re.M)
-# `hero = Hero(...)`, `money: Decimal = Field(...)`, `    name: str,` (a parameter on its own line);
-# not `x == y`, not a keyword argument (`(`/`,` before it), not a dict key (quoted).
-_ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::\s*[A-Za-z_][^=\n]*?)?(?<![=!<>])=(?!=)|^\s*([A-Za-z_]\w*)\s*:\s*[A-Za-z_][^\n]*$", re.M)
-_IMPORTED = re.compile(r"^\s*(?:from\s+[\w.]+\s+)?import\s+([^\n#]+)", re.M)
-_KEYWORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "return", "lambda",
-                       "yield", "raise", "assert", "case", "match", "self", "cls"})
-
-
-def _assigned_in(block: str) -> set[str]:
-    """The variables, fields and parameters a Python example binds: made up by it, unless imported,
-    a constant (`DATABASE_URL`, often a setting's own name) or a dunder."""
-    imported = {word.split(" as ")[-1].strip() for line in _IMPORTED.findall(block)
-                for word in line.replace("(", " ").replace(")", " ").split(",")}
-    names = {a or b for a, b in _ASSIGNED.findall(block)}
-    # a name also passed as a keyword (`Option(name=...)`) or read as an attribute (`.name`) may be the library's
-    api = set(re.findall(r"[(,]\s*([A-Za-z_]\w*)\s*=(?!=)", block)) | set(re.findall(r"\.([A-Za-z_]\w*)", block))
-    return {n for n in names if n not in imported and n not in api and n not in _KEYWORDS and not n.isupper()
-            and not (n.startswith("__") and n.endswith("__")) and len(n) > 1}
-
-
 @lru_cache(maxsize=4096)
 def defined_in_examples(chunk: str) -> frozenset[str]:
-    """The classes and functions the chunk's code blocks define (`class UserSchema(Schema):`), and the
-    variables, fields and parameters its Python examples bind (`hero_1 = Hero(...)`, `money: Decimal`):
-    names an example makes up, which a reader without the chunk cannot know."""
+    """Classes and functions the chunk's code blocks define (`class UserSchema(Schema):`): names an
+    example makes up, which a reader without the chunk cannot know."""
     blocks = [m.group(2) for m in _FENCED.finditer(chunk)]
     blocks += ["\n".join(m.group(1) or m.group(2) or "" for m in _INDENTED.finditer(chunk))]
-    names = {name for block in blocks for name in _DEFINED.findall(block)}
-    names |= {name for block in blocks if _PYTHON.search(block) for name in _assigned_in(block)}
-    return frozenset(names)
+    return frozenset(name for block in blocks for name in _DEFINED.findall(block))
 
 
 def example_subject(question: str, chunk: str, given: str = "") -> list[str]:

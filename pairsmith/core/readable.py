@@ -96,14 +96,16 @@ def markup_residue(text: str) -> tuple[str, str] | None:
     return stray_backtick(prose) or stray_list_marker(prose)
 
 
-_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d{1,2}[.)]|[-*\u2022])[ \t]+(?=\S)")
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*\(?\d{1,2}[.)][ \t]+(?=\S)")
+_INLINE_ITEM = re.compile(r"(?<=[.!?:;])[ \t]+\(?\d{1,2}[.)][ \t]+(?=\S)")  # "... it. 2. Import it."
 
 
 def stray_list_marker(prose: str) -> tuple[str, str] | None:
-    """A list item's number or bullet copied in front of a text that is no list ("1. `default=UNSET`
-    is treated ..."): the text opens with one and no other line is an item."""
+    """A list item's number copied in front of a text that is no list ("1. `default=UNSET` is treated
+    ..."): the text opens with one and holds no other item, on a line of its own or after a sentence.
+    A bullet is not read so: an unfenced YAML list or diff opens with "- " too."""
     first = _LIST_MARKER.match(prose.lstrip("\n"))
-    if first is None or len(_LIST_MARKER.findall(prose)) > 1:
+    if first is None or len(_LIST_MARKER.findall(prose)) > 1 or _INLINE_ITEM.search(prose):
         return None
     return "stray_list_marker", first.group(0).strip()
 

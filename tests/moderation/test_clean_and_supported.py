@@ -13,7 +13,6 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
-from moderation.steps.question_form import defined_in_examples, example_subject
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project, without_project
 from pairsmith.core.words import load_words
@@ -149,6 +148,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("How do I save a snippet in Starlette's editor and share the snippet?", words) is None
     assert source_reference("What is the name of the snippet file Starlette writes?", words) is None
     assert source_reference("What is the excerpt length of a Starlette search result?", words) is None
+    assert source_reference("What marks the end of the excerpt in a Starlette page?", words) is None
+    assert source_reference("How do I set the prefix of the snippet in Starlette's editor?", words) is None
     # with an input, "the given code" and "this snippet" are that input, which the reader has
     assert source_reference("What does the given code snippet print in Starlette?", words, has_input=True) is None
     assert source_reference("What does this snippet print in Starlette?", words, has_input=True) is None
@@ -421,32 +422,14 @@ def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
     for answered in rows[1:]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
-
-
-def test_the_variables_fields_and_parameters_a_python_example_binds_are_its_own_names() -> None:
-    """`hero_1`, the `money` field and the `lastname` parameter are made up by the example; what it
-    imports, passes as a keyword or reads as an attribute may be the library's, and a config file's
-    keys are the tool's own (no Python in that block)."""
-    chunk = ("Declare a decimal column with `Field`:\n\n```python\nfrom decimal import Decimal\n"
-             "from sqlmodel import Field, SQLModel\n\nclass Hero(SQLModel, table=True):\n"
-             "    money: Decimal = Field(default=0, max_digits=5)\n    name: str = Field(index=True)\n\n"
-             "DATABASE_URL = 'sqlite://'\nhero_1 = Hero(name='Deadpond')\nprint(hero_1.name)\n\n"
-             "def main(\n    lastname: str,\n):\n    if lastname == 'x':\n        pass\n```\n\n"
-             "```ini\n[tool]\naddopts = -ra\n```\n")
-    made_up = defined_in_examples(chunk)
-    assert {"Hero", "money", "hero_1", "lastname", "main"} <= made_up
-    assert not made_up & {"Decimal", "Field", "SQLModel", "DATABASE_URL", "name", "max_digits", "addopts", "if"}
-    assert example_subject("How do you give the `money` field two decimal places in SQLModel?", chunk) == ["money"]
-    assert example_subject("What does `max_digits` of `Field` set in SQLModel?", chunk) == []
-    assert example_subject("What does `addopts` set?", chunk) == []
-
-
 def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:
     """A model that copies one item of a numbered list keeps its "1." in front of a text that is no
     list; a real list, a flag and a number inside the sentence are not residue."""
     stray = ["1. `default=UNSET` is treated as if no default was passed.", "2) For a bare flag, the default is off.",
-             "- The cache is kept per user.", "\n3. Last declared wins."]
+             "\n3. Last declared wins."]
     fine = ["1. Install the package.\n2. Run `lumen init`.", "-v enables verbose output.",
-            "Use version 1. or later.", "The steps are:\n1. build\n2. test", "3.12 is the newest version supported."]
+            "Use version 1. or later.", "The steps are:\n1. build\n2. test", "3.12 is the newest version supported.",
+            "1. Install the package. 2. Import it. 3. Call `run()`.", "- name: Install lumen\n  run: pip install lumen",
+            "- timeout = 30\n+ timeout = 60", "- The cache is kept per user.", "2 seconds.", "1.5 is the default."]
     assert all(markup_residue(t) == ("stray_list_marker", t.split()[0]) for t in stray), [markup_residue(t) for t in stray]
     assert not [t for t in fine if markup_residue(t)]
