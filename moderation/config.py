@@ -164,7 +164,7 @@ class RelevanceConfig(_Strict):
 
     enabled: bool = True
     threshold: float = 0.23  # margin (best competitor cosine - own cosine) above: answer_mismatch (drop)
-    review_band: float = 0.0  # margin in (threshold - band, threshold]: weak_relevance (review); 0: none (dev labels: as often good as the kept pairs)
+    review_band: float = 0.0  # margin in (threshold - band, threshold]: weak_relevance (review); 0: none (BENCHMARKS.md)
     floor: float = 0.12  # question-answer cosine below this, whatever competes: unrelated_answer (drop)
     same_answer: float = 0.9  # answers at least this similar count as the same answer: never a competitor
     same_question: float = 0.8  # another pair asking nearly the same question is no competitor (dedupe's business)

@@ -181,13 +181,19 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     texts = "|".join(words["source_texts"])
     after = (r"(?=\s*[?.,]|\s*$|\s+(?:in|with|for|to|about|when|where|that|above|below|do|does|show|shows|print|"
              r"prints|return|returns|use|uses|define|defines|mean|means|say|says|demonstrate|demonstrates)\b)")
-    for match in re.finditer(rf"\b(?:in|from|does|do|did)\s+the\s+(?:code\s+)?({texts})\b{after}", flat) \
-            if texts else ():
-        if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a snippet ... the snippet" refers back
-            return match.group(0)
+    if texts and (pointed := _not_named_before(rf"\b(?:in|from|does|do|did)\s+the\s+(?:code\s+)?({texts})\b{after}", flat)):
+        return pointed
     demonstratives = "|".join(words["source_demonstratives"])
-    for match in re.finditer(rf"\b(?:{demonstratives})\s+(?:\w+\s+)?({nouns})\b", flat) if demonstratives else ():
-        if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):  # "a context ... this context" refers back
+    if demonstratives and (pointed := _not_named_before(rf"\b(?:{demonstratives})\s+(?:\w+\s+)?({nouns})\b", flat)):
+        return pointed
+    return None
+
+
+def _not_named_before(pattern: str, flat: str) -> str | None:
+    """The first match of `pattern` whose noun (its group 1) the question has not named earlier: "a
+    snippet ... the snippet" and "a context ... this context" refer back inside the question."""
+    for match in re.finditer(pattern, flat):
+        if not re.search(rf"\b{match.group(1)}\b", flat[: match.start()]):
             return match.group(0)
     return None
 

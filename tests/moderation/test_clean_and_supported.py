@@ -422,6 +422,8 @@ def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
     for answered in rows[1:]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
+
+
 def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:
     """A model that copies one item of a numbered list keeps its "1." in front of a text that is no
     list; a real list, a flag and a number inside the sentence are not residue."""
