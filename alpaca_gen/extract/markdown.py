@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
 from alpaca_gen.includes import MARKDOWN, code_fence, read_target, split_includes
+from pairsmith.core.readable import without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -196,6 +197,7 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
             blocks += _labelled(inner, label, offset + start + 1) if label else inner
         elif token.type == "heading_open":
             title = tokens[index + 1].content.strip() if index + 1 < len(tokens) else raw
+            title = without_attribute_lists(title).strip() or title
             blocks.append(Block("heading", title, offset + start + 1, offset + end, int(token.tag[1])))
         elif token.type in _CODE:
             if (code := _included_code(token, offset + start + 1, offset + end, path, depth)) is not None:

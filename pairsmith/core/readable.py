@@ -1,8 +1,8 @@
 """Markup a reader would never see, rendered to the text they would see.
 
 Prompts get a section as its reader sees it, and moderation flags what is left over in a pair:
-Markdown link and image syntax, HTML tags, reST roles (``:class:`~a.B` `` reads `B`) and their
-Markdown (MyST) form (``{meth}`Context.invoke` ``), reST
+Markdown link and image syntax, attribute lists (`## Title { #anchor }`), HTML tags, reST roles
+(``:class:`~a.B` `` reads `B`) and their Markdown (MyST) form (``{meth}`Context.invoke` ``), reST
 literals (````x````), hyperlink references (`` `text <url>`_ ``) and substitutions. Code stays
 code: fenced and indented blocks are left as they are, and inline code keeps Markdown backticks.
 """
@@ -26,6 +26,12 @@ _HYPERLINK = re.compile(r"`([^`<\n]+?)\s*<[^>\n]+>`__?")
 _NAMED_REF = re.compile(r"`([^`\n]+)`__?(?!\w)")
 _FOOTNOTE = re.compile(r"\s?\[(?:#\w*|\*|\d+)\]_")
 _SUBSTITUTION = re.compile(r"(?<![|\w])\|(\w[\w -]*\w)\|_?(?![|\w])")  # |name|, never a table's "| a | b |"
+# An attribute list (Python-Markdown's attr_list as MkDocs uses it, Pandoc's header attributes, kramdown's
+# {: ...}): "## Lifespan { #lifespan }", "![x](y){ width=300 }". Read only where it closes a line or
+# follows a link or image, and only when every item is an #id, a .class or a key=value.
+_ATTR_ITEM = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))"""
+_ATTR_BODY = rf"\{{:?[ \t]*{_ATTR_ITEM}(?:[ \t]+{_ATTR_ITEM})*[ \t]*\}}"
+_ATTR_LIST = re.compile(rf"[ \t]+{_ATTR_BODY}[ \t]*$|(?<=\)){_ATTR_BODY}", re.M)
 _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
                "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
 
@@ -42,6 +48,7 @@ def _role(match: re.Match[str]) -> str:
 
 def _inline(text: str) -> str:
     text = _HTML_COMMENT.sub("", text)
+    text = without_attribute_lists(text)
     text = _IMAGE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(1), text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
@@ -54,6 +61,11 @@ def _inline(text: str) -> str:
     text = _SUBSTITUTION.sub(lambda m: m.group(1), text)
     text = _HTML_TAG.sub("", text)
     return html.unescape(text)
+
+
+def without_attribute_lists(text: str) -> str:
+    """The text less its attribute lists: a heading's "{ #id }" is an anchor, never part of its title."""
+    return _ATTR_LIST.sub("", text)
 
 
 def readable(text: str) -> str:
@@ -78,6 +90,8 @@ RESIDUE = (
                             r"th|tr|ul|h[1-6])\b[^>]*>", re.I)),
     ("link_syntax", re.compile(r"\]\((?:https?:|/|\.|#)|\[[^\]\n]*\]\((?![^)\n]*\))")),
     ("html_entity", re.compile(r"&(?:[a-z]{2,8}|#\d{2,5});")),
+    ("attribute_list", re.compile(rf"{_ATTR_LIST.pattern}|(?<![{{\w$])\{{:?[ \t]*[#.][\w:-]+(?:[ \t]+{_ATTR_ITEM})*"
+                                  rf"[ \t]*\}}(?!\}})", re.M)),  # a heading's anchor copied into a sentence
 )
 
 

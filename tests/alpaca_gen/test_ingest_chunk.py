@@ -70,6 +70,12 @@ def test_markdown_chunks_keep_heading_paths_and_line_spans(tmp_path: Path) -> No
                 assert line in span, (line, chunk.start, chunk.end)
 
 
+def test_a_headings_attribute_list_is_no_part_of_its_title(tmp_path: Path) -> None:
+    text = "# Events { #events }\n\nIntro with enough words to stand alone.\n\n## Startup {#startup .x}\n\nRuns first.\n"
+    doc, _ = _doc(tmp_path, "events.md", text)
+    assert [c.headings for c in chunk_document(doc)][-1] == ["Events", "Startup"]
+
+
 def test_front_matter_is_metadata_not_a_section(tmp_path: Path) -> None:
     page = ('---\ntitle: "Deploying"\ndraft: false\nmenu:\n  docs:\n    weight: 20\n---\n\n'
             "Deploying puts the built site on a server of your choice.\n\n## Steps\n\nRun the build, then copy the folder.\n")

@@ -61,6 +61,16 @@ def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
     assert markup_residue("Run `make test`, then:\n\n```sh\necho `date`\n```\n") is None  # code keeps its backticks
 
 
+def test_attribute_lists_are_anchors_not_text() -> None:
+    section = '## Startup events { #startup }\n\n![Logo](logo.png){ width="300" } Run it.\n\n```py\nx = {a=1}\n```'
+    assert readable(section) == "## Startup events\n\nLogo Run it.\n\n```py\nx = {a=1}\n```"
+    assert markup_residue("What are startup events { #startup } in FastAPI?")[0] == "attribute_list"
+    assert markup_residue("See [the guide](guide.md){: .button } first.")[0] == "attribute_list"
+    for prose in ("Pass a mapping {a=1} to it.", "Write {{ .Values.name }} in a template.", "A set {1, 2}",
+                  "Anchor with `{ #id }` after a heading."):
+        assert markup_residue(prose) is None and readable(prose) == prose, prose
+
+
 def test_damaged_identifier_case_and_template_grammar() -> None:
     for word in ("uRL", "hTMLResponse", "jSONResponse", "commaSeparatedStrings", "htmlresponse"):
         assert damaged_case(f"What should I know about {word} in Starlette?", CHUNK) == word
