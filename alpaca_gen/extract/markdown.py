@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
@@ -53,6 +54,25 @@ _CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", 
                "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
                "list-table", "rubric", "container", "div"}
 _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
+
+
+# [name] or [name][]: a link when the page defines [name]: url (its definitions leave no text of their own)
+_SHORTCUT_REFERENCE = re.compile(r"(?<![\]\\!`])\[([^\[\]\n]+)\](?:\[\])?(?![(\[:])")
+
+
+def _references_rendered(blocks: list[Block], references: dict) -> None:
+    """Shortcut and collapsed reference links whose name the page defines, as their reader sees them:
+    the name ("uses [ghp-import] to commit" reads "uses ghp-import to commit"). Code is left as written."""
+    if not references:
+        return
+    def render(prose: str) -> str:
+        return _SHORTCUT_REFERENCE.sub(
+            lambda m: m.group(1) if normalizeReference(m.group(1)) in references else m.group(0), prose)
+
+    for block in blocks:
+        if block.kind != "code":  # inline code spans (the odd parts) stay as written
+            parts = re.split(r"(`+[^`\n]+`+)", block.text)
+            block.text = "".join(part if i % 2 else render(part) for i, part in enumerate(parts))
 
 
 def _options(body: str) -> tuple[int, str]:
@@ -170,7 +190,8 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
     its title names a page that has no heading of its own."""
     text, page_title = _front_matter(text)
     lines = text.splitlines()
-    tokens = _PARSER.parse(text)
+    env: dict = {}
+    tokens = _PARSER.parse(text, env)
     blocks: list[Block] = []
     consumed: set[int] = set()
     for index, token in enumerate(tokens):
@@ -215,4 +236,5 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
             blocks.append(Block("text", raw, offset + start + 1, offset + end))
     if page_title and depth == 0 and not any(b.kind == "heading" and b.level == 1 for b in blocks):
         blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
+    _references_rendered(blocks, env.get("references") or {})
     return blocks

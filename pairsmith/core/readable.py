@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[ \t]*$|\Z)", re.M | re.S)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
@@ -19,6 +20,7 @@ _REF_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\[[^\]\n]*\]")
 _LINK_DEF = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\]:[ \t]+\S+.*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>")
+_INLINE_CODE_SPLIT = re.compile(r"(`+[^`\n]+`+)")
 _ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`([^`\n]+)`")
 _MYST_ROLE = re.compile(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`\n]+)`")  # Markdown (MyST) for Sphinx: {meth}`Context.invoke`
 _LITERAL = re.compile(r"``([^`\n]+)``")
@@ -32,6 +34,11 @@ _SUBSTITUTION = re.compile(r"(?<![|\w])\|(\w[\w -]*\w)\|_?(?![|\w])")  # |name|,
 _ATTR_ITEM = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))"""
 _ATTR_BODY = rf"\{{:?[ \t]*{_ATTR_ITEM}(?:[ \t]+{_ATTR_ITEM})*[ \t]*\}}"
 _ATTR_LIST = re.compile(rf"[ \t]+{_ATTR_BODY}[ \t]*$|(?<=\)){_ATTR_BODY}", re.M)
+_STRONG = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")  # **bold**; never **kwargs (no closing marks)
+# A link's bracketed name with no target: a reference whose definition the text left out ("see the
+# [ghp-import] tool"). Never a type's subscript (list[int]), an extra (pkg[socks]), a usage line's
+# [OPTIONS] or a help text's [default: 5].
+_BARE_REFERENCE = re.compile(r"(?<![\w\]\[!`])\[(?=[^\]\n]*[a-z])([^\[\]\n:=]{2,})\](?![(\[:])")
 _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
                "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
 
@@ -60,7 +67,14 @@ def _inline(text: str) -> str:
     text = _FOOTNOTE.sub("", text)
     text = _SUBSTITUTION.sub(lambda m: m.group(1), text)
     text = _HTML_TAG.sub("", text)
+    text = _outside_inline_code(text, lambda prose: _STRONG.sub(r"\1", prose))
     return html.unescape(text)
+
+
+def _outside_inline_code(text: str, render: Callable[[str], str]) -> str:
+    """`render` applied to the text between inline code spans; the spans stay as written."""
+    parts = _INLINE_CODE_SPLIT.split(text)
+    return "".join(part if i % 2 else render(part) for i, part in enumerate(parts))
 
 
 def without_attribute_lists(text: str) -> str:
@@ -90,6 +104,8 @@ RESIDUE = (
                             r"th|tr|ul|h[1-6])\b[^>]*>", re.I)),
     ("link_syntax", re.compile(r"\]\((?:https?:|/|\.|#)|\[[^\]\n]*\]\((?![^)\n]*\))")),
     ("html_entity", re.compile(r"&(?:[a-z]{2,8}|#\d{2,5});")),
+    ("strong_emphasis", _STRONG),
+    ("bare_reference", _BARE_REFERENCE),
     ("attribute_list", re.compile(rf"{_ATTR_LIST.pattern}|(?<![{{\w$])\{{:?[ \t]*[#.][\w:-]+(?:[ \t]+{_ATTR_ITEM})*"
                                   rf"[ \t]*\}}(?!\}})", re.M)),  # a heading's anchor copied into a sentence
 )

@@ -76,6 +76,15 @@ def test_a_headings_attribute_list_is_no_part_of_its_title(tmp_path: Path) -> No
     assert [c.headings for c in chunk_document(doc)][-1] == ["Events", "Startup"]
 
 
+def test_a_reference_link_reads_as_its_name_where_the_page_defines_it(tmp_path: Path) -> None:
+    text = ("# Deploy\n\nUse the [ghp-import] tool, [Site Dir][], [docs][site dir], `a[ghp-import]` or [other].\n\n"
+            "!!! note\n    See [ghp-import].\n\n[ghp-import]: https://x.org\n[site dir]: /y\n")
+    doc, _ = _doc(tmp_path, "deploy.md", text)
+    body = chunk_document(doc)[0].text
+    assert "Use the ghp-import tool, Site Dir, [docs][site dir], `a[ghp-import]` or [other]." in body
+    assert "Note: See ghp-import." in body
+
+
 def test_front_matter_is_metadata_not_a_section(tmp_path: Path) -> None:
     page = ('---\ntitle: "Deploying"\ndraft: false\nmenu:\n  docs:\n    weight: 20\n---\n\n'
             "Deploying puts the built site on a server of your choice.\n\n## Steps\n\nRun the build, then copy the folder.\n")

@@ -61,6 +61,15 @@ def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
     assert markup_residue("Run `make test`, then:\n\n```sh\necho `date`\n```\n") is None  # code keeps its backticks
 
 
+def test_bold_and_a_links_bare_name_are_markup_in_a_pair() -> None:
+    assert readable("You can **just use the same UUIDs** and `f(**kw)`.") == "You can just use the same UUIDs and `f(**kw)`."
+    assert markup_residue("You can **just use the same UUIDs**.")[0] == "strong_emphasis"
+    assert markup_residue("Open an issue on the [truststore GitHub issue tracker].")[0] == "bare_reference"
+    for prose in ("Pass **kwargs on to **options.", "Use list[int], requests[socks], [OPTIONS] or [default: 5].",
+                  "Tick [x] and see [1].", "Call `f(**kw)` or `a[b]`."):
+        assert markup_residue(prose) is None, prose
+
+
 def test_attribute_lists_are_anchors_not_text() -> None:
     section = '## Startup events { #startup }\n\n![Logo](logo.png){ width="300" } Run it.\n\n```py\nx = {a=1}\n```'
     assert readable(section) == "## Startup events\n\nLogo Run it.\n\n```py\nx = {a=1}\n```"
