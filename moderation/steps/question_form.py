@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from moderation.grounding import ChunkSource
+from moderation.prompt_echo import prompt_echo
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
@@ -293,6 +294,9 @@ class QuestionForm(PairStep):
             return Verdict(self.name, "two_questions", decision="review", evidence={"score": 0.0, "match": found,
                                                                                  "excerpt": clip})
         chunk = getattr(self, "source", None) and self.source.text(item.pair)
+        for text in (instruction, item.pair.output):  # the prompt's own words, copied into the pair
+            if (found := prompt_echo(text, item.pair.generator, chunk)) is not None:
+                return Verdict(self.name, "template_echo", evidence={"score": 1.0, "match": found, "excerpt": clip})
         checks: dict[str, Any] = {"chunk": bool(chunk)}
         if chunk:
             if cfg.language and (found := self.wrong_language(question, chunk, cfg.min_words_for_language)):

@@ -135,11 +135,15 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What do the docs state about Starlette's default timeout?",
                      "What is the purpose of the section on highlighting active menu items in Starlette?",
                      "What is the section that explains how to add a route in Starlette?",
-                     "What happens when training resumes, according to the training's `starlette` documentation?"):
+                     "What happens when training resumes, according to the training's `starlette` documentation?",
+                     "What does `HTMLResponse` return in the Starlette documentation?",
+                     "How is a response class named in the documentation for Starlette?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     assert source_reference("Which response classes does Starlette include?", words) is None
     assert source_reference("Which file does Starlette write when it builds the documentation?", words) is None
+    assert source_reference("Which folder holds the sources of the docs site of Starlette?", words) is None
+    assert source_reference("How do I install the docs extras of Starlette?", words) is None
     assert source_reference("Which sessions are listed in the output of Starlette's test command?", words) is None
     # a section or context of the project's own is a subject, not the text the pair came from
     assert source_reference("Which keys are listed in the tool.starlette section of pyproject.toml?", words) is None
@@ -395,6 +399,23 @@ def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
     assert decided[rows[0]["instruction"]]["decision"] == "review"
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:two_questions")
     assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]
+
+
+def test_the_prompts_own_words_copied_into_a_pair_are_a_template_echo(tmp_path: Path) -> None:
+    made = {"template": "pairs_from_section@3", "params": {"project": "Starlette"}}
+    rows = [{"instruction": "How does `HTMLResponse` return HTML in Starlette, as a user of Starlette would ask it?",
+             "output": "`HTMLResponse` takes some text or bytes and returns an HTML response.", "generator": made},
+            {"instruction": "How can a user of Starlette return HTML?",
+             "output": "`HTMLResponse` takes some text or bytes and returns an HTML response.", "generator": made},
+            {"instruction": "What does `JSONResponse` return in Starlette?",
+             "output": "It returns an `application/json` encoded response, answered by the documentation section below alone.",
+             "generator": made}]
+    for r in rows:
+        r["source"] = {"path": "responses.md", "chunk": "c1", "text": CHUNK}
+    decided = _decisions_by_rules(rows, tmp_path)
+    assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:template_echo")
+    assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]  # four words: English
+    assert decided[rows[2]["instruction"]]["reasons"][0].startswith("question_form:template_echo")
 
 
 def test_a_short_answer_the_chunk_says_is_grounded_and_not_outrun_by_its_own_sentence(tmp_path: Path) -> None:
