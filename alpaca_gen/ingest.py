@@ -161,12 +161,39 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | 
 
 
 def ingest(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
-    """Read every supported document under `paths`; skip the rest with a reason."""
+    """Read every supported document under `paths`; skip the rest with a reason. A file that a page
+    of the run includes (an example in `docs_src/` shown by an include line) is read as part of that
+    page, where its reader sees it, and not a second time as a document of its own."""
     result = IngestResult()
+    read: list[tuple[Path, Document]] = []
     for path in expand(paths):
         outcome = read_document(path, max_bytes)
         if isinstance(outcome, Document):
-            result.documents.append(outcome)
+            read.append((path, outcome))
         else:
             result.skipped.append((_display(path), outcome))
+    included = _included_by(read)
+    for path, document in read:
+        page = included.get(_resolved(path))
+        if page is not None and page != document.path:
+            result.skipped.append((document.path, f"included by {page}: read as part of that page"))
+        else:
+            result.documents.append(document)
     return result
+
+
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path)
+
+
+def _included_by(read: list[tuple[Path, Document]]) -> dict[str, str]:
+    """Each file a document of the run includes (resolved path) -> the first page that includes it."""
+    pages: dict[str, str] = {}
+    for _, document in read:
+        for block in document.blocks:
+            for origin in block.origins:
+                pages.setdefault(origin, document.path)
+    return pages

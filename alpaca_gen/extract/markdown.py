@@ -160,7 +160,9 @@ def _included(raw: str, start: int, end: int, path: Path | None, depth: int) -> 
             inner = markdown_blocks(content, 0, file, depth + 1)
         else:
             inner = [Block("code", code_fence(content, file), start, end)]
-        blocks += [Block(b.kind, b.text, start, end, b.level, b.unterminated, included=True) for b in inner]
+        blocks += [Block(b.kind, b.text, start, end, b.level, b.unterminated, included=True,
+                         origins=(str(file), *b.origins))
+                   for b in inner]
     flush()
     return blocks
 
@@ -180,7 +182,7 @@ def _included_code(token: Token, start: int, end: int, path: Path | None, depth:
         return []
     language = info.split()[0] if info else None
     code = code_fence("\n\n".join(content for _, content in found), found[0][0], language)
-    return [Block("code", code, start, end, included=True)]
+    return [Block("code", code, start, end, included=True, origins=tuple(str(file) for file, _ in found))]
 
 
 @reader("markdown", (".md", ".markdown", ".mdx"), takes_path=True)

@@ -172,6 +172,19 @@ def test_lines_that_include_a_file_beside_the_page_read_that_file(tmp_path: Path
     assert all(c.source()["text"] == c.text for c in chunks if "widget.Path" in c.text)
 
 
+def test_a_file_a_page_includes_is_read_once_as_part_of_that_page(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _tree(tmp_path, {"docs/run.md": "# Running\n\nStart the app:\n\n```python\n--8<-- \"examples/app.py\"\n```\n",
+                     "docs/examples/app.py": '"""The example app."""\n\n\ndef main() -> None:\n    """Start it."""\n',
+                     "docs/examples/other.py": '"""An example no page shows."""\n\n\ndef other() -> None:\n    """Run."""\n'})
+    result = ingest([tmp_path / "docs"])
+    assert sorted(Path(d.path).name for d in result.documents) == ["other.py", "run.md"]
+    skipped = dict((Path(path).name, why) for path, why in result.skipped)
+    assert skipped["app.py"].startswith("included by") and skipped["app.py"].endswith("run.md: read as part of that page")
+    page = next(d for d in result.documents if d.path.endswith("run.md"))
+    assert any(b.included and '"""The example app."""' in b.text for b in page.blocks)
+
+
 def test_include_lines_stay_inside_the_repository_and_read_as_mkdocs_shows_them(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("outside the repository\n")
     repo = tmp_path / "repo"
