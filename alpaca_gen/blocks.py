@@ -21,4 +21,4 @@ class Block:
     level: int = 0  # heading level (1 = top); 0 for non-headings
     unterminated: bool = False  # a code fence never closed: it runs to the end of the text
     included: bool = False  # read from another file the page includes: not the page's own lines
-    origins: tuple[str, ...] = ()  # those files (resolved), for an included block
+    origins: tuple[str, ...] = ()  # the files (resolved) an included block shows whole

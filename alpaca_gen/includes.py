@@ -115,6 +115,12 @@ def read_target(target: str, page: Path | None, depth: int) -> tuple[Path, str] 
     return (found[0], content) if content is not None else None
 
 
+def shows_whole_file(target: str) -> bool:
+    """Whether an include line shows its file whole (no line range): only then is the file all in the page."""
+    _, first, last = _RANGE.match(target).groups()
+    return first is None and last is None
+
+
 def code_fence(text: str, path: Path, language: str | None = None) -> str:
     """An included file shown as code, in the language its suffix names, inside a fence longer than
     any run of backticks in it (a docstring's own ``` does not close it)."""

@@ -161,10 +161,12 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | 
 
 
 def ingest(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
-    """Read every supported document under `paths`; skip the rest with a reason. A file that a page
-    of the run includes (an example in `docs_src/` shown by an include line) is read as part of that
-    page, where its reader sees it, and not a second time as a document of its own."""
+    """Read every supported document under `paths`; skip the rest with a reason. A file found in a
+    folder that a page of the run includes whole (an example in `docs_src/` shown by an include
+    line) is read as part of that page, where its reader sees it, and not again on its own."""
     result = IngestResult()
+    paths = list(paths)
+    named = {_resolved(Path(p)) for p in paths if Path(p).is_file()}  # a file asked for by name is read
     read: list[tuple[Path, Document]] = []
     for path in expand(paths):
         outcome = read_document(path, max_bytes)
@@ -175,7 +177,7 @@ def ingest(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> I
     included = _included_by(read)
     for path, document in read:
         page = included.get(_resolved(path))
-        if page is not None and page != document.path:
+        if page is not None and page != document.path and _resolved(path) not in named:
             result.skipped.append((document.path, f"included by {page}: read as part of that page"))
         else:
             result.documents.append(document)

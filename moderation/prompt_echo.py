@@ -1,7 +1,7 @@
 """Words of the prompt that made a pair, copied into the pair: "How do I run a worker in Textual, as a
 user of Textual would ask it?" A small teacher echoes its instructions; the words are the template's
-own, so the check reads the template the pair records (`generator.template`), with the run's project
-put in its place, and never a list of phrases."""
+own, so the check reads the bundled template the pair records (`generator.template`; its current
+version), with the run's project put in its place, and never a list of phrases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pairsmith.core.templates import load_template
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
-ECHO_WORDS = 5  # words in a row of the prompt's own text: fewer are common English ("a user of X")
+ECHO_WORDS = 6  # words in a row of the prompt's own text: fewer are common English ("a user of X might")
+_BREAK = re.compile(r"[\n\"“”,;:()\[\]{}.!?]")  # a clause ends a run: a list in the prompt is no phrase of it
 
 
 def _words(text: str) -> list[str]:
@@ -28,16 +29,20 @@ def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
 def prompt_grams(template_id: str, project: str, n: int = ECHO_WORDS) -> frozenset[tuple[str, ...]]:
     """Every run of n words in the template's system and user text, the project filled in; other
     placeholders break a run (what fills them is the document's). Empty for an unknown template."""
-    try:
-        template = load_template(template_id.split("@", 1)[0])
-    except (ConfigError, OSError, ValueError):
-        return frozenset()
     grams: set[tuple[str, ...]] = set()
-    for text in (template.system, template.body):
-        filled = _FIELD.sub(lambda m: project if m.group(1) == "project" else ("\n" if m.group(1) else " "), text)
-        for segment in re.split(r"\n|[\"“”]", filled):  # a quoted example or a line break ends a run
-            grams |= _grams(_words(segment), n)
+    for one in template_id.split("+"):  # a strategy of two prompts records both: "question@2+answer@1"
+        try:
+            template = load_template(one.split("@", 1)[0])
+        except (ConfigError, OSError, ValueError):
+            continue
+        for text in (template.system, template.body):
+            filled = _FIELD.sub(lambda m: project if m.group(1) == "project" else ("\n" if m.group(1) else " "), text)
+            grams |= _clause_grams(filled, n)
     return frozenset(grams)
+
+
+def _clause_grams(text: str, n: int) -> set[tuple[str, ...]]:
+    return {gram for clause in _BREAK.split(text) for gram in _grams(_words(clause), n)}
 
 
 def prompt_echo(text: str, generator: dict | None, source: str | None, n: int = ECHO_WORDS) -> str | None:
@@ -49,10 +54,11 @@ def prompt_echo(text: str, generator: dict | None, source: str | None, n: int = 
     grams = prompt_grams(template_id, project, n)
     if not grams:
         return None
-    words = _words(text)
-    said = _grams(_words(source or ""), n)
-    for i in range(len(words) - n + 1):
-        gram = tuple(words[i:i + n])
-        if gram in grams and gram not in said:
-            return " ".join(gram)
+    said = _clause_grams(source or "", n)
+    for clause in _BREAK.split(text):
+        words = _words(clause)
+        for i in range(len(words) - n + 1):
+            gram = tuple(words[i:i + n])
+            if gram in grams and gram not in said:
+                return " ".join(gram)
     return None

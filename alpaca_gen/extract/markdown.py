@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
-from alpaca_gen.includes import MARKDOWN, code_fence, read_target, split_includes
+from alpaca_gen.includes import MARKDOWN, code_fence, read_target, shows_whole_file, split_includes
 from pairsmith.core.readable import without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
@@ -57,7 +57,8 @@ _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\
 
 
 # [name] or [name][]: a link when the page defines [name]: url (its definitions leave no text of their own)
-_SHORTCUT_REFERENCE = re.compile(r"(?<![\]\\!`])\[([^\[\]\n]+)\](?:\[\])?(?![(\[:])")
+_SHORTCUT_REFERENCE = re.compile(r"(?<![\w\]\\!`])\[([^\[\]\n]+)\](?:\[\])?(?![(\[:])")
+_CODE_IN_TEXT = re.compile(r"(^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\2[ \t]*$|\Z)|`+[^`\n]+`+)", re.M | re.S)
 
 
 def _references_rendered(blocks: list[Block], references: dict) -> None:
@@ -70,9 +71,12 @@ def _references_rendered(blocks: list[Block], references: dict) -> None:
             lambda m: m.group(1) if normalizeReference(m.group(1)) in references else m.group(0), prose)
 
     for block in blocks:
-        if block.kind != "code":  # inline code spans (the odd parts) stay as written
-            parts = re.split(r"(`+[^`\n]+`+)", block.text)
-            block.text = "".join(part if i % 2 else render(part) for i, part in enumerate(parts))
+        if block.kind != "code":  # a fence inside a list item and inline code stay as written
+            pieces, last = [], 0
+            for code in _CODE_IN_TEXT.finditer(block.text):
+                pieces += [render(block.text[last:code.start()]), code.group(0)]
+                last = code.end()
+            block.text = "".join(pieces) + render(block.text[last:])
 
 
 def _options(body: str) -> tuple[int, str]:
@@ -160,8 +164,9 @@ def _included(raw: str, start: int, end: int, path: Path | None, depth: int) -> 
             inner = markdown_blocks(content, 0, file, depth + 1)
         else:
             inner = [Block("code", code_fence(content, file), start, end)]
+        whole = (str(file),) if shows_whole_file(part[0]) else ()
         blocks += [Block(b.kind, b.text, start, end, b.level, b.unterminated, included=True,
-                         origins=(str(file), *b.origins))
+                         origins=(*whole, *b.origins))
                    for b in inner]
     flush()
     return blocks
@@ -177,12 +182,15 @@ def _included_code(token: Token, start: int, end: int, path: Path | None, depth:
     parts = [part for part in split_includes(content) if part != ""]
     if not parts or any(isinstance(part, str) and part.strip() for part in parts):
         return None
-    found = [f for part in parts if isinstance(part, tuple) and (f := read_target(part[0], path, depth))]
+    targets = [part[0] for part in parts if isinstance(part, tuple)]
+    found = [(target, f) for target in targets if (f := read_target(target, path, depth))]
     if not found:
         return []
+    whole = tuple(str(file) for target, (file, _) in found if shows_whole_file(target))
+    found = [f for _, f in found]
     language = info.split()[0] if info else None
     code = code_fence("\n\n".join(content for _, content in found), found[0][0], language)
-    return [Block("code", code, start, end, included=True, origins=tuple(str(file) for file, _ in found))]
+    return [Block("code", code, start, end, included=True, origins=whole)]
 
 
 @reader("markdown", (".md", ".markdown", ".mdx"), takes_path=True)

@@ -137,11 +137,6 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyproject\b|\btool\.\w")
 
 
-# what "the docs" can be a part of in a question about the project itself: "the docs folder", "the docs site"
-_DOCS_THINGS = "site|website|page|pages|folder|directory|dir|build|builds|theme|tool|tools|file|files|string|strings|" \
-               "generator|server|command|extra|extras|dependencies|target|url|link|links"
-
-
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
@@ -179,9 +174,10 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?(?:[\w.`-]+\s+|[\w.`-]+'s\s+(?:[\w.'`-]+\s+){{0,2}})"
                   rf"(?:{docs})\b", flat)
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))
-        # "in the X documentation", "of the documentation for X": not the docs' site, folder or build
-        or re.search(rf"\b(?:in|from|of)\s+the\s+(?:[\w.`'-]+\s+){{0,2}}?(?:documentation|docs)\b(?!['\w-]|\s+(?:{_DOCS_THINGS})\b)",
-                     flat)))
+        # "in the X documentation", "of the documentation for X", unless the docs are what the question
+        # is about ("a typo in the docs", "the docs folder", "the generated documentation")
+        or (not words["docs_work"] & set(re.findall(r"[\w-]+", flat))
+            and re.search(rf"\b(?:in|from|of)\s+the\s+(?:[\w.`'-]+\s+){{0,2}}?(?:documentation|docs)\b(?!['\w-])", flat))))
     if found:
         return found.group(0)
     # a text named by what it is, with nothing in the pair it could be: "what does the code snippet do",

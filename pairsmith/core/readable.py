@@ -15,12 +15,12 @@ from collections.abc import Callable
 
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[ \t]*$|\Z)", re.M | re.S)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-_REF_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\[[^\]\n]*\]")
+_LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+_REF_LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\[[^\]\n]*\]")
 _LINK_DEF = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\]:[ \t]+\S+.*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>")
-_INLINE_CODE_SPLIT = re.compile(r"(`+[^`\n]+`+)")
+_INLINE_CODE_SPLIT = re.compile(r"`+[^`\n]+`+")
 _ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`([^`\n]+)`")
 _MYST_ROLE = re.compile(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`\n]+)`")  # Markdown (MyST) for Sphinx: {meth}`Context.invoke`
 _LITERAL = re.compile(r"``([^`\n]+)``")
@@ -31,14 +31,16 @@ _SUBSTITUTION = re.compile(r"(?<![|\w])\|(\w[\w -]*\w)\|_?(?![|\w])")  # |name|,
 # An attribute list (Python-Markdown's attr_list as MkDocs uses it, Pandoc's header attributes, kramdown's
 # {: ...}): "## Lifespan { #lifespan }", "![x](y){ width=300 }". Read only where it closes a line or
 # follows a link or image, and only when every item is an #id, a .class or a key=value.
-_ATTR_ITEM = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))"""
+_ATTR_ITEM = r"""(?:[#.][A-Za-z][\w:-]*|[A-Za-z][\w-]*=(?:"[^"\n]*"|'[^'\n]*'|[^\s}]+))"""
 _ATTR_BODY = rf"\{{:?[ \t]*{_ATTR_ITEM}(?:[ \t]+{_ATTR_ITEM})*[ \t]*\}}"
-_ATTR_LIST = re.compile(rf"[ \t]+{_ATTR_BODY}[ \t]*$|(?<=\)){_ATTR_BODY}", re.M)
-_STRONG = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")  # **bold**; never **kwargs (no closing marks)
-# A link's bracketed name with no target: a reference whose definition the text left out ("see the
-# [ghp-import] tool"). Never a type's subscript (list[int]), an extra (pkg[socks]), a usage line's
-# [OPTIONS] or a help text's [default: 5].
-_BARE_REFERENCE = re.compile(r"(?<![\w\]\[!`])\[(?=[^\]\n]*[a-z])([^\[\]\n:=]{2,})\](?![(\[:])")
+_ATTR_LIST = re.compile(rf"(?<![ \t])[ \t]++{_ATTR_BODY}[ \t]*$|(?<=\)){_ATTR_BODY}", re.M)
+# **bold**, opened and closed outside a word: never **kwargs (no closing marks) or r**2 + x**3 (powers)
+_STRONG = re.compile(r"(?<![\w*)\]])\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*(?![\w*(])")
+# A link's bracketed name with no target: a reference whose definition the text left out ("open an
+# issue on the [truststore GitHub issue tracker]"). Two words or more, so never a type's subscript
+# (list[int]), an extra (pkg[socks]), a config section ([tool.poetry]), a key ([Enter], [y/N]), a
+# usage line's [OPTIONS], a help text's [default: 5] or a list ['a', 'b'].
+_BARE_REFERENCE = re.compile(r"(?<![\w\]\[!`])\[([A-Za-z][\w.-]*+(?: [\w.-]++)++)\](?![(\[:])")
 _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
                "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
 
@@ -55,7 +57,7 @@ def _role(match: re.Match[str]) -> str:
 
 def _inline(text: str) -> str:
     text = _HTML_COMMENT.sub("", text)
-    text = without_attribute_lists(text)
+    text = _outside_inline_code(text, without_attribute_lists)
     text = _IMAGE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(1), text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
@@ -72,9 +74,16 @@ def _inline(text: str) -> str:
 
 
 def _outside_inline_code(text: str, render: Callable[[str], str]) -> str:
-    """`render` applied to the text between inline code spans; the spans stay as written."""
-    parts = _INLINE_CODE_SPLIT.split(text)
-    return "".join(part if i % 2 else render(part) for i, part in enumerate(parts))
+    """`render` applied to the text with its inline code spans held aside (so bold may hold a span),
+    the spans put back as written."""
+    spans: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return f"\x00{len(spans) - 1}\x00"
+
+    rendered = render(_INLINE_CODE_SPLIT.sub(hold, text.replace("\x00", "")))
+    return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], rendered)
 
 
 def without_attribute_lists(text: str) -> str:
@@ -102,11 +111,11 @@ RESIDUE = (
     ("rest_directive", re.compile(r"(?m)^\s*\.\. [\w:-]+::")),
     ("html_tag", re.compile(r"</?(?:a|abbr|b|br|code|div|em|i|img|kbd|li|ol|p|pre|span|strong|sup|sub|table|td|"
                             r"th|tr|ul|h[1-6])\b[^>]*>", re.I)),
-    ("link_syntax", re.compile(r"\]\((?:https?:|/|\.|#)|\[[^\]\n]*\]\((?![^)\n]*\))")),
+    ("link_syntax", re.compile(r"\]\((?:https?:|/|\.|#)|\[[^\[\]\n]*\]\((?![^)\n]*\))")),
     ("html_entity", re.compile(r"&(?:[a-z]{2,8}|#\d{2,5});")),
     ("strong_emphasis", _STRONG),
     ("bare_reference", _BARE_REFERENCE),
-    ("attribute_list", re.compile(rf"{_ATTR_LIST.pattern}|(?<![{{\w$])\{{:?[ \t]*[#.][\w:-]+(?:[ \t]+{_ATTR_ITEM})*"
+    ("attribute_list", re.compile(rf"{_ATTR_LIST.pattern}|(?<![{{\w$])\{{:?[ \t]*[#.][A-Za-z][\w:-]*(?:[ \t]+{_ATTR_ITEM})*"
                                   rf"[ \t]*\}}(?!\}})", re.M)),  # a heading's anchor copied into a sentence
 )
 

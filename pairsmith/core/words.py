@@ -30,15 +30,16 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "this section"; "source_says" do so after "what does the <noun>": "what does the section say";
     "source_topic_parts" do so named by their topic: "the section on performance"; "source_texts" do so
     named by what they are: "what does the code snippet do"), "source_parts" and
-    "source_wholes" (a part of the docs: "the install section of the guide"). A key a language's file
-    lacks is empty."""
+    "source_wholes" (a part of the docs: "the install section of the guide"), "docs_work" (words by which
+    a question is about the docs themselves, as a thing to build, fix or extend: "a typo in the docs").
+    A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in _FOLDER.glob("*.json")))
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
-            "not_before_name", "question_openers")
+            "not_before_name", "question_openers", "docs_work")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
                "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},

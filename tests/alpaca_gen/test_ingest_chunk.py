@@ -78,11 +78,13 @@ def test_a_headings_attribute_list_is_no_part_of_its_title(tmp_path: Path) -> No
 
 def test_a_reference_link_reads_as_its_name_where_the_page_defines_it(tmp_path: Path) -> None:
     text = ("# Deploy\n\nUse the [ghp-import] tool, [Site Dir][], [docs][site dir], `a[ghp-import]` or [other].\n\n"
-            "!!! note\n    See [ghp-import].\n\n[ghp-import]: https://x.org\n[site dir]: /y\n")
+            "!!! note\n    See [ghp-import].\n\n- Install:\n\n  ```\n  pip install x[ghp-import]\n  ```\n\n"
+            "[ghp-import]: https://x.org\n[site dir]: /y\n")
     doc, _ = _doc(tmp_path, "deploy.md", text)
     body = chunk_document(doc)[0].text
     assert "Use the ghp-import tool, Site Dir, [docs][site dir], `a[ghp-import]` or [other]." in body
     assert "Note: See ghp-import." in body
+    assert "pip install x[ghp-import]" in body  # code in a list item is code
 
 
 def test_front_matter_is_metadata_not_a_section(tmp_path: Path) -> None:
@@ -183,6 +185,10 @@ def test_a_file_a_page_includes_is_read_once_as_part_of_that_page(tmp_path: Path
     assert skipped["app.py"].startswith("included by") and skipped["app.py"].endswith("run.md: read as part of that page")
     page = next(d for d in result.documents if d.path.endswith("run.md"))
     assert any(b.included and '"""The example app."""' in b.text for b in page.blocks)
+    # a file asked for by name is read, and so is one the page shows only some lines of
+    assert any(d.path.endswith("app.py") for d in ingest([tmp_path / "docs", tmp_path / "docs/examples/app.py"]).documents)
+    (tmp_path / "docs/run.md").write_text('# Running\n\n```python\n--8<-- "examples/app.py:4:5"\n```\n', encoding="utf-8")
+    assert any(d.path.endswith("app.py") for d in ingest([tmp_path / "docs"]).documents)
 
 
 def test_include_lines_stay_inside_the_repository_and_read_as_mkdocs_shows_them(tmp_path: Path) -> None:

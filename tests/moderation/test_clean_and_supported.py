@@ -65,9 +65,13 @@ def test_bold_and_a_links_bare_name_are_markup_in_a_pair() -> None:
     assert readable("You can **just use the same UUIDs** and `f(**kw)`.") == "You can just use the same UUIDs and `f(**kw)`."
     assert markup_residue("You can **just use the same UUIDs**.")[0] == "strong_emphasis"
     assert markup_residue("Open an issue on the [truststore GitHub issue tracker].")[0] == "bare_reference"
+    assert readable("**bold `code` inside** here") == "bold `code` inside here"
     for prose in ("Pass **kwargs on to **options.", "Use list[int], requests[socks], [OPTIONS] or [default: 5].",
-                  "Tick [x] and see [1].", "Call `f(**kw)` or `a[b]`."):
+                  "Tick [x] and see [1].", "Call `f(**kw)` or `a[b]`.", "Set [tool.poetry], [mypy] or [project].",
+                  "Press [Enter] or [Ctrl+C], answer [y/N], match [a-z] in ['a', 'b'] or f(a, b [, c]).",
+                  "The area is pi*r**2, and 2**10 is 1024; x**2 + y**2 too."):
         assert markup_residue(prose) is None, prose
+    assert readable("The area is pi*r**2, and 2**10 is 1024.") == "The area is pi*r**2, and 2**10 is 1024."
 
 
 def test_attribute_lists_are_anchors_not_text() -> None:
@@ -76,7 +80,7 @@ def test_attribute_lists_are_anchors_not_text() -> None:
     assert markup_residue("What are startup events { #startup } in FastAPI?")[0] == "attribute_list"
     assert markup_residue("See [the guide](guide.md){: .button } first.")[0] == "attribute_list"
     for prose in ("Pass a mapping {a=1} to it.", "Write {{ .Values.name }} in a template.", "A set {1, 2}",
-                  "Anchor with `{ #id }` after a heading."):
+                  "Anchor with `{ #id }` after a heading.", "Format it with {:.2f}", "Write `f(){ a=1 }` in JS."):
         assert markup_residue(prose) is None and readable(prose) == prose, prose
 
 
@@ -144,6 +148,10 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("Which file does Starlette write when it builds the documentation?", words) is None
     assert source_reference("Which folder holds the sources of the docs site of Starlette?", words) is None
     assert source_reference("How do I install the docs extras of Starlette?", words) is None
+    for about_the_docs in ("How do I fix a typo in the documentation of Starlette?",
+                           "Which Sphinx extensions are enabled in the Starlette docs?",
+                           "How are type hints rendered in the API documentation of Starlette?"):
+        assert source_reference(about_the_docs, words) is None, about_the_docs
     assert source_reference("Which sessions are listed in the output of Starlette's test command?", words) is None
     # a section or context of the project's own is a subject, not the text the pair came from
     assert source_reference("Which keys are listed in the tool.starlette section of pyproject.toml?", words) is None
