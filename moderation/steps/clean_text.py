@@ -137,6 +137,11 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyproject\b|\btool\.\w")
 
 
+# a question about what the docs hold: they are its subject, not a text it points at
+_ASKS_WHAT_DOCS_HOLD = re.compile(r"^(?:is|are)\s+there\b|^where\b|\bavailable\b|\b(?:can|could)\s+(?:i|you|we)\s+"
+                                  r"(?:find|access|read|get)\b|^(?:does|do)\s+the\s+(?:[\w.`'-]+\s+)?(?:documentation|docs)\b")
+
+
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
@@ -174,10 +179,11 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+)?(?:[\w.`-]+\s+|[\w.`-]+'s\s+(?:[\w.'`-]+\s+){{0,2}})"
                   rf"(?:{docs})\b", flat)
         or (verbs and re.search(rf"\b(?:{verbs})\s+in\s+the\s+(?:[\w.-]+\s+)?(?:{docs})\b", flat))
-        # "in the X documentation", "of the documentation for X", unless the docs are what the question
-        # is about ("a typo in the docs", "the docs folder", "the generated documentation")
-        or (not words["docs_work"] & set(re.findall(r"[\w-]+", flat))
-            and re.search(rf"\b(?:in|from|of)\s+the\s+(?:[\w.`'-]+\s+){{0,2}}?(?:documentation|docs)\b(?!['\w-])", flat))))
+        # "in the X documentation", "in the documentation for X", unless the docs are what the question
+        # is about: what they hold ("is there a changelog in the docs?") or how they are made ("a typo
+        # in the docs", "the docs folder", "the generated documentation")
+        or (not words["docs_work"] & set(re.findall(r"[\w-]+", flat)) and not _ASKS_WHAT_DOCS_HOLD.search(flat)
+            and re.search(rf"\bin\s+the\s+(?:[\w.`'-]+\s+){{0,2}}?(?:documentation|docs)\b(?!['\w-])", flat))))
     if found:
         return found.group(0)
     # a text named by what it is, with nothing in the pair it could be: "what does the code snippet do",

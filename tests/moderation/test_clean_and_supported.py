@@ -150,7 +150,10 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("How do I install the docs extras of Starlette?", words) is None
     for about_the_docs in ("How do I fix a typo in the documentation of Starlette?",
                            "Which Sphinx extensions are enabled in the Starlette docs?",
-                           "How are type hints rendered in the API documentation of Starlette?"):
+                           "How are type hints rendered in the API documentation of Starlette?",
+                           "Are there any step-by-step tutorials in the Starlette documentation?",
+                           "Is there a changelog section in the documentation of Starlette?",
+                           "What is the purpose of the Error Handling documentation in Starlette?"):
         assert source_reference(about_the_docs, words) is None, about_the_docs
     assert source_reference("Which sessions are listed in the output of Starlette's test command?", words) is None
     # a section or context of the project's own is a subject, not the text the pair came from
