@@ -1,9 +1,11 @@
 """The project the docs belong to, so that questions can name it.
 
 A question "How do I export curated pairs?" is understood only with its project's name. The
-name is `--project` when given; else the `name` of a pyproject.toml or package.json, or the
-first heading of a README, in the docs folder or the folder above it (where a repository keeps
-its docs/); else unknown, and prompts name each document's title instead.
+name is `--project` when given; else, from the docs folder upwards (to the repository's root, the
+nearest folder with .git, at most four levels up; without one, the docs folder and the one above
+it), the first folder that names it: the `name` of a pyproject.toml or package.json, the `project`
+of a Sphinx conf.py (beside it or in docs/, source/), the `site_name` of an mkdocs.yml, or the first
+heading of a README; else unknown, and prompts name each document's title instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ import re
 import tomllib
 from pathlib import Path
 
+_SPHINX_PROJECT = re.compile(r"^project\s*=\s*(['\"])(.+?)\1\s*(?:#.*)?$", re.M)  # read, never run
+_MKDOCS_SITE = re.compile(r"^site_name:[ \t]*(['\"]?)(.+?)\1[ \t]*$", re.M)
+_DOCS_WORDS = re.compile(r"\s+(?:documentation|docs|user guide|manual)$", re.I)
+_SPHINX_CONFS = ("conf.py", "docs/conf.py", "source/conf.py", "docs/source/conf.py", "doc/conf.py")
+MAX_LEVELS = 4
 _HEADING = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$|^(\S.*)\n[=#*-]{3,}\s*$", re.M)
 
 
@@ -28,6 +35,14 @@ def _name_in(folder: Path) -> str | None:
             name = json.loads(package.read_text(encoding="utf-8")).get("name")
             if isinstance(name, str) and name.strip():
                 return name.strip().split("/")[-1]
+        for conf in (folder / name for name in _SPHINX_CONFS):
+            if conf.is_file() and (found := _SPHINX_PROJECT.search(conf.read_text(encoding="utf-8", errors="replace"))):
+                return found.group(2).strip()
+        mkdocs = folder / "mkdocs.yml"
+        if mkdocs.is_file() and (found := _MKDOCS_SITE.search(mkdocs.read_text(encoding="utf-8", errors="replace"))):
+            site = _DOCS_WORDS.sub("", found.group(2).strip())
+            if 0 < len(site.split()) <= 4:
+                return site
         for readme in sorted(folder.glob("README*")):
             if readme.suffix.lower() in (".md", ".rst", ".txt", ""):
                 found = _HEADING.search(readme.read_text(encoding="utf-8", errors="replace")[:4000])
@@ -48,8 +63,16 @@ def infer_project(paths: list[str]) -> str | None:
         folder = path if path.is_dir() else path.parent
         if not folder.exists():
             continue
-        for candidate in (folder, folder.parent):
+        for candidate in _folders_up(folder.resolve()):
             name = _name_in(candidate)
             if name:
                 return name
     return None
+
+
+def _folders_up(folder: Path) -> list[Path]:
+    """The docs folder and those above it up to the repository's root (at most `MAX_LEVELS` up), or
+    the docs folder and its parent when no repository holds it."""
+    above = [folder, *folder.parents][: MAX_LEVELS + 1]
+    root = next((i for i, f in enumerate(above) if (f / ".git").exists()), None)
+    return above[: root + 1] if root is not None else above[:2]

@@ -53,7 +53,8 @@ _NO_TEXT = {"contents", "toctree", "include", "literalinclude", "image", "raw", 
 _CONTAINERS = {"admonition", "dropdown", "tab-set", "tab-item", "card", "grid", "grid-item", "grid-item-card",
                "topic", "sidebar", "margin", "epigraph", "pull-quote", "highlights", "glossary", "figure", "table",
                "list-table", "rubric", "container", "div"}
-_MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
+# "!!! note", "??? tip \"Title\"", and Material's placement words: "!!! info inline end"
+_MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+(?:inline|end))*(?:[ \t]+\"([^\"]*)\")?[ \t]*$")
 
 
 # [name] or [name][]: a link when the page defines [name]: url (its definitions leave no text of their own)

@@ -112,6 +112,7 @@ def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(t
             "```{contents}\n:depth: 2\n```\n\n"
             "```{eval-rst}\n.. autoclass:: widget.Option\n\nThe option class reads ``--flag`` values.\n```\n\n"
             "!!! tip \"Cache it\"\n\n    The cache keeps replies.\n\n"
+            "!!! note inline end\n    Install the `widget-dev` package first.\n\n"
             "```{r}\nx <- 1\n```\n")
     doc, lines = _doc(tmp_path, "widget.md", page)
     text = "\n".join(c.text for c in chunk_document(doc))
@@ -121,6 +122,7 @@ def test_myst_directives_and_mkdocs_admonitions_read_as_their_reader_sees_them(t
     assert ":depth:" not in text and "autoclass" not in text and "{eval-rst}" not in text
     assert "The option class reads `--flag` values." in text
     assert "Cache it: The cache keeps replies." in text and "!!!" not in text
+    assert "Note: Install the `widget-dev` package first." in text and "inline end" not in text
     assert "```{r}\nx <- 1\n```" in text  # R Markdown's code chunk is code
     note = next(b for b in doc.blocks if b.text.startswith("Note:"))
     assert lines[note.start - 1] == "A note's *prose* is text, not code."
