@@ -1,11 +1,12 @@
 """The project the docs belong to, so that questions can name it.
 
 A question "How do I export curated pairs?" is understood only with its project's name. The
-name is `--project` when given; else, from the docs folder upwards (to the repository's root, the
-nearest folder with .git, at most four levels up; without one, the docs folder and the one above
-it), the first folder that names it: the `name` of a pyproject.toml or package.json, the `project`
-of a Sphinx conf.py (beside it or in docs/, source/), the `site_name` of an mkdocs.yml, or the first
-heading of a README; else unknown, and prompts name each document's title instead.
+name is `--project` when given; else the first that names it of the docs folder and the one above
+it (the `name` of a pyproject.toml or package.json, the `project` of a Sphinx conf.py beside it or
+in docs/ or source/, the `site_name` of an mkdocs.yml, the first heading of a README) and, further
+up to the repository's root (the nearest folder with .git, at most four levels up), a docs config
+alone (conf.py, mkdocs.yml: a repository that holds another project's docs does not name them);
+else unknown, and prompts name each document's title instead.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ MAX_LEVELS = 4
 _HEADING = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$|^(\S.*)\n[=#*-]{3,}\s*$", re.M)
 
 
-def _name_in(folder: Path) -> str | None:
+def _name_in(folder: Path, packages: bool = True) -> str | None:
+    """The name a folder gives: with `packages`, a pyproject.toml's, package.json's or README's too,
+    else only a docs config's (Sphinx, MkDocs), which names the docs a folder below it holds."""
     try:
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        if packages and pyproject.is_file():
             name = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name")
             if isinstance(name, str) and name.strip():
                 return name.strip()
         package = folder / "package.json"
-        if package.is_file():
+        if packages and package.is_file():
             name = json.loads(package.read_text(encoding="utf-8")).get("name")
             if isinstance(name, str) and name.strip():
                 return name.strip().split("/")[-1]
@@ -43,7 +46,7 @@ def _name_in(folder: Path) -> str | None:
             site = _DOCS_WORDS.sub("", found.group(2).strip())
             if 0 < len(site.split()) <= 4:
                 return site
-        for readme in sorted(folder.glob("README*")):
+        for readme in sorted(folder.glob("README*")) if packages else ():
             if readme.suffix.lower() in (".md", ".rst", ".txt", ""):
                 found = _HEADING.search(readme.read_text(encoding="utf-8", errors="replace")[:4000])
                 if found:
@@ -63,8 +66,8 @@ def infer_project(paths: list[str]) -> str | None:
         folder = path if path.is_dir() else path.parent
         if not folder.exists():
             continue
-        for candidate in _folders_up(folder.resolve()):
-            name = _name_in(candidate)
+        for level, candidate in enumerate(_folders_up(folder.resolve())):
+            name = _name_in(candidate, packages=level < 2)
             if name:
                 return name
     return None

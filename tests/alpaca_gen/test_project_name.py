@@ -13,6 +13,9 @@ def test_the_project_is_named_by_the_docs_config_up_to_the_repository_root(tmp_p
     guide = repo / "docs" / "guide"
     guide.mkdir(parents=True)
     assert infer_project([str(guide)]) is None  # nothing names it anywhere up to the root
+    (repo / "pyproject.toml").write_text('[project]\nname = "host"\n', encoding="utf-8")
+    (repo / "README.md").write_text("# Host\n\nText.\n", encoding="utf-8")
+    assert infer_project([str(guide)]) is None  # two levels up, a package names itself, not these docs
     (repo / "mkdocs.yml").write_text("site_name: Widget Documentation\nnav:\n  - index.md\n", encoding="utf-8")
     assert infer_project([str(guide)]) == "Widget"  # two levels up, "Documentation" dropped
     (repo / "docs" / "conf.py").write_text('project = "Gizmo"  # the Sphinx project\n', encoding="utf-8")
