@@ -10,19 +10,19 @@ from functools import lru_cache
 
 from pairsmith.core.errors import ConfigError
 from pairsmith.core.templates import load_template
+from pairsmith.core.textmetrics import word_tokens
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 ECHO_WORDS = 6  # words in a row of the prompt's own text: fewer are common English ("a user of X might")
 _BREAK = re.compile(r"[\n\"“”,;:()\[\]{}.!?]")  # a clause ends a run: a list in the prompt is no phrase of it
 
 
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+def _runs(words: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
 
 
-def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+def _clause_grams(text: str, n: int) -> set[tuple[str, ...]]:
+    """Every run of n words inside one clause of the text."""
+    return {gram for clause in _BREAK.split(text) for gram in _runs(word_tokens(clause), n)}
 
 
 @lru_cache(maxsize=32)
@@ -35,14 +35,9 @@ def prompt_grams(template_id: str, project: str, n: int = ECHO_WORDS) -> frozens
             template = load_template(one.split("@", 1)[0])
         except (ConfigError, OSError, ValueError):
             continue
-        for text in (template.system, template.body):
-            filled = _FIELD.sub(lambda m: project if m.group(1) == "project" else ("\n" if m.group(1) else " "), text)
-            grams |= _clause_grams(filled, n)
+        body = template.render(**{**{field: "\n" for field in template.fields}, "project": project})
+        grams |= _clause_grams(template.system, n) | _clause_grams(body, n)
     return frozenset(grams)
-
-
-def _clause_grams(text: str, n: int) -> set[tuple[str, ...]]:
-    return {gram for clause in _BREAK.split(text) for gram in _grams(_words(clause), n)}
 
 
 def prompt_echo(text: str, generator: dict | None, source: str | None, n: int = ECHO_WORDS) -> str | None:
@@ -52,13 +47,8 @@ def prompt_echo(text: str, generator: dict | None, source: str | None, n: int = 
         return None
     project = str(((generator or {}).get("params") or {}).get("project") or "")
     grams = prompt_grams(template_id, project, n)
-    if not grams:
+    echoed = [gram for clause in _BREAK.split(text) for gram in _runs(word_tokens(clause), n) if gram in grams]
+    if not echoed:
         return None
-    said = _clause_grams(source or "", n)
-    for clause in _BREAK.split(text):
-        words = _words(clause)
-        for i in range(len(words) - n + 1):
-            gram = tuple(words[i:i + n])
-            if gram in grams and gram not in said:
-                return " ".join(gram)
-    return None
+    said = _clause_grams(source or "", n)  # read only when the text holds some of the prompt's words
+    return next((" ".join(gram) for gram in echoed if gram not in said), None)

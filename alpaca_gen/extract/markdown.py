@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
 from alpaca_gen.includes import MARKDOWN, code_fence, read_target, shows_whole_file, split_includes
-from pairsmith.core.readable import without_attribute_lists
+from pairsmith.core.readable import outside_code, without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -59,7 +59,6 @@ _MKDOCS_ADMONITION = re.compile(r"(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+(?:inl
 
 # [name] or [name][]: a link when the page defines [name]: url (its definitions leave no text of their own)
 _SHORTCUT_REFERENCE = re.compile(r"(?<![\w\]\\!`])\[([^\[\]\n]+)\](?:\[\])?(?![(\[:])")
-_CODE_IN_TEXT = re.compile(r"(^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\2[ \t]*$|\Z)|`+[^`\n]+`+)", re.M | re.S)
 
 
 def _references_rendered(blocks: list[Block], references: dict) -> None:
@@ -67,17 +66,14 @@ def _references_rendered(blocks: list[Block], references: dict) -> None:
     the name ("uses [ghp-import] to commit" reads "uses ghp-import to commit"). Code is left as written."""
     if not references:
         return
+
     def render(prose: str) -> str:
         return _SHORTCUT_REFERENCE.sub(
             lambda m: m.group(1) if normalizeReference(m.group(1)) in references else m.group(0), prose)
 
     for block in blocks:
         if block.kind != "code":  # a fence inside a list item and inline code stay as written
-            pieces, last = [], 0
-            for code in _CODE_IN_TEXT.finditer(block.text):
-                pieces += [render(block.text[last:code.start()]), code.group(0)]
-                last = code.end()
-            block.text = "".join(pieces) + render(block.text[last:])
+            block.text = outside_code(block.text, render)
 
 
 def _options(body: str) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
 from pairsmith.core.words import load_words, stop_words_by_language
-from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens
+from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens, word_tokens
 
 _EN = load_words("en")
 _STOP_EN = _EN["stop"]  # every language's stop words: stop_words_by_language()
@@ -31,7 +31,6 @@ _STOP_EN = _EN["stop"]  # every language's stop words: stop_words_by_language()
 _CONNECTIVES = _EN["connectives"]
 _TEMPLATE_WORDS = re.compile(r"^\W*json\b|^\W*(?:question|answer|instruction|input|output|response|text|query)\W*$", re.I)
 _GENERIC_WORDS = _EN["generic_question_words"]
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _CLAUSE = re.compile(r"[,;?.!:]+")
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][^<>]{0,40}>|\[(?:insert|your|question|answer)[^\]]*\]", re.I)
 _FENCED = re.compile(r"(```|~~~)[^\n]*\n(.*?)(?:\1|$)", re.S)
@@ -39,10 +38,6 @@ _INLINE = re.compile(r"`([^`\n]+)`")
 _INDENTED = re.compile(r"(?m)^(?: {4}|\t)(.+)$|^\s*>>>\s?(.*)$")
 _STRING = re.compile(r"\"([^\"\n]{8,})\"|'([^'\n]{8,})'")
 _BACKTICK = re.compile(r"`([^`]+)`")
-
-
-def _tokens(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
 
 
 def _script(text: str) -> str | None:
@@ -58,7 +53,7 @@ def _script(text: str) -> str | None:
 
 def guess_language(text: str, min_words: int) -> tuple[str | None, float]:
     """(language, stop-word share) from stop words and script; None when too short to tell."""
-    words = _tokens(text)
+    words = word_tokens(text)
     if len(words) < min_words:
         return None, 0.0
     script = _script(text)
@@ -175,7 +170,7 @@ class QuestionForm(PairStep):
     # --- form rules: the question alone -------------------------------------------------
 
     def repeated(self, question: str, n: int, min_content: int) -> str | None:
-        words = _tokens(question)
+        words = word_tokens(question)
         seen: set[tuple[str, ...]] = set()
         for i in range(len(words) - n + 1):
             gram = tuple(words[i : i + n])
@@ -213,7 +208,7 @@ class QuestionForm(PairStep):
             return text[-30:]
         if text.endswith(("?", ".", "!", ")", "`", '"')):
             return None
-        first = _tokens(text)[:1]
+        first = word_tokens(text)[:1]
         if first and first[0] in verbs:
             return None  # a request: "Explain how the cache works"
         if len(words) >= min_words:
@@ -225,8 +220,8 @@ class QuestionForm(PairStep):
         for pattern in self.patterns:
             if pattern.fullmatch(flat.rstrip("?.! ")):
                 return pattern.pattern
-        content = [w for w in _tokens(flat) if w not in _GENERIC_WORDS and w not in _STOP_EN]
-        if not content and _tokens(flat):
+        content = [w for w in word_tokens(flat) if w not in _GENERIC_WORDS and w not in _STOP_EN]
+        if not content and word_tokens(flat):
             return "no content words"
         return None
 

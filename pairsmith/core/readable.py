@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable
 
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[ \t]*$|\Z)", re.M | re.S)
+_CODE_SPANS = re.compile(rf"{_FENCE.pattern}|`+[^`\n]+`+", re.M | re.S)  # a fence (in a list item too) or inline code
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _REF_LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\[[^\]\n]*\]")
 _LINK_DEF = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\]:[ \t]+\S+.*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>")
-_INLINE_CODE_SPLIT = re.compile(r"`+[^`\n]+`+")
 _ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`([^`\n]+)`")
 _MYST_ROLE = re.compile(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`\n]+)`")  # Markdown (MyST) for Sphinx: {meth}`Context.invoke`
 _LITERAL = re.compile(r"``([^`\n]+)``")
@@ -57,7 +57,7 @@ def _role(match: re.Match[str]) -> str:
 
 def _inline(text: str) -> str:
     text = _HTML_COMMENT.sub("", text)
-    text = _outside_inline_code(text, without_attribute_lists)
+    text = outside_code(text, without_attribute_lists)
     text = _IMAGE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(1), text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
@@ -69,20 +69,20 @@ def _inline(text: str) -> str:
     text = _FOOTNOTE.sub("", text)
     text = _SUBSTITUTION.sub(lambda m: m.group(1), text)
     text = _HTML_TAG.sub("", text)
-    text = _outside_inline_code(text, lambda prose: _STRONG.sub(r"\1", prose))
+    text = outside_code(text, lambda prose: _STRONG.sub(r"\1", prose))
     return html.unescape(text)
 
 
-def _outside_inline_code(text: str, render: Callable[[str], str]) -> str:
-    """`render` applied to the text with its inline code spans held aside (so bold may hold a span),
-    the spans put back as written."""
+def outside_code(text: str, render: Callable[[str], str]) -> str:
+    """`render` applied to the text with its code (fenced blocks, inline spans) held aside, so that
+    bold may hold a span, and the code put back as written."""
     spans: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
         spans.append(match.group(0))
         return f"\x00{len(spans) - 1}\x00"
 
-    rendered = render(_INLINE_CODE_SPLIT.sub(hold, text.replace("\x00", "")))
+    rendered = render(_CODE_SPANS.sub(hold, text.replace("\x00", "")))
     return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], rendered)
 
 

@@ -64,6 +64,14 @@ def rouge_tokens(text: str) -> list[str]:
     return [t for t in _ROUGE_TOKEN.split(text.lower()) if t]
 
 
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def word_tokens(text: str) -> list[str]:
+    """Words in lower case, letters and digits with an inner apostrophe kept ("don't" is one word)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
 def words(text: str) -> list[str]:
     return text.split()
 
