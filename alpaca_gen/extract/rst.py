@@ -2,6 +2,7 @@
 
 docutils parses the document, so roles and directives are resolved to what a reader sees:
 ``:class:`~pkg.Name` `` reads `Name`, ``:ref:`the guide <target>` `` reads "the guide",
+``:doc:`tutorial/start` `` reads the linked page's title, ``:issue:`987` `` reads "issue #987",
 ``` ``x`` ``` reads `x`, a note reads "Note: ...". Sphinx's roles and directives are not
 docutils' own: every role docutils does not know renders its text (code roles as inline code),
 code directives (`code-block`, `sourcecode`, doctests) are code, and directives that only
@@ -12,13 +13,14 @@ docutils reports for each block, in the original file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
+from alpaca_gen.page_titles import linked_page_title
+from pairsmith.core.readable import role_text
 
-_CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
-               "program", "command", "file", "samp", "code", "kbd", "paramref", "type"}
 _LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important": "Important",
                  "caution": "Caution", "danger": "Danger", "attention": "Attention", "hint": "Hint",
                  "error": "Error", "seealso": "See also", "versionadded": "New in version",
@@ -36,20 +38,16 @@ def _setup() -> None:
 
     def role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,
              content: Any = None) -> tuple[list, list]:
-        shown = text
-        if "<" in shown and shown.rstrip().endswith(">"):
-            shown = shown[: shown.rindex("<")].strip() or shown
-        if shown.startswith("~"):
-            shown = shown[1:].rsplit(".", 1)[-1]
-        shown = shown.lstrip("!")
-        plain = name.split(":")[-1]
-        return ([nodes.literal(rawtext, shown) if plain in _CODE_ROLES else nodes.Text(shown)], [])
+        page = getattr(inliner.document.settings, "pairsmith_page", None)
+        shown = role_text(name, text, lambda target: linked_page_title(target, page))
+        code = shown.startswith("`") and shown.endswith("`") and len(shown) > 1
+        return ([nodes.literal(rawtext, shown[1:-1]) if code else nodes.Text(shown)], [])
 
     for name in ("ref", "doc", "term", "class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const",
                  "envvar", "option", "program", "command", "file", "samp", "kbd", "abbr", "dfn", "guilabel",
                  "menuselection", "mimetype", "pep", "rfc", "issue", "pr", "user", "bdg", "paramref", "type",
                  "py:class", "py:func", "py:meth", "py:attr", "py:mod", "py:data", "py:exc", "py:obj", "any",
-                 "download", "numref", "keyword", "token", "ghissue", "pypi"):
+                 "download", "numref", "keyword", "token", "ghissue", "pypi", "commit", "cve", "cwe"):
         roles.register_local_role(name, role)
 
     class Code(Directive):
@@ -229,14 +227,16 @@ class _Reader:
                 self.walk(child, depth)
 
 
-@reader("rst", (".rst", ".rest"), carries_text=True)
-def rst_blocks(text: str, offset: int = 0) -> list[Block]:
-    """Blocks of a reStructuredText document, read by docutils."""
+@reader("rst", (".rst", ".rest"), carries_text=True, takes_path=True)
+def rst_blocks(text: str, offset: int = 0, path: Path | None = None) -> list[Block]:
+    """Blocks of a reStructuredText document, read by docutils; `path` is the file's, to read the
+    titles of the pages its `:doc:` roles link."""
     from docutils.core import publish_doctree
 
     _setup()
     settings = {"report_level": 5, "halt_level": 5, "warning_stream": False, "file_insertion_enabled": False,
-                "raw_enabled": False, "doctitle_xform": False, "sectsubtitle_xform": False}
+                "raw_enabled": False, "doctitle_xform": False, "sectsubtitle_xform": False,
+                "pairsmith_page": path}
     try:
         doctree = publish_doctree(text, settings_overrides=settings)
     except Exception:  # docutils gave up on this text: read it as plain paragraphs

@@ -45,14 +45,40 @@ _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "co
                "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
 
 
-def _role(match: re.Match[str]) -> str:
-    role, text = match.group(1), match.group(2)
+# Roles whose text is a number or a name the built page shows with a prefix (docutils' :pep: and
+# :rfc:, sphinx-issues' :issue:, :pr:, :user:, :commit:): "tracked in :issue:`987`" reads "tracked in
+# issue #987", never a bare 987
+_SHOWN_AS = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "issue #{}", "ghissue": "issue #{}", "pr": "pull request #{}",
+             "user": "@{}", "commit": "{}", "cve": "{}", "cwe": "CWE-{}"}
+_PAGE_ROLES = {"doc", "ref", "numref"}
+
+
+def role_text(role: str, text: str, page_title: Callable[[str], str | None] | None = None) -> str:
+    """What a reader sees for a Sphinx role: its explicit title (``:ref:`the guide <target>` ``), a
+    code name as code (``:class:`~pkg.mod.Name` `` reads `Name`), a numbered reference with its
+    prefix (PEP 8, issue #987), and a page named by its path (``:doc:`tutorial/getting-started` ``)
+    by the title `page_title` finds for it, else by its last part in words ("getting started")."""
+    role = role.split(":")[-1]
     if "<" in text and text.rstrip().endswith(">"):  # :ref:`the title <target>`
-        text = text[: text.rindex("<")].strip() or text
+        return text[: text.rindex("<")].strip() or text
+    if role in _SHOWN_AS:
+        value = re.split(r"[#]", text.strip(), maxsplit=1)[0] if role in ("pep", "rfc") else text.strip()
+        if role in ("issue", "pr", "ghissue") and "#" in value:  # another repository's: owner/repo#12
+            return value
+        return _SHOWN_AS[role].format(value[:7] if role == "commit" else value)
+    if role in _PAGE_ROLES:
+        if role == "doc" and page_title is not None and (title := page_title(text.strip())):
+            return readable(title)
+        last = text.strip().rstrip("/").rsplit("/", 1)[-1]
+        return " ".join(re.split(r"[-_]+", last)).strip() or text
     if text.startswith("~"):  # :class:`~pkg.mod.Name` shows Name
         text = text[1:].rsplit(".", 1)[-1]
     text = text.lstrip("!")
     return f"`{text}`" if role in _CODE_ROLES else text
+
+
+def _role(match: re.Match[str]) -> str:
+    return role_text(match.group(1), match.group(2))
 
 
 def _inline(text: str) -> str:

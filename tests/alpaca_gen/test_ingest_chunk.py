@@ -252,6 +252,26 @@ def test_rst_sections_literal_blocks_and_tables() -> None:
     assert lines[tables[0].start - 1].startswith("====") and "repeat_ngram" in lines[tables[0].start - 1 + 5]
 
 
+def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text('project = "widget"\n', encoding="utf-8")
+    (tmp_path / "tutorial").mkdir()
+    (tmp_path / "tutorial" / "getting-started.rst").write_text(
+        ".. _start:\n\nYour first ``widget``\n=====================\n\nSteps.\n", encoding="utf-8")
+    (tmp_path / "how-to").mkdir()
+    (tmp_path / "how-to" / "usage.md").write_text("---\ntitle: x\n---\n\n# Everyday usage\n", encoding="utf-8")
+    (tmp_path / "index.rst").write_text(
+        "Widget\n======\n\nStart with :doc:`tutorial/getting-started`, then :doc:`/how-to/usage`; "
+        ":doc:`reference/command-line` lists options and :ref:`install-guide` installs it. "
+        "Follows :pep:`517` and :rfc:`2616#section-14`; tracked in :issue:`987` and :pr:`12`, by :user:`ann`.\n",
+        encoding="utf-8")
+    doc = read_document(tmp_path / "index.rst")
+    assert not isinstance(doc, str)
+    text = next(b.text for b in doc.blocks if b.kind == "text")
+    assert text == ("Start with Your first `widget`, then Everyday usage; command line lists options and install "
+                    "guide installs it. Follows PEP 517 and RFC 2616; tracked in issue #987 and pull request #12, "
+                    "by @ann.")
+
+
 def test_html_headings_code_and_tables() -> None:
     doc = read_document(EXAMPLES / "cli.html")
     assert not isinstance(doc, str)

@@ -61,6 +61,16 @@ def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
     assert markup_residue("Run `make test`, then:\n\n```sh\necho `date`\n```\n") is None  # code keeps its backticks
 
 
+def test_numbered_and_page_roles_read_with_what_the_page_shows() -> None:
+    assert readable("See :pep:`8` and {rfc}`7231#section-6`.") == "See PEP 8 and RFC 7231."
+    assert readable("Fixed in :issue:`987`, :pr:`4` and :issue:`pypa/pip#12`.") == (
+        "Fixed in issue #987, pull request #4 and pypa/pip#12.")
+    # a page named by its path, with no page to read its title from: its last part in words
+    assert readable("Start with {doc}`tutorial/getting-started` or :ref:`install_guide`.") == (
+        "Start with getting started or install guide.")
+    assert readable(":doc:`Install it <install>` first.") == "Install it first."
+
+
 def test_bold_and_a_links_bare_name_are_markup_in_a_pair() -> None:
     assert readable("You can **just use the same UUIDs** and `f(**kw)`.") == "You can just use the same UUIDs and `f(**kw)`."
     assert markup_residue("You can **just use the same UUIDs**.")[0] == "strong_emphasis"
@@ -135,6 +145,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "Why is a frozen class hashable, as mentioned in the documentation for Starlette?",
                      "What does the `log` call do in the example code provided in the Starlette docs?",
                      "What does the section say about how decisions are applied in Starlette?",
+                     "What command does the section suggest to run Starlette behind a proxy?",
+                     "Why does the documentation recommend a lifespan handler in Starlette?",
                      "How long does a restart take, according to the given information about Starlette?",
                      "What do the docs state about Starlette's default timeout?",
                      "What is the purpose of the section on highlighting active menu items in Starlette?",
@@ -146,6 +158,7 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     for ordinary in (
             "Which response classes does Starlette include?",
+            "Which middleware does the Starlette router recommend for sessions?",
             "Which file does Starlette write when it builds the documentation?",
             "Which sessions are listed in the output of Starlette's test command?",
             # the docs as what the question is about: what they hold, or how they are made
