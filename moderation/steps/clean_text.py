@@ -20,7 +20,7 @@ from moderation.steps.registry import register
 from moderation.steps.question_form import question_names
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.readable import markup_residue, readable
-from pairsmith.core.textmetrics import names_project
+from pairsmith.core.textmetrics import common_word_name, names_project
 from pairsmith.core.words import load_words
 
 _STOP_EN = load_words("en")["stop"]
@@ -73,8 +73,8 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     A comparison ending on the name is read the same way ("Can Flask stream, as pairsmith does?")."""
     name = re.escape(project.strip())
 
-    def common_noun(quote: str, found: str) -> bool:  # a bare "requests" for the project Requests
-        return not quote and found.islower() and not project.strip().islower()
+    def common_noun(quote: str, found: str) -> bool:  # a bare "requests" for Requests, "build" for build
+        return not quote and found.islower() and (not project.strip().islower() or common_word_name(project))
 
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail

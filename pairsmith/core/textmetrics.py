@@ -8,6 +8,8 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pairsmith.core.words import common_words
+
 # A sentence ends at . ! or ? followed by space and a capital, digit, quote, backtick or bracket.
 SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
 
@@ -158,20 +160,27 @@ def _project_name(project: str, joined: str = r"[\w-]") -> re.Pattern[str]:
 
 
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
-_KIND_AFTER = re.compile(r"\s+(?:library|package|module|project|framework|tool|cli|api)\b", re.I)
+_KIND_AFTER = re.compile(r"\s+(?:library|package|module|project|framework|tool|cli|api|command)\b", re.I)
 _INSTALLED = re.compile(r"\b(?:install|import|from)\s+$", re.I)
+
+
+def common_word_name(project: str) -> bool:
+    """The project's name is also a common English word, whatever its case: "build", "black",
+    "Rich", "Requests" (`words.common_words`); "pip", "httpx" and "Starlette" are names only."""
+    return project.strip().lower() in common_words("en")
 
 
 def names_project(question: str, project: str) -> bool:
     """The question says the project's name, as a word, a word's prefix (`httpx.Client`) or a part
     of a package named after it (`httpx-auth`, `pytest-httpx`). A name spelled with capitals
-    ("Requests", "Rich") names it in lower case only as code (in a code span, joined to a dotted or
-    hyphenated name, after "install" or "import") or as "the requests library": bare, "http requests"
-    is the English word."""
+    ("Requests", "Rich") or one in lower case that is a common English word ("build", "black")
+    names it in lower case only as code (in a code span, joined to a dotted or hyphenated name,
+    after "install" or "import") or as "the build tool": bare, "http requests" and "build tools"
+    are the English words."""
     name = project.strip()
     if not name:
         return False
-    any_case = name == name.lower()  # "pip", "tox": every spelling names it
+    any_case = name == name.lower() and not common_word_name(name)  # "pip", "tox": every spelling names it
     spans = [m.span() for m in _CODE_SPAN.finditer(question)]
     for match in _project_name(project, r"\w").finditer(question):
         start, end = match.span()

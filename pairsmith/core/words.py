@@ -50,3 +50,14 @@ def load_words(language: str = "en") -> dict[str, Any]:
 def stop_words_by_language() -> dict[str, frozenset[str]]:
     """Every language's stop words, for telling the language of a text by the share of them it uses."""
     return {p.stem: load_words(p.stem)["stop"] for p in sorted(_FOLDER.glob("*.json"))}
+
+
+@lru_cache(maxsize=None)
+def common_words(language: str = "en") -> frozenset[str]:
+    """A language's most frequent words (`words_data/<language>_common.txt`, one per line; empty
+    when the language has none): a project named by one ("build", "black") is also that word."""
+    path = _FOLDER / f"{language}_common.txt"
+    if not path.is_file():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))

@@ -356,6 +356,20 @@ def test_a_capitalised_project_named_by_an_english_word_is_named_in_lower_case_o
     assert names_project("How does lumen retry?", "lumen")
 
 
+def test_a_lower_case_project_named_by_a_common_word_is_named_only_where_the_word_cannot_be_meant() -> None:
+    """A project called "build" or "black": "build tools" and "... in build?" are the English word; code,
+    "the build tool" or "install build" name the project. A name that is no common word ("pip",
+    "lumen") is named by every spelling."""
+    for english in ("What are the main differences between build tools?", "What is the first step to using build?",
+                    "What is the modern equivalent of `setup.py sdist` in build?"):
+        assert not names_project(english, "build"), english
+    for named in ("What does the `build` command do?", "Which Python versions does the build tool support?",
+                  "How can a user install build with uv?", "What does `python -m build` write?"):
+        assert names_project(named, "build"), named
+    assert names_project("How do I upgrade pip?", "pip")
+    assert template_grammar("How do packages list their extras for build?", "build") is None  # the verb, not a name
+
+
 def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: Path) -> None:
     """`UserSchema` is made up by the chunk's example: a reader of the pair alone cannot know it. The
     library's own name in the same chunk may be asked about; with the example as input, so may its class."""
@@ -398,7 +412,11 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
     # a project named by an English word: bare and in lower case, the word is the sentence's own noun
     assert template_grammar("How does Beacon decode the body of non-text beacon?", "Beacon") is None
     assert template_grammar("How does this change the body Beacon?", "Beacon")
-    assert template_grammar("How does this change the body beacon?", "beacon")  # a name spelled in lower case
+    assert template_grammar("How does this change the body lumen?", "lumen")  # a name spelled in lower case
+    # ... unless that name is a common English word too: then the bare word is the word, and the
+    # question does not name the project (unnamed_subject drops it)
+    assert template_grammar("How does this change the body beacon?", "beacon") is None
+    assert not names_project("How does this change the body beacon?", "beacon")
     # "..., as Lumen does?" ends on the name the grammar asked for, a comparison with another project too
     assert template_grammar("Can Flask stream a response, as Lumen does?", "Lumen")
     assert template_grammar("Does a session retry failed downloads, as beacon does?", "Beacon") is None
