@@ -22,7 +22,6 @@ DEFAULT_REFUSALS = [
     "is not provided in the", "is not mentioned in the", "are not mentioned in the", "does not specify",
     "do not specify", "the documentation does not", "the section does not", "the given documentation",
     "the provided documentation", "the provided text", "the given text", "not specified in the",
-    "not explicitly stated", "not explicitly mentioned", "not explicitly specified", "not stated in the",
 ]
 DEFAULT_BOILERPLATE = [
     "keep the discussion relevant to", "let me know if you have any other questions",

@@ -47,10 +47,6 @@ def test_refusals_and_boilerplate_carry_the_matched_phrase() -> None:
     assert found.rule == "refusal" and found.evidence["match"].lower() == "as an ai language model"
     found = verdict("Why do we dream?", "Let’s keep the discussion relevant to Lamini.")
     assert found.rule == "boilerplate"
-    # an answer that says its source is silent answers nothing
-    found = verdict("What is the default timeout in Lumen?",
-                    "The default timeout is not explicitly stated in the documentation, but 30 seconds is usual.")
-    assert found.rule == "refusal" and found.evidence["match"].lower() == "not explicitly stated"
 
 
 def test_phrases_match_whole_words_only() -> None:
