@@ -136,7 +136,8 @@ _SOURCE_SILENT = re.compile(
     rf"\b(?:the|this|that)\s+(?:given\s+|provided\s+)?{_SOURCE_TEXT}\s+(?:does\s+not|doesn't|do\s+not|don't|did\s+not)\s+"
     r"(?:\w+\s+)?(?:provide|mention|say|state|specify|contain|include|describe|cover|explain|give|discuss|address)\b"
     rf"|\bno\s+(?:information|details?|mention)\b[^.]{{0,40}}\b(?:in|from)\s+the\s+{_SOURCE_TEXT}\b"
-    rf"|\bnot\s+(?:mentioned|specified|stated|provided|covered|described)\s+in\s+the\s+{_SOURCE_TEXT}\b", re.I)
+    rf"|\bnot\s+(?:explicitly\s+|directly\s+|clearly\s+)?(?:mentioned|specified|stated|provided|covered|described)"
+    rf"\s+in\s+the\s+(?:given\s+|provided\s+)?{_SOURCE_TEXT}\b", re.I)
 
 
 def source_silent(answer: str) -> str | None:
