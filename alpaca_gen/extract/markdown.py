@@ -19,7 +19,8 @@ from markdown_it.token import Token
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
 from alpaca_gen.includes import MARKDOWN, code_fence, read_target, shows_whole_file, split_includes
-from pairsmith.core.readable import outside_code, without_attribute_lists
+from alpaca_gen.page_titles import linked_page_title
+from pairsmith.core.readable import outside_code, role_text, without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -74,6 +75,23 @@ def _references_rendered(blocks: list[Block], references: dict) -> None:
     for block in blocks:
         if block.kind != "code":  # a fence inside a list item and inline code stay as written
             block.text = outside_code(block.text, render)
+
+
+_MYST_DOC = re.compile(r"(?<!`)\{(?:std:)?doc\}`([^`\n]+)`")
+
+
+def _page_links_rendered(blocks: list[Block], path: Path | None) -> None:
+    """MyST's ``{doc}`tutorial/start` `` as the built page shows it: the linked page's title, when
+    the run can read that page, else its last part in words (`role_text`)."""
+    if path is None:
+        return
+
+    def render(found: re.Match[str]) -> str:
+        return role_text("doc", found.group(1), lambda target: linked_page_title(target, path))
+
+    for block in blocks:  # the role's own backticks read as a code span to CommonMark: matched whole
+        if block.kind != "code" and "{" in block.text:
+            block.text = _MYST_DOC.sub(render, block.text)
 
 
 def _options(body: str) -> tuple[int, str]:
@@ -244,4 +262,5 @@ def markdown_blocks(text: str, offset: int = 0, path: Path | None = None, depth:
     if page_title and depth == 0 and not any(b.kind == "heading" and b.level == 1 for b in blocks):
         blocks.insert(0, Block("heading", page_title, offset + 1, offset + 1, 1))
     _references_rendered(blocks, env.get("references") or {})
+    _page_links_rendered(blocks, path)
     return blocks

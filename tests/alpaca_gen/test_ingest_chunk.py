@@ -270,6 +270,13 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     assert text == ("Start with Your first `widget`, then Everyday usage; command line lists options and install "
                     "guide installs it. Follows PEP 517 and RFC 2616; tracked in issue #987 and pull request #12, "
                     "by @ann.")
+    # MyST's form in a Markdown page reads the same way
+    (tmp_path / "guide.md").write_text("# Guide\n\nRead {doc}`tutorial/getting-started` and {doc}`missing-page` "
+                                       "first, not `{doc}` in code.\n", encoding="utf-8")
+    doc = read_document(tmp_path / "guide.md")
+    assert not isinstance(doc, str)
+    assert [b.text for b in doc.blocks if b.kind == "text"] == [
+        "Read Your first `widget` and missing page first, not `{doc}` in code."]
 
 
 def test_html_headings_code_and_tables() -> None:
