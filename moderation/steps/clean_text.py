@@ -200,6 +200,24 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     return None
 
 
+def answer_cites_source(answer: str, words: dict, has_input: bool = False) -> str | None:
+    """The words by which an answer speaks of the text it was written from, which its reader lacks:
+    the text speaking ("The section states that ...") or pointed at ("defined in the provided YAML
+    code snippet"). The docs as a whole are the project's ("the documentation recommends ..." is
+    kept), and with an input, "the given code" is the input."""
+    flat = " ".join(answer.lower().split())
+    wholes = set(words["source_wholes"])
+    parts = "|".join(n for n in words["source_nouns"] if n not in wholes and n not in ("example", "document"))
+    says = "|".join(w for w in words["source_says"] if w.endswith("s"))
+    if parts and says and (found := re.search(rf"\b(?:the|this)\s+(?:{parts})\s+(?:{says})\b", flat)):
+        return found.group(0)
+    pointers = "|".join(words["source_pointers"])
+    if not has_input and parts and pointers and (found := re.search(
+            rf"\b(?:the|this)\s+(?:{pointers})\s+(?:[\w-]+\s+){{0,2}}?(?:{parts}|code|configuration)\b", flat)):
+        return found.group(0)
+    return None
+
+
 def _not_named_before(pattern: str, flat: str) -> str | None:
     """The first match of `pattern` whose noun (its group 1) the question has not named earlier: "a
     snippet ... the snippet" and "a context ... this context" refer back inside the question."""
@@ -243,6 +261,9 @@ class CleanText(PairStep):
         if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()))) is not None:
             return Verdict(self.name, "source_reference", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
+        if cfg.source_reference and (found := answer_cites_source(pair.output, self.words, bool(pair.input.strip()))):
+            return Verdict(self.name, "source_reference", evidence={
+                "score": 1.0, "match": found, "field": "output", "excerpt": excerpt(pair.output)})
         if cfg.named_subject and (chunk or project):  # without a project, which words are names is the chunk's to say
             if unnamed_subject(pair.instruction, chunk or "", project):
                 return Verdict(self.name, "unnamed_subject", evidence={

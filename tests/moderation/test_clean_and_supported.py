@@ -11,7 +11,8 @@ from pathlib import Path
 from alpaca_gen.schema import evidenced_pairs_schema, naming_pattern
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
-from moderation.steps.clean_text import damaged_case, source_reference, template_grammar, unnamed_subject
+from moderation.steps.clean_text import (answer_cites_source, damaged_case, source_reference, template_grammar,
+                                         unnamed_subject)
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project, without_project
@@ -69,6 +70,20 @@ def test_numbered_and_page_roles_read_with_what_the_page_shows() -> None:
     assert readable("Start with {doc}`tutorial/getting-started` or :ref:`install_guide`.") == (
         "Start with getting started or install guide.")
     assert readable(":doc:`Install it <install>` first.") == "Install it first."
+
+
+def test_an_answer_that_speaks_of_its_source_text_points_at_what_the_reader_lacks() -> None:
+    words = load_words("en")
+    for citing in ("The section states that retries were added in version 2.19.0.",
+                   "The release job is defined in the provided YAML code snippet.",
+                   "As this passage says, the cache is per user."):
+        assert answer_cites_source(citing, words) is not None, citing
+    for answering in ("The documentation recommends pinning the version.",  # the project's docs, which exist
+                      "Pass the given key to `get()`.", "The example below shows a retry loop.",
+                      "A section of `pyproject.toml` states the members."):
+        assert answer_cites_source(answering, words) is None, answering
+    # with an input, "the given code" is that input
+    assert answer_cites_source("The given code prints 3.", words, has_input=True) is None
 
 
 def test_bold_and_a_links_bare_name_are_markup_in_a_pair() -> None:
