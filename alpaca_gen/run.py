@@ -43,6 +43,7 @@ class RunSummary:
     units_failed: int = 0
     pairs_written: int = 0
     pairs_already_present: int = 0
+    pairs_repeated: int = 0
     rejects_written: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -171,6 +172,7 @@ class GenerationRun:
         units = [u for c in chunks for u in self.strategy.units(c)]
         summary.chunks, summary.units = len(chunks), len(units)
         written = _existing_ids(self.out)
+        before = set(written)
         rejected = _existing_ids(self.rejects)
         bar = tqdm(total=len(units), unit="unit", desc="generate", file=sys.stderr,
                    disable=(not sys.stderr.isatty()) if self.progress is None else not self.progress)
@@ -181,8 +183,11 @@ class GenerationRun:
 
             def emit(records: dict[str, Any]) -> None:
                 for record in records["pairs"]:
-                    if record["id"] in written:
+                    if record["id"] in before:
                         summary.pairs_already_present += 1
+                        continue
+                    if record["id"] in written:  # the same pair twice in this run: a model repeating itself
+                        summary.pairs_repeated += 1
                         continue
                     out.write(record)
                     written.add(record["id"])
@@ -254,6 +259,7 @@ def summary_lines(summary: RunSummary) -> list[str]:
         + (f", {summary.units_failed} failed" if summary.units_failed else "") + ")",
         f"pairs: {summary.pairs_written} new" + (f", {summary.pairs_already_present} already in the output"
                                                  if summary.pairs_already_present else "")
+        + (f", {summary.pairs_repeated} repeated in this run" if summary.pairs_repeated else "")
         + f"   rejects: {summary.rejects_written} new",
         f"tokens: {summary.prompt_tokens} prompt + {summary.completion_tokens} completion "
         f"in {summary.model_calls} calls   {summary.seconds:.1f}s, {summary.pairs_per_second:.2f} pairs/s",

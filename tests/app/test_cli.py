@@ -101,10 +101,15 @@ def test_generate_prints_summary(docs: Path, tmp_path: Path) -> None:
     with OpenAIStub() as server:
         result = runner.invoke(app, ["generate", str(docs), "--out", str(tmp_path / "o.jsonl"), "--model", "m",
                                      "--base-url", server.base_url, "--pairs-per-chunk", "1"])
-    assert result.exit_code == 0, result.output
-    # The stub answers every chunk alike: the same pair from the same file is written once.
-    assert "files: 2 read" in result.output and "pairs: 2 new, 1 already in the output" in result.output
-    assert "pairs/s" in result.output
+        assert result.exit_code == 0, result.output
+        # The stub answers every chunk alike: the same pair from the same file is written once.
+        assert "files: 2 read" in result.output and "pairs: 2 new, 1 repeated in this run" in result.output
+        assert "pairs/s" in result.output
+        again = runner.invoke(app, ["generate", str(docs), "--out", str(tmp_path / "o.jsonl"), "--model", "m",
+                                    "--base-url", server.base_url, "--pairs-per-chunk", "1"])
+    assert again.exit_code == 0, again.output
+    assert "pairs: 0 new, 3 already in the output" in again.output  # a re-run writes nothing twice
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 2
 
 
 def test_server_url_from_environment(docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
