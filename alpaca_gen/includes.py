@@ -56,7 +56,7 @@ def split_includes(raw: str) -> list[str | tuple[str]]:
     return out
 
 
-def _root(folder: Path) -> Path:
+def repository_root(folder: Path) -> Path:
     """Where includes may be read from: the repository holding the page (the nearest folder with
     .git), else the working folder when the page is inside it, else the page's own folder."""
     for base in [folder, *folder.parents][: SEARCH_LEVELS + 1]:
@@ -77,7 +77,7 @@ def _resolve(target: str, page: Path | None) -> tuple[Path, int | None, int | No
         return None
     try:
         folder = page.resolve().parent
-        root = _root(folder)
+        root = repository_root(folder)
         for base in [folder, *folder.parents][: SEARCH_LEVELS + 1]:
             candidate = (base / relative).resolve()
             if (candidate == root or root in candidate.parents) and candidate.is_file():

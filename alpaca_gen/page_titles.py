@@ -1,6 +1,6 @@
 """The title of a page that a cross-reference names. Sphinx's ``:doc:`tutorial/getting-started` ``
 (and MyST's ``{doc}`...` ``) shows the linked page's title, never its path; when the run can read
-that page, its first heading is the text a reader sees."""
+that page, inside the repository that holds the linking page, its title is the text a reader sees."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from alpaca_gen.includes import repository_root
+from pairsmith.core.readable import readable
+
 SUFFIXES = (".rst", ".md", ".markdown", ".txt", ".rest")
 SEARCH_LEVELS = 6  # an absolute target ("/reference/cli") is read from the nearest folder above with conf.py
 _HEAD_LINES = 80  # a title sits near the top of a page
+_LINE_BYTES = 4096
 _UNDERLINE = re.compile(r"""^([=\-`:'"~^_*+#<>.])\1{2,}\s*$""")
-_ATX = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_ATX = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_FRONT_TITLE = re.compile(r"^title:\s*(['\"]?)(.+?)\1\s*$")
 
 
 def _source_root(folder: Path) -> Path:
@@ -23,39 +29,58 @@ def _source_root(folder: Path) -> Path:
     return folder
 
 
+def _shown(title: str, markdown: bool) -> str:
+    """A title as its reader sees it: reST's ``code`` and roles rendered; a "<" in a reST title is text."""
+    if not markdown:
+        title = title.replace("<", "\x01")
+    return " ".join(readable(title).replace("\x01", "<").split())
+
+
 @lru_cache(maxsize=1024)
 def _title(path: Path) -> str | None:
-    """The first heading of a reST or Markdown page: an underlined (or over- and underlined) line,
-    or a Markdown `#` heading; front matter, comments and labels before it are passed over."""
+    """A page's title: its front matter's `title`, else its first heading (an underlined or over- and
+    underlined line, or a Markdown `#` heading); labels, comments and code before it are passed over."""
+    markdown = path.suffix in (".md", ".markdown")
     try:
         with path.open(encoding="utf-8") as handle:
-            lines = [handle.readline().rstrip("\n") for _ in range(_HEAD_LINES)]
+            lines = [handle.readline(_LINE_BYTES).rstrip("\n") for _ in range(_HEAD_LINES)]
     except (OSError, UnicodeDecodeError):
         return None
-    in_front_matter = lines[0].strip() == "---"
+    in_front_matter, in_fence = lines[0].strip() == "---", False
     for index, line in enumerate(lines):
         if in_front_matter:
-            in_front_matter = not (index > 0 and line.strip() == "---")
+            if index > 0 and line.strip() == "---":
+                in_front_matter = False
+            elif found := _FRONT_TITLE.match(line.strip()):
+                return _shown(found.group(2), markdown)
+            continue
+        if markdown and _FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence:
             continue
         text = line.strip()
-        if path.suffix in (".md", ".markdown") and (atx := _ATX.match(text)):
-            return atx.group(1)
+        if markdown and (atx := _ATX.match(text)):
+            return _shown(atx.group(1).rstrip("# \t") or atx.group(1), markdown)
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if (text and not _UNDERLINE.match(text) and not text.startswith(("..", "(")) and _UNDERLINE.match(following)
                 and len(following.strip()) >= len(text)):
-            return text
+            return _shown(text, markdown)
     return None
 
 
 def linked_page_title(target: str, page: Path | None) -> str | None:
     """The title of the page `target` names from `page` (relative to its folder, or from the docs'
-    root when it starts with "/"), or None when the run cannot read it."""
+    root when it starts with "/"), or None when the run cannot read it or it lies outside both the
+    repository and the Sphinx source folder that hold `page`."""
     if page is None or not target.strip():
         return None
     try:
         folder = page.resolve().parent
         base = _source_root(folder) if target.startswith("/") else folder
+        roots = (repository_root(folder), _source_root(folder))  # the repository, or the Sphinx source folder
         stem = (base / target.strip().lstrip("/")).resolve()
+        if not any(stem == root or root in stem.parents for root in roots):
+            return None
         for suffix in ("", *SUFFIXES):
             candidate = stem.with_name(stem.name + suffix)
             if candidate.suffix in SUFFIXES and candidate.is_file():

@@ -6,7 +6,8 @@ it (the `name` of a pyproject.toml or package.json, the `project` of a Sphinx co
 in docs/ or source/, the `site_name` of an mkdocs.yml, the first heading of a README) and, further
 up to the repository's root (the nearest folder with .git, at most four levels up), a docs config
 alone (conf.py, mkdocs.yml: a repository that holds another project's docs does not name them);
-else unknown, and prompts name each document's title instead.
+else unknown, and prompts name each document's title instead. A name found in a package's metadata
+is a package name ("click", "trio"); the run writes it as the docs' prose does ("Click", "Trio").
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
+
+from pairsmith.core.readable import outside_code
 
 _SPHINX_PROJECT = re.compile(r"^project\s*=\s*(['\"])(.+?)\1\s*(?:#.*)?$", re.M)  # read, never run
 _MKDOCS_SITE = re.compile(r"^site_name:[ \t]*(['\"]?)(.+?)\1[ \t]*$", re.M)
@@ -79,3 +83,31 @@ def _folders_up(folder: Path) -> list[Path]:
     above = [folder, *folder.parents][: MAX_LEVELS + 1]
     root = next((i for i, f in enumerate(above) if (f / ".git").exists()), None)
     return above[: root + 1] if root is not None else above[:2]
+
+
+MIN_PROPER_USES = 3  # a spelling with capitals mid-sentence this often is how the docs write the name
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
+
+
+def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
+    """`name` as the docs' prose writes it. A package name in lower case ("click") that the docs
+    write with capitals inside their sentences ("Click handles ...", "with Click") at least
+    `MIN_PROPER_USES` times, outside code, headings and sentence starts, is written so; a name that
+    already holds capitals, or that the docs write in lower case ("build", "pip"), is kept."""
+    if not name or name != name.lower():
+        return name
+    pattern = re.compile(rf"(?<![\w.\-/]){re.escape(name)}(?![\w\-/]|\.\w)", re.I)
+    counts: dict[str, int] = {}
+
+    def tally(prose: str) -> str:
+        for found in pattern.finditer(prose):
+            spelling = found.group(0)
+            if spelling != spelling.lower() and not _SENTENCE_START.search(prose[max(0, found.start() - 40):found.start()]):
+                counts[spelling] = counts.get(spelling, 0) + 1
+        return prose
+
+    for text in texts:
+        prose = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        outside_code(prose, tally)
+    best = max(counts, key=lambda spelling: counts[spelling], default=None)
+    return best if best is not None and counts[best] >= MIN_PROPER_USES else name

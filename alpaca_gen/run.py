@@ -98,6 +98,7 @@ def collect_chunks(paths: Iterable[str | Path], chunking: ChunkConfig = ChunkCon
 def dry_run(chunks: list[Chunk], strategy: Strategy) -> list[DryRunUnit]:
     """The units a run would do, with prompts and token estimates; no model is loaded."""
     planned = []
+    strategy.prepare(chunks)
     for chunk in chunks:
         for unit in strategy.units(chunk):
             request = strategy.first_request(unit)

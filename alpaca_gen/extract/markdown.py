@@ -20,7 +20,7 @@ from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
 from alpaca_gen.includes import MARKDOWN, code_fence, read_target, shows_whole_file, split_includes
 from alpaca_gen.page_titles import linked_page_title
-from pairsmith.core.readable import outside_code, role_text, without_attribute_lists
+from pairsmith.core.readable import code_spans, outside_code, role_text, without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _CODE = {"fence", "code_block"}
@@ -89,9 +89,14 @@ def _page_links_rendered(blocks: list[Block], path: Path | None) -> None:
     def render(found: re.Match[str]) -> str:
         return role_text("doc", found.group(1), lambda target: linked_page_title(target, path))
 
+    def outside_code_only(found: re.Match[str], code: list[tuple[int, int]]) -> str:
+        inside = any(start <= found.start() < end for start, end in code)  # `{doc}`x`` in code stays
+        return found.group(0) if inside else render(found)
+
     for block in blocks:  # the role's own backticks read as a code span to CommonMark: matched whole
         if block.kind != "code" and "{" in block.text:
-            block.text = _MYST_DOC.sub(render, block.text)
+            code = code_spans(block.text)
+            block.text = _MYST_DOC.sub(lambda found: outside_code_only(found, code), block.text)
 
 
 def _options(body: str) -> tuple[int, str]:

@@ -26,7 +26,7 @@ from alpaca_gen.strategies.registry import register
 from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
 from pairsmith.core.templates import Template, load_template
-from alpaca_gen.project import infer_project
+from alpaca_gen.project import infer_project, spelled_as_in_docs
 
 
 WORDS_PER_PAIR = 50  # at most a pair asked per this many words of a section, never fewer than two
@@ -69,15 +69,23 @@ class SectionPairsStrategy(MultiPairStrategy):
         return cls(load_template(opts.template or "pairs_from_section"), pairs_per_chunk=opts.pairs_per_chunk,
                    temperature=opts.temperature if opts.temperature is not None else 0.2,
                    seed=opts.seed, max_reasks=min(opts.max_reasks, 1),
-                   project=opts.project or infer_project(opts.paths), words_per_pair=opts.words_per_pair)
+                   project=opts.project or infer_project(opts.paths), words_per_pair=opts.words_per_pair,
+                   project_inferred=not opts.project)
 
     def __init__(self, template: Template, pairs_per_chunk: int = 3, temperature: float = 0.2, seed: int = 0,
                  max_reasks: int = 1, max_tokens: int = 1024, min_tokens: int = 12, project: str | None = None,
-                 words_per_pair: int = WORDS_PER_PAIR) -> None:
+                 words_per_pair: int = WORDS_PER_PAIR, project_inferred: bool = False) -> None:
         super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
         self.project = project
+        self.project_inferred = project_inferred  # found beside the docs, not given: spelled as the docs do
         self.min_tokens = min_tokens
         self.words_per_pair = words_per_pair
+
+    def prepare(self, chunks: list[Chunk]) -> None:
+        """A project name found in package metadata ("click") is written as the docs write it ("Click"):
+        the prompt and every question then name it so, and moderation reads it so."""
+        if self.project and self.project_inferred:
+            self.project = spelled_as_in_docs(self.project, (chunk.text for chunk in chunks))
 
     def params(self) -> dict[str, Any]:
         """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""

@@ -202,18 +202,20 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
 
 def answer_cites_source(answer: str, words: dict, has_input: bool = False) -> str | None:
     """The words by which an answer speaks of the text it was written from, which its reader lacks:
-    the text speaking ("The section states that ...") or pointed at ("defined in the provided YAML
-    code snippet"). The docs as a whole are the project's ("the documentation recommends ..." is
-    kept), and with an input, "the given code" is the input."""
-    flat = " ".join(answer.lower().split())
-    wholes = set(words["source_wholes"])
-    parts = "|".join(n for n in words["source_nouns"] if n not in wholes and n not in ("example", "document"))
+    that text speaking ("The section states that ...", "as this passage says") or pointed at as the
+    one given ("defined in the provided YAML code snippet"). Only texts that are pieces of a page
+    count (`source_texts`, "section", "passage"): "the documentation recommends" is the project's
+    docs, "checks the given section" a config file's, "the context" the project's; code is left out,
+    and with an input, "the given snippet" is that input."""
+    flat = " ".join(_INLINE_NAME.sub(" ", _FENCE.sub(" ", answer)).split()).lower()
+    pieces = sorted(set(words["source_texts"]) | set(words["source_parts"]) - {"chapter"})
     says = "|".join(w for w in words["source_says"] if w.endswith("s"))
-    if parts and says and (found := re.search(rf"\b(?:the|this)\s+(?:{parts})\s+(?:{says})\b", flat)):
+    named = "|".join(pieces)
+    if named and says and (found := re.search(rf"\b(?:the|this)\s+(?:{named})\s+(?:{says})\b", flat)):
         return found.group(0)
-    pointers = "|".join(words["source_pointers"])
-    if not has_input and parts and pointers and (found := re.search(
-            rf"\b(?:the|this)\s+(?:{pointers})\s+(?:[\w-]+\s+){{0,2}}?(?:{parts}|code|configuration)\b", flat)):
+    pointers, texts = "|".join(words["source_pointers"]), "|".join(words["source_texts"])
+    if not has_input and pointers and texts and (found := re.search(
+            rf"\b(?:the|this)\s+(?:{pointers})\s+(?:[\w-]+\s+){{0,2}}?(?:{texts})\b", flat)):
         return found.group(0)
     return None
 

@@ -45,30 +45,47 @@ _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "co
                "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
 
 
-# Roles whose text is a number or a name the built page shows with a prefix (docutils' :pep: and
-# :rfc:, sphinx-issues' :issue:, :pr:, :user:, :commit:): "tracked in :issue:`987`" reads "tracked in
-# issue #987", never a bare 987
-_SHOWN_AS = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "issue #{}", "ghissue": "issue #{}", "pr": "pull request #{}",
-             "user": "@{}", "commit": "{}", "cve": "{}", "cwe": "CWE-{}"}
+# Roles whose text is a number or a name the built page shows with a mark or prefix (docutils' :pep:
+# and :rfc:, sphinx-issues' :issue:, :pr:, :user:, :commit:, :cve:, :cwe:): "tracked in :issue:`987`"
+# reads "tracked in #987", never a bare 987; "see :pep:`8`" reads "see PEP 8"
+_SHOWN_AS = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "#{}", "ghissue": "#{}", "pr": "#{}", "user": "@{}",
+             "commit": "@{}", "cve": "{}", "cwe": "CWE-{}"}
 _PAGE_ROLES = {"doc", "ref", "numref"}
+
+
+def _numbered(role: str, text: str) -> str:
+    """A sphinx-issues or docutils numbered role's text as shown: each of a comma-separated list
+    marked ("#42, #45"), another repository's kept whole ("pypa/pip#12"), a commit by its short hash."""
+    shown = []
+    for value in (v.strip() for v in text.split(",")):
+        if not value:
+            continue
+        if role in ("pep", "rfc"):
+            value = value.split("#", 1)[0].strip()
+            shown.append(value if value.upper().startswith(role.upper()) else _SHOWN_AS[role].format(value))
+        elif role == "commit":
+            owner, _, sha = value.rpartition("@")
+            shown.append(f"{owner}@{sha[:7]}" if owner else _SHOWN_AS[role].format(sha[:7]))
+        elif role in ("issue", "pr", "ghissue") and "#" in value or role == "cwe" and value.upper().startswith("CWE"):
+            shown.append(value)
+        else:
+            shown.append(_SHOWN_AS[role].format(value))
+    return ", ".join(shown) or text
 
 
 def role_text(role: str, text: str, page_title: Callable[[str], str | None] | None = None) -> str:
     """What a reader sees for a Sphinx role: its explicit title (``:ref:`the guide <target>` ``), a
     code name as code (``:class:`~pkg.mod.Name` `` reads `Name`), a numbered reference with its
-    prefix (PEP 8, issue #987), and a page named by its path (``:doc:`tutorial/getting-started` ``)
-    by the title `page_title` finds for it, else by its last part in words ("getting started")."""
+    mark (PEP 8, #987), and a page named by its path (``:doc:`tutorial/getting-started` ``) by the
+    title `page_title` finds for it, else by its last part in words ("getting started")."""
     role = role.split(":")[-1]
     if "<" in text and text.rstrip().endswith(">"):  # :ref:`the title <target>`
         return text[: text.rindex("<")].strip() or text
     if role in _SHOWN_AS:
-        value = re.split(r"[#]", text.strip(), maxsplit=1)[0] if role in ("pep", "rfc") else text.strip()
-        if role in ("issue", "pr", "ghissue") and "#" in value:  # another repository's: owner/repo#12
-            return value
-        return _SHOWN_AS[role].format(value[:7] if role == "commit" else value)
+        return _numbered(role, text)
     if role in _PAGE_ROLES:
         if role == "doc" and page_title is not None and (title := page_title(text.strip())):
-            return readable(title)
+            return title
         last = text.strip().rstrip("/").rsplit("/", 1)[-1]
         return " ".join(re.split(r"[-_]+", last)).strip() or text
     if text.startswith("~"):  # :class:`~pkg.mod.Name` shows Name
@@ -110,6 +127,11 @@ def outside_code(text: str, render: Callable[[str], str]) -> str:
 
     rendered = render(_CODE_SPANS.sub(hold, text.replace("\x00", "")))
     return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], rendered)
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text's code is (fenced blocks, inline spans), as (start, end) offsets."""
+    return [m.span() for m in _CODE_SPANS.finditer(text)]
 
 
 def without_attribute_lists(text: str) -> str:

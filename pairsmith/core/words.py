@@ -27,7 +27,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "source_reference" (phrases that point at a text the reader does not have), "source_pointers"
     and "source_nouns" (words that do so together: "the given snippet"; "source_verbs" do so before
     "in the (X) <noun>": "mentioned in the X docs"; "source_demonstratives" do so before a noun only:
-    "this section"; "source_says" do so after "what does the <noun>": "what does the section say";
+    "this section"; "source_says" do so after "what (command) does the <noun>": "what does the section say",
+    "why does the documentation recommend", and in an answer "the section states";
     "source_topic_parts" do so named by their topic: "the section on performance"; "source_texts" do so
     named by what they are: "what does the code snippet do"), "source_parts" and
     "source_wholes" (a part of the docs: "the install section of the guide"), "docs_work" (words by which

@@ -258,7 +258,7 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     (tmp_path / "tutorial" / "getting-started.rst").write_text(
         ".. _start:\n\nYour first ``widget``\n=====================\n\nSteps.\n", encoding="utf-8")
     (tmp_path / "how-to").mkdir()
-    (tmp_path / "how-to" / "usage.md").write_text("---\ntitle: x\n---\n\n# Everyday usage\n", encoding="utf-8")
+    (tmp_path / "how-to" / "usage.md").write_text("---\ntags: [x]\n---\n\n# Everyday usage\n", encoding="utf-8")
     (tmp_path / "index.rst").write_text(
         "Widget\n======\n\nStart with :doc:`tutorial/getting-started`, then :doc:`/how-to/usage`; "
         ":doc:`reference/command-line` lists options and :ref:`install-guide` installs it. "
@@ -268,15 +268,35 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     assert not isinstance(doc, str)
     text = next(b.text for b in doc.blocks if b.kind == "text")
     assert text == ("Start with Your first `widget`, then Everyday usage; command line lists options and install "
-                    "guide installs it. Follows PEP 517 and RFC 2616; tracked in issue #987 and pull request #12, "
-                    "by @ann.")
+                    "guide installs it. Follows PEP 517 and RFC 2616; tracked in #987 and #12, by @ann.")
     # MyST's form in a Markdown page reads the same way
     (tmp_path / "guide.md").write_text("# Guide\n\nRead {doc}`tutorial/getting-started` and {doc}`missing-page` "
-                                       "first, not `{doc}` in code.\n", encoding="utf-8")
+                                       "first; write ``{doc}`intro` `` for a link.\n\n"
+                                       "- a list item\n\n  ```\n  {doc}`intro`\n  ```\n", encoding="utf-8")
     doc = read_document(tmp_path / "guide.md")
     assert not isinstance(doc, str)
     assert [b.text for b in doc.blocks if b.kind == "text"] == [
-        "Read Your first `widget` and missing page first, not `{doc}` in code."]
+        "Read Your first `widget` and missing page first; write ``{doc}`intro` `` for a link.",
+        "- a list item\n\n  ```\n  {doc}`intro`\n  ```"]  # the role written as code stays code
+
+
+def test_a_linked_pages_title_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
+    from alpaca_gen.page_titles import linked_page_title
+
+    page = tmp_path / "docs" / "index.rst"
+    page.parent.mkdir()
+    (tmp_path / "docs" / "conf.py").write_text("", encoding="utf-8")
+    (tmp_path / "docs" / "angle.rst").write_text("Streams <and> ``Pipes``\n=======================\n", encoding="utf-8")
+    (tmp_path / "docs" / "fenced.md").write_text("```sh\n# install it\n```\n\n# Real title ##\n", encoding="utf-8")
+    (tmp_path / "docs" / "front.md").write_text("---\ntitle: From the front matter\n---\n\nText.\n", encoding="utf-8")
+    (tmp_path / "docs" / "spaces.md").write_text("# a" + " " * 5000 + "b\n", encoding="utf-8")
+    (tmp_path / "secret.rst").write_text("Outside\n=======\n", encoding="utf-8")
+    assert linked_page_title("angle", page) == "Streams <and> `Pipes`"  # a reST title's "<" is text
+    assert linked_page_title("fenced", page) == "Real title"  # a comment in a fence is no heading
+    assert linked_page_title("front", page) == "From the front matter"
+    assert linked_page_title("spaces", page) == "a"  # a long line is read in parts, never backtracked over
+    assert linked_page_title("../secret", page) is None  # outside the docs' source folder: not read
+    assert linked_page_title("missing", page) is None
 
 
 def test_html_headings_code_and_tables() -> None:

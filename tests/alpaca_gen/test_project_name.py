@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alpaca_gen.project import infer_project
+from alpaca_gen.project import infer_project, spelled_as_in_docs
 
 
 def test_the_project_is_named_by_the_docs_config_up_to_the_repository_root(tmp_path: Path) -> None:
@@ -31,3 +31,26 @@ def test_without_a_repository_only_the_docs_folder_and_its_parent_are_read(tmp_p
     assert infer_project([str(deep)]) is None
     (tmp_path / "a" / "README.md").write_text("# Near\n\nText.\n", encoding="utf-8")
     assert infer_project([str(deep)]) == "Near"
+
+
+def test_a_package_name_is_written_as_the_docs_prose_writes_it(tmp_path: Path) -> None:
+    """pyproject.toml names the package "gizmo"; the docs say "Gizmo" in their sentences, so the run's
+    prompt and questions do too. Code, headings and sentence starts do not count."""
+    prose = ["# gizmo\n\nInstall it with `pip install gizmo`, then import gizmo.\n",
+             "Gizmo reads the file. Pass it to Gizmo and Gizmo writes it; with Gizmo, nothing else runs.\n"]
+    assert spelled_as_in_docs("gizmo", prose) == "Gizmo"
+    assert spelled_as_in_docs("gizmo", prose[:1] + ["Gizmo reads it.\n\n- Gizmo\n\n```\nGizmo Gizmo Gizmo\n```\n"]) == "gizmo"
+    assert spelled_as_in_docs("build", ["Use build to make a wheel; build runs the backend.\n"]) == "build"
+    assert spelled_as_in_docs("Flask", prose) == "Flask"  # a name with capitals is kept as written
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "gizmo"\n', encoding="utf-8")
+    (tmp_path / "guide.md").write_text("# Guide\n\n" + prose[1], encoding="utf-8")
+    from alpaca_gen.options import GenerateOptions
+    from alpaca_gen.run import collect_chunks, dry_run
+    from alpaca_gen.strategies.sections import SectionPairsStrategy
+
+    _, chunks = collect_chunks([str(tmp_path)])
+    found = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=str(tmp_path / "o.jsonl")))
+    assert "user of Gizmo" in dry_run(chunks, found)[0].prompt  # found beside the docs: spelled as they do
+    given = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=str(tmp_path / "o.jsonl"), project="gizmo"))
+    assert "user of gizmo" in dry_run(chunks, given)[0].prompt  # --project is used as written

@@ -63,9 +63,13 @@ def test_markup_is_rendered_for_prompts_and_caught_in_pairs() -> None:
 
 
 def test_numbered_and_page_roles_read_with_what_the_page_shows() -> None:
-    assert readable("See :pep:`8` and {rfc}`7231#section-6`.") == "See PEP 8 and RFC 7231."
-    assert readable("Fixed in :issue:`987`, :pr:`4` and :issue:`pypa/pip#12`.") == (
-        "Fixed in issue #987, pull request #4 and pypa/pip#12.")
+    assert readable("See :pep:`8`, :pep:`PEP 517` and {rfc}`7231#section-6`.") == "See PEP 8, PEP 517 and RFC 7231."
+    # sphinx-issues' roles as its pages show them: "#987", never a bare 987
+    assert readable("Fixed in :issue:`987`, :pr:`4`, :issue:`42,45` and :issue:`pypa/pip#12`.") == (
+        "Fixed in #987, #4, #42, #45 and pypa/pip#12.")
+    assert readable("See issue :issue:`42`, by :user:`ann` in :commit:`6bb9124d5e`.") == "See issue #42, by @ann in @6bb9124."
+    assert readable(":commit:`sloria/konch@6bb9124d5e`, :cve:`CVE-2018-17175`, :cwe:`787`, :cwe:`CWE-787`") == (
+        "sloria/konch@6bb9124, CVE-2018-17175, CWE-787, CWE-787")
     # a page named by its path, with no page to read its title from: its last part in words
     assert readable("Start with {doc}`tutorial/getting-started` or :ref:`install_guide`.") == (
         "Start with getting started or install guide.")
@@ -80,7 +84,11 @@ def test_an_answer_that_speaks_of_its_source_text_points_at_what_the_reader_lack
         assert answer_cites_source(citing, words) is not None, citing
     for answering in ("The documentation recommends pinning the version.",  # the project's docs, which exist
                       "Pass the given key to `get()`.", "The example below shows a retry loop.",
-                      "A section of `pyproject.toml` states the members."):
+                      "A section of `pyproject.toml` states the members.",
+                      "`textwrap.fill` wraps the given text to 70 columns.", "`has_option` checks the given section.",
+                      "The context tells Click which command is running.", "The provided code is run in a subprocess.",
+                      "Set it so:\n\n```toml\n[tool.x]\nline = 88\n```\n\nThe above configuration sets the line length.",
+                      "Write `the section states` in a test name."):
         assert answer_cites_source(answering, words) is None, answering
     # with an input, "the given code" is that input
     assert answer_cites_source("The given code prints 3.", words, has_input=True) is None
