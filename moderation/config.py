@@ -118,6 +118,9 @@ class AnswerFormConfig(_Strict):
     # only code (under min_letter_words of prose) for a question that is no how/code question, or for one that asks
     # a command's output: code_only_answer; a "which command ...?" question answered with no code: no_command_in_answer
     code_only: bool = True
+    # a question that asks for a version ("which version ...", "when was X added") answered with no version
+    # number, or "how many ..." answered with no number: no_value_in_answer
+    asked_value: bool = True
 
 
 class QuestionFormConfig(_Strict):

@@ -71,6 +71,26 @@ _ASKS_FOR_OUTPUT = re.compile(r"\b(output|result) of\b|\bwhat does .{1,60}\b(pri
 _ASKS_FOR_COMMAND = re.compile(r"\b(?:what|which)\s+(?:is|are)?\s*(?:the\s+)?commands?\b(?!-)", re.I)
 
 
+_ASKS_FOR_VERSION = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?versions?\b|\bsince\s+(?:what|which|when)\b|"
+                               r"\bwhen\s+(?:was|were|did)\b.*\b(?:added|introduced|deprecated|removed|released|dropped|"
+                               r"changed|support|supported)\b", re.I | re.S)
+_VERSION = re.compile(r"\b\d+(?:\.\d+)+\b|\bv?\d+\.x\b|\bversion\s+\d+\b", re.I)
+_ASKS_FOR_COUNT = re.compile(r"\bhow\s+many\b", re.I)
+_COUNT = re.compile(r"\d|\b(?:no|none|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+single|"
+                    r"single|both|all|any|several|dozens?|hundreds?|thousands?|unlimited)\b", re.I)
+
+
+def asked_value_missing(answer: str, question: str) -> str | None:
+    """What a question asks for that its answer never gives: a version ("Which version added X?",
+    "When was X deprecated?") with no version number in the answer, or a count ("How many ...?")
+    with no number. Such an answer talks around the question ("Rich has a number of classes")."""
+    if _ASKS_FOR_VERSION.search(question) and not _VERSION.search(answer):
+        return "version"
+    if _ASKS_FOR_COUNT.search(question) and not _COUNT.search(answer):
+        return "count"
+    return None
+
+
 def _has_code(answer: str) -> bool:
     return bool(_FENCED_BLOCK.search(answer)) or any(_CODE_LINE.match(l) for l in answer.splitlines() if l.strip())
 
@@ -184,6 +204,8 @@ class AnswerForm(PairStep):
             return Verdict(self.name, "code_only_answer", evidence={"score": prose_words(answer), "excerpt": clip})
         if cfg.code_only and command_missing(answer, item.pair.instruction):
             return Verdict(self.name, "no_command_in_answer", evidence={"score": 0.0, "excerpt": clip})
+        if cfg.asked_value and (asked := asked_value_missing(answer, item.pair.instruction)) is not None:
+            return Verdict(self.name, "no_value_in_answer", evidence={"score": 0.0, "match": asked, "excerpt": clip})
         if cfg.dangling_intro:
             intro = _dangling(answer)
             if intro is not None:

@@ -51,6 +51,8 @@ ANSWER_CASES = {
                               "No. The text does not provide any information about running the same unit twice."),
     "defers_elsewhere": ("How do I review several runs at once?",
                          "To review several runs, you can refer to the advanced section of the documentation."),
+    "no_value_in_answer": ("Which version of pairsmith added semantic dedupe?",
+                           "Semantic dedupe was added in a recent version of pairsmith."),
 }
 # An answer of code is fine for a how question; a command's output is not the command.
 CODE_ANSWERS = {("How do I moderate pairs with the `pairsmith` CLI?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
@@ -143,6 +145,20 @@ def test_an_answer_that_only_sends_the_reader_elsewhere_is_caught() -> None:
     # an answer that says what was asked, then points further, answers it
     assert defers_elsewhere("Pass `--reviews reviews.jsonl`. See the review section of the guide for more.") is None
     assert defers_elsewhere("The review page lists every dropped pair with its reason.") is None
+
+
+def test_a_version_or_count_asked_for_must_be_in_the_answer() -> None:
+    from moderation.steps.answer_form import asked_value_missing
+
+    assert asked_value_missing("Rich has a number of `Prompt` classes.", "How many `Prompt` classes does Rich have?") == "count"
+    assert asked_value_missing("It was deprecated a while ago.", "When was `--foo` deprecated in pairsmith?") == "version"
+    for question, answer in (("Which version of pairsmith added semantic dedupe?", "Version 2.17.0 added it."),
+                             ("When was workspace support added to pairsmith?", "In pairsmith 2.28."),
+                             ("Which Python versions does pairsmith support?", "Python 3.10 to 3.13."),
+                             ("How many workers does pairsmith start?", "Two, one per core."),
+                             ("How many retries does pairsmith make by default?", "None: a failed request is kept."),
+                             ("When was the cache written?", "When the unit finished.")):  # no version asked
+        assert asked_value_missing(answer, question) is None, question
 
 
 def test_an_answer_that_says_its_source_is_silent_is_caught() -> None:
