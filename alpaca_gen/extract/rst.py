@@ -25,6 +25,7 @@ _LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important"
                  "caution": "Caution", "danger": "Danger", "attention": "Attention", "hint": "Hint",
                  "error": "Error", "seealso": "See also", "versionadded": "New in version",
                  "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
+_VERSION_NOTES = {"versionadded", "versionchanged", "deprecated"}
 _setup_done = False
 
 
@@ -57,16 +58,40 @@ def _setup() -> None:
         def run(self) -> list:
             return [nodes.literal_block("\n".join(self.content), "\n".join(self.content))]
 
-    class Admonition(Directive):
-        has_content, optional_arguments, final_argument_whitespace = True, 1, True
+    class Admonition(Directive):  # note, tip, warning, seealso: no arguments, so the lines under it are its text
+        has_content = True
         option_spec = None
 
         def run(self) -> list:
             label = _LEVEL_PREFIX.get(self.name, self.name.title())
-            head = f"{label} {self.arguments[0]}:" if self.arguments else f"{label}:"
             node = nodes.container()
-            node += nodes.paragraph(head, head)
             self.state.nested_parse(self.content, self.content_offset, node)
+            first = node.next_node(nodes.paragraph)
+            if first is not None:  # "Note: Passing ...", as the built page runs the label into the text
+                first.insert(0, nodes.Text(f"{label}: "))
+            else:
+                node.insert(0, nodes.paragraph(f"{label}.", f"{label}."))
+            return [node]
+
+    class VersionNote(Directive):  # versionadded, versionchanged, deprecated: a version, then maybe text
+        has_content, required_arguments, optional_arguments, final_argument_whitespace = True, 1, 1, True
+        option_spec = None
+
+        def run(self) -> list:
+            label = _LEVEL_PREFIX[self.name]
+            version, _, rest = self.arguments[0].partition(" ") if self.arguments else ("", "", "")
+            head = f"{label} {version}".strip()
+            node = nodes.container()
+            if rest.strip() or len(self.arguments) > 1:  # ".. deprecated:: 3.1 Use other() instead."
+                text = " ".join([rest.strip(), *self.arguments[1:]]).strip()
+                inline, _ = self.state.inline_text(text, self.lineno)
+                node += nodes.paragraph(text, "", *inline)
+            self.state.nested_parse(self.content, self.content_offset, node)
+            first = node.next_node(nodes.paragraph)
+            if first is not None:  # "Changed in version 4.0: Attempts now raise ..."
+                first.insert(0, nodes.Text(f"{head}: "))
+            else:
+                node.insert(0, nodes.paragraph(f"{head}.", f"{head}."))
             return [node]
 
     class Skip(Directive):
@@ -89,7 +114,7 @@ def _setup() -> None:
                  "ipython", "jupyter-execute", "prompt", "console"):
         directives.register_directive(name, Code)
     for name in _LEVEL_PREFIX:
-        directives.register_directive(name, Admonition)
+        directives.register_directive(name, VersionNote if name in _VERSION_NOTES else Admonition)
     for name in ("toctree", "autoclass", "autofunction", "automodule", "automethod", "autodata", "autoattribute",
                  "autoexception", "autosummary", "currentmodule", "module", "highlight", "index", "include",
                  "raw", "image", "figure", "only", "tabularcolumns", "spelling", "contents", "sectnum",

@@ -280,6 +280,22 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
         "- a list item\n\n  ```\n  {doc}`intro`\n  ```"]  # the role written as code stays code
 
 
+def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
+    """A note's lines under it are its text, not a title (docutils gives a directive that takes
+    arguments the lines before the first blank one); a version note keeps its version."""
+    (tmp_path / "notes.rst").write_text(
+        "Title\n=====\n\n.. note::\n    Passing ``cors=True`` is mutually exclusive\n    with a middleware.\n\n"
+        ".. warning:: Same-line text.\n\n   A second paragraph.\n\n"
+        ".. versionchanged:: 4.0\n   Now raises ``ValueError``.\n\n.. deprecated:: 3.1 Use :func:`other`.\n\n"
+        ".. versionadded:: 2.0\n", encoding="utf-8")
+    doc = read_document(tmp_path / "notes.rst")
+    assert not isinstance(doc, str)
+    assert [b.text for b in doc.blocks if b.kind == "text"] == [
+        "Note: Passing `cors=True` is mutually exclusive\nwith a middleware.", "Warning: Same-line text.",
+        "A second paragraph.", "Changed in version 4.0: Now raises `ValueError`.",
+        "Deprecated since version 3.1: Use `other`.", "New in version 2.0."]
+
+
 def test_a_linked_pages_title_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
     from alpaca_gen.page_titles import linked_page_title
 
