@@ -181,6 +181,20 @@ def evidence_in_source(evidence: str, source: str, share: float = 0.8) -> bool:
     return not quoted or sum(w in words for w in quoted) >= share * len(quoted)
 
 
+def presumed_default(question: str, answer: str, chunk: str, words: dict) -> str | None:
+    """A default the pair speaks of ("What is the default encoding?", "... is `None` by default")
+    from a section that names no default at all: the default was made up or guessed (a value the
+    section gives for another case, or one the model assumes). The word found, or None."""
+    said = "|".join(words["default_words"])
+    if not said:
+        return None
+    pattern = re.compile(rf"\b(?:{said})\b", re.I)
+    if pattern.search(chunk):
+        return None
+    found = pattern.search(question) or pattern.search(answer)
+    return found.group(0) if found else None
+
+
 @register
 class Supported(PairStep):
     name = "supported"
@@ -189,6 +203,7 @@ class Supported(PairStep):
 
     def prepare(self, ctx: Context) -> None:
         self.source = ChunkSource(ctx.config.grounding.docs_root, near=ctx.source_file)
+        self.words = load_words("en")
 
     def check(self, item: Item, ctx: Context) -> Verdict | None:
         cfg = ctx.config.supported
@@ -204,6 +219,9 @@ class Supported(PairStep):
         if cfg.flips and (sentence := flipped(pair.output, chunk)) is not None:
             return Verdict(self.name, "contradicts_source", evidence={
                 "score": 0.0, "match": excerpt(sentence), "excerpt": excerpt(pair.output)})
+        if cfg.defaults and (word := presumed_default(pair.instruction, pair.output, chunk, self.words)) is not None:
+            return Verdict(self.name, "presumed_default", evidence={
+                "score": 0.0, "match": word, "excerpt": excerpt(pair.instruction)})
         evidence = str((pair.generator or {}).get("evidence") or "")
         if cfg.evidence and evidence and not evidence_in_source(evidence, chunk):
             return Verdict(self.name, "evidence_not_in_source", evidence={

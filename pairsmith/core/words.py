@@ -32,7 +32,9 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "source_topic_parts" do so named by their topic: "the section on performance"; "source_texts" do so
     named by what they are: "what does the code snippet do"), "source_parts" and
     "source_wholes" (a part of the docs: "the install section of the guide"), "docs_work" (words by which
-    a question is about the docs themselves, as a thing to build, fix or extend: "a typo in the docs").
+    a question is about the docs themselves, as a thing to build, fix or extend: "a typo in the docs"),
+    "default_words" (the words by which a text states a default: a pair may speak of one only when
+    its source does).
     A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
@@ -40,7 +42,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
-            "not_before_name", "question_openers", "docs_work")
+            "not_before_name", "question_openers", "docs_work", "default_words")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
                "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},

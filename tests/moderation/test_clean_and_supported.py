@@ -253,6 +253,19 @@ def test_changed_facts_are_flagged_with_their_span() -> None:
     assert not evidence_in_source("The default timeout is twenty seconds for every request", CHUNK)
 
 
+def test_a_default_the_section_never_names_is_presumed() -> None:
+    from moderation.steps.supported import presumed_default
+
+    words = load_words("en")
+    section = "`get_source_link(filepath, lineno, endlineno)` returns the URL of a file's lines on the forge."
+    assert presumed_default("What is the default value of `filepath` in `get_source_link`?", "It is `None`.",
+                            section, words) == "default"
+    assert presumed_default("What does `get_source_link` return?", "`None` by default.", section, words) == "default"
+    assert presumed_default("What does `get_source_link` return?", "The URL of the file's lines.", section, words) is None
+    named = section + " The forge defaults to GitHub."  # the section names a default: the pair may ask about it
+    assert presumed_default("What is the default forge of `get_source_link`?", "GitHub.", named, words) is None
+
+
 def test_a_flip_is_read_clause_by_clause_as_the_reader_reads_the_source() -> None:
     wrapped = ("Note that any dictionary key whose value is `None` will not be added to the\n"
                "URL's query string.\n")
