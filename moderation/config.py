@@ -219,7 +219,9 @@ class SupportedConfig(_Strict):
     enabled: bool = True
     facts: bool = True  # a number, code, identifier, quoted string or proper name the chunk lacks: unsupported_fact
     flips: bool = True  # a chunk sentence said with its negation or an opposing word flipped: contradicts_source
-    defaults: bool = True  # a default asked about or stated, from a chunk that names none: presumed_default
+    # a default, merits or examples spoken of from a chunk that names none (`presumed` in en.json):
+    # presumed_default, presumed_merit, presumed_example
+    presumed: bool = True
     # the generator's quoted evidence is not words of the chunk: evidence_not_in_source. Off: on the
     # labelled runs it dropped more good pairs than bad (10 to 6), whose answers the checks above pass.
     evidence: bool = False

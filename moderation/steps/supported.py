@@ -181,18 +181,21 @@ def evidence_in_source(evidence: str, source: str, share: float = 0.8) -> bool:
     return not quoted or sum(w in words for w in quoted) >= share * len(quoted)
 
 
-def presumed_default(question: str, answer: str, chunk: str, words: dict) -> str | None:
-    """A default the pair speaks of ("What is the default encoding?", "... is `None` by default")
-    from a section that names no default at all: the default was made up or guessed (a value the
-    section gives for another case, or one the model assumes). The word found, or None."""
-    said = "|".join(words["default_words"])
-    if not said:
-        return None
-    pattern = re.compile(rf"\b(?:{said})\b", re.I)
-    if pattern.search(chunk):
-        return None
-    found = pattern.search(question) or pattern.search(answer)
-    return found.group(0) if found else None
+def presumed(question: str, answer: str, chunk: str, words: dict) -> tuple[str, str] | None:
+    """What a pair speaks of that its section never does (`presumed` in the word lists): a default
+    ("What is the default value of `filepath`?", "... `None` by default"), merits ("What are the
+    benefits of ...?"), examples asked for ("What are some examples of ...?"). The model made it up or
+    stretched the section to fit the question. (kind, word found), or None."""
+    for kind, spec in words["presumed"].items():
+        said = "|".join(re.escape(w) for w in spec["words"])
+        licence = "|".join(re.escape(w) for w in (*spec["words"], *spec["licensed_by"]))
+        if not said or re.search(rf"(?<!\w)(?:{licence})(?!\w)", chunk, re.I):
+            continue
+        pattern = re.compile(rf"\b(?:{said})\b", re.I)
+        found = pattern.search(question) or (pattern.search(answer) if spec["in"] == "pair" else None)
+        if found:
+            return kind, found.group(0)
+    return None
 
 
 @register
@@ -219,9 +222,9 @@ class Supported(PairStep):
         if cfg.flips and (sentence := flipped(pair.output, chunk)) is not None:
             return Verdict(self.name, "contradicts_source", evidence={
                 "score": 0.0, "match": excerpt(sentence), "excerpt": excerpt(pair.output)})
-        if cfg.defaults and (word := presumed_default(pair.instruction, pair.output, chunk, self.words)) is not None:
-            return Verdict(self.name, "presumed_default", evidence={
-                "score": 0.0, "match": word, "excerpt": excerpt(pair.instruction)})
+        if cfg.presumed and (found := presumed(pair.instruction, pair.output, chunk, self.words)) is not None:
+            return Verdict(self.name, f"presumed_{found[0]}", evidence={
+                "score": 0.0, "match": found[1], "excerpt": excerpt(pair.instruction)})
         evidence = str((pair.generator or {}).get("evidence") or "")
         if cfg.evidence and evidence and not evidence_in_source(evidence, chunk):
             return Verdict(self.name, "evidence_not_in_source", evidence={

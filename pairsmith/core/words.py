@@ -33,8 +33,9 @@ def load_words(language: str = "en") -> dict[str, Any]:
     named by what they are: "what does the code snippet do"), "source_parts" and
     "source_wholes" (a part of the docs: "the install section of the guide"), "docs_work" (words by which
     a question is about the docs themselves, as a thing to build, fix or extend: "a typo in the docs"),
-    "default_words" (the words by which a text states a default: a pair may speak of one only when
-    its source does).
+    "presumed" (what a pair may speak of only when its source does: a default, merits, examples; each
+    with its words, the further words of a source that speak of it, and whether the question alone or
+    the whole pair is read).
     A key a language's file lacks is empty."""
     path = _FOLDER / f"{language}.json"
     if not path.is_file():
@@ -42,11 +43,13 @@ def load_words(language: str = "en") -> dict[str, Any]:
         raise ConfigError(f"no word lists for language '{language}'; known: {known}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
-            "not_before_name", "question_openers", "docs_work", "default_words")
+            "not_before_name", "question_openers", "docs_work")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
                "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
-            "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ()))}
+            "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ())),
+            "presumed": {kind: {"words": tuple(spec["words"]), "licensed_by": tuple(spec.get("licensed_by", ())),
+                                "in": spec.get("in", "pair")} for kind, spec in raw.get("presumed", {}).items()}}
 
 
 @lru_cache(maxsize=None)

@@ -253,17 +253,23 @@ def test_changed_facts_are_flagged_with_their_span() -> None:
     assert not evidence_in_source("The default timeout is twenty seconds for every request", CHUNK)
 
 
-def test_a_default_the_section_never_names_is_presumed() -> None:
-    from moderation.steps.supported import presumed_default
+def test_a_default_merits_or_examples_the_section_never_names_are_presumed() -> None:
+    from moderation.steps.supported import presumed
 
     words = load_words("en")
     section = "`get_source_link(filepath, lineno, endlineno)` returns the URL of a file's lines on the forge."
-    assert presumed_default("What is the default value of `filepath` in `get_source_link`?", "It is `None`.",
-                            section, words) == "default"
-    assert presumed_default("What does `get_source_link` return?", "`None` by default.", section, words) == "default"
-    assert presumed_default("What does `get_source_link` return?", "The URL of the file's lines.", section, words) is None
-    named = section + " The forge defaults to GitHub."  # the section names a default: the pair may ask about it
-    assert presumed_default("What is the default forge of `get_source_link`?", "GitHub.", named, words) is None
+    assert presumed("What is the default value of `filepath` in `get_source_link`?", "It is `None`.",
+                    section, words) == ("default", "default")
+    assert presumed("What does `get_source_link` return?", "`None` by default.", section, words) == ("default", "default")
+    assert presumed("What are the benefits of `get_source_link`?", "It returns a URL.", section, words) == ("merit", "benefits")
+    assert presumed("What are some examples of forges `get_source_link` knows?", "GitHub.", section, words) == (
+        "example", "examples")
+    assert presumed("What does `get_source_link` return?", "The URL of the file's lines.", section, words) is None
+    assert presumed("What does `get_source_link` return?", "A URL, for example https://x.org/a#L3.", section, words) is None
+    named = section + " The forge defaults to GitHub, e.g. for public repositories; a benefit is speed."
+    for question in ("What is the default forge of `get_source_link`?", "Give an example of a forge.",
+                     "What is the advantage of `get_source_link`?"):  # the section speaks of them: the pair may
+        assert presumed(question, "GitHub.", named, words) is None, question
 
 
 def test_a_flip_is_read_clause_by_clause_as_the_reader_reads_the_source() -> None:
