@@ -172,7 +172,7 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     # the text itself speaking: "what does the section say about ...", "what command does the
     # section suggest", "why does the documentation recommend ..."
     says = "|".join(words["source_says"])
-    speaking = rf"\b(?:what|how|why|which)\s+(?:[\w-]+\s+){{0,2}}?(?:does|do|did)\s+the\s+(?:{nouns})\s+(?:{says})\b"
+    speaking = rf"\b(?:what|how|why|which)\s+(?:[\w-]+\s+){{0,2}}?(?:does|do|did)\s+the\s+(?:[\w.`'-]+\s+)?(?:{nouns})\s+(?:{says})\b"
     found = found or (says and re.search(speaking, flat))
     # the docs as a whole, named by their project: "according to the X documentation", "mentioned in the X docs"
     verbs = "|".join(words["source_verbs"])

@@ -170,6 +170,7 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What does the section say about how decisions are applied in Starlette?",
                      "What command does the section suggest to run Starlette behind a proxy?",
                      "Why does the documentation recommend a lifespan handler in Starlette?",
+                     "What does the Starlette documentation recommend for sessions?",
                      "How long does a restart take, according to the given information about Starlette?",
                      "What do the docs state about Starlette's default timeout?",
                      "What is the purpose of the section on highlighting active menu items in Starlette?",
