@@ -137,10 +137,6 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyproject\b|\btool\.\w")
 
 
-# a question about what the docs hold: they are its subject, not a text it points at
-_ASKS_WHAT_DOCS_HOLD = re.compile(r"^(?:is|are)\s+there\b|^where\b|\bavailable\b|\b(?:can|could)\s+(?:i|you|we)\s+"
-                                  r"(?:find|access|read|get)\b|^(?:does|do)\s+the\s+(?:[\w.`'-]+\s+)?(?:documentation|docs)\b")
-
 
 def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
@@ -183,7 +179,8 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
         # "in the X documentation", "in the documentation for X", unless the docs are what the question
         # is about: what they hold ("is there a changelog in the docs?") or how they are made ("a typo
         # in the docs", "the docs folder", "the generated documentation")
-        or (not words["docs_work"] & set(re.findall(r"[\w-]+", flat)) and not _ASKS_WHAT_DOCS_HOLD.search(flat)
+        or (not words["docs_work"] & set(re.findall(r"[\w-]+", flat))
+            and not any(re.search(pattern, flat) for pattern in words["asks_what_docs_hold"])
             and re.search(rf"\bin\s+the\s+(?:[\w.`'-]+\s+){{0,2}}?(?:documentation|docs)\b(?!['\w-])", flat))))
     if found:
         return found.group(0)

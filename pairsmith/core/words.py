@@ -33,6 +33,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     named by what they are: "what does the code snippet do"), "source_parts" and
     "source_wholes" (a part of the docs: "the install section of the guide"), "docs_work" (words by which
     a question is about the docs themselves, as a thing to build, fix or extend: "a typo in the docs"),
+    "asks_what_docs_hold" (patterns of a question about what the docs hold, "is there a changelog in the
+    docs?", where "in the docs" is its subject and not a pointer at its source),
     "presumed" (what a pair may speak of only when its source does: a default, merits, examples; each
     with its words, the further words of a source that speak of it, and whether the question alone or
     the whole pair is read).
@@ -45,7 +47,8 @@ def load_words(language: str = "en") -> dict[str, Any]:
     sets = ("stop", "negation", "connectives", "generic_question_words", "leaning_openers", "name_verbs",
             "not_before_name", "question_openers", "docs_work")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
-               "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes")
+               "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes",
+               "asks_what_docs_hold")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
             "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ())),
             "presumed": {kind: {"words": tuple(spec["words"]), "licensed_by": tuple(spec.get("licensed_by", ())),
