@@ -82,11 +82,15 @@ _DEFINED = re.compile(r"^\s*(?:export\s+)?(?:async\s+)?(?:class|def|function|int
 
 @lru_cache(maxsize=4096)
 def defined_in_examples(chunk: str) -> frozenset[str]:
-    """Classes and functions the chunk's code blocks define (`class UserSchema(Schema):`): names an
-    example makes up, which a reader without the chunk cannot know."""
+    """Classes and functions the chunk's code blocks define (`class UserSchema(Schema):`) that its
+    prose never names: names an example makes up, which a reader without the chunk cannot know. A
+    name the prose names too ("use the `on_function_instance` hook") is the project's, which the
+    example only implements."""
     blocks = [m.group(2) for m in _FENCED.finditer(chunk)]
     blocks += ["\n".join(m.group(1) or m.group(2) or "" for m in _INDENTED.finditer(chunk))]
-    return frozenset(name for block in blocks for name in _DEFINED.findall(block))
+    defined = {name for block in blocks for name in _DEFINED.findall(block)}
+    prose = _INDENTED.sub(" ", _FENCED.sub(" ", chunk))
+    return frozenset(name for name in defined if not re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", prose))
 
 
 def example_subject(question: str, chunk: str, given: str = "") -> list[str]:

@@ -440,6 +440,18 @@ def test_a_question_about_a_name_only_the_example_defines_is_dropped(tmp_path: P
     assert dropped[rows[0][0]]["match"] == "UserSchema"
 
 
+def test_a_name_the_prose_names_is_the_projects_even_where_the_example_defines_it() -> None:
+    """An example implements a hook the page names ("use the `on_function_instance` hook"): the hook
+    is the project's; the example's own class is made up."""
+    from moderation.steps.question_form import defined_in_examples, example_subject
+
+    chunk = ("# Decorators\n\nFor the example, let's use the `on_function_instance` hook.\n\n```python\n"
+             "class MyExtension(lumen.Extension):\n    def on_function_instance(self, func):\n        pass\n```\n")
+    assert defined_in_examples(chunk) == {"MyExtension"}
+    assert example_subject("What does the `on_function_instance` hook of Lumen receive?", chunk) == []
+    assert example_subject("What does `MyExtension` do in Lumen?", chunk) == ["MyExtension"]
+
+
 def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() -> None:
     """A grammar that makes every question name the project lets a model glue the name to the end;
     where it belongs to the sentence (after a preposition, a verb taking it, an -ing form) it stays."""
