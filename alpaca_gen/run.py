@@ -170,6 +170,7 @@ class GenerationRun:
         started = time.perf_counter()
         summary.notes.extend(n for n in self.notes if n not in summary.notes)
         self.strategy.prepare(chunks)
+        summary.notes.extend(n for n in self.strategy.notes() if n not in summary.notes)
         units = [u for c in chunks for u in self.strategy.units(c)]
         summary.chunks, summary.units = len(chunks), len(units)
         written = _existing_ids(self.out)

@@ -97,6 +97,11 @@ class Strategy(ABC):
     def prepare(self, chunks: list[Chunk]) -> None:
         """Look at every chunk of the run before any unit is made (default: nothing to learn)."""
 
+    def notes(self) -> list[str]:
+        """What the user should know about how the strategy read this run (default: nothing), said
+        once in the run's summary."""
+        return []
+
     def close(self) -> None:
         """Release what the strategy loaded (default: nothing)."""
 

@@ -25,6 +25,7 @@ from alpaca_gen.strategies.multi import MultiPairStrategy
 from alpaca_gen.strategies.registry import register
 from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
+from pairsmith.core.textmetrics import common_word_name
 from pairsmith.core.templates import Template, load_template
 from alpaca_gen.project import infer_project, spelled_as_in_docs
 
@@ -78,14 +79,28 @@ class SectionPairsStrategy(MultiPairStrategy):
         super().__init__(template, pairs_per_chunk, temperature, seed, max_reasks, max_tokens)
         self.project = project
         self.project_inferred = project_inferred  # found beside the docs, not given: spelled as the docs do
+        self._notes: list[str] = []
         self.min_tokens = min_tokens
         self.words_per_pair = words_per_pair
 
     def prepare(self, chunks: list[Chunk]) -> None:
         """A project name found in package metadata ("click") is written as the docs write it ("Click"):
-        the prompt and every question then name it so, and moderation reads it so."""
-        if self.project and self.project_inferred:
-            self.project = spelled_as_in_docs(self.project, (chunk.text for chunk in chunks))
+        the prompt and every question then name it so, and moderation reads it so. A name given in
+        lower case that is a common English word while the docs capitalise it is kept, with a note."""
+        self._notes = []
+        if not self.project:
+            return
+        spelled = spelled_as_in_docs(self.project, (chunk.text for chunk in chunks))
+        if self.project_inferred:
+            self.project = spelled
+        elif spelled != self.project and common_word_name(self.project):
+            self._notes.append(f"--project {self.project!r} is also an English word, and the docs write "
+                               f"{spelled!r}: questions name the project only as code or as 'the "
+                               f"{self.project} package' and others are dropped; pass --project {spelled} "
+                               f"to name it as the docs do")
+
+    def notes(self) -> list[str]:
+        return list(self._notes)
 
     def params(self) -> dict[str, Any]:
         """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""

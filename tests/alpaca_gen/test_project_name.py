@@ -54,3 +54,23 @@ def test_a_package_name_is_written_as_the_docs_prose_writes_it(tmp_path: Path) -
     assert "user of Gizmo" in dry_run(chunks, found)[0].prompt  # found beside the docs: spelled as they do
     given = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=str(tmp_path / "o.jsonl"), project="gizmo"))
     assert "user of gizmo" in dry_run(chunks, given)[0].prompt  # --project is used as written
+
+
+def test_a_given_common_word_name_the_docs_capitalise_is_kept_with_a_note(tmp_path: Path) -> None:
+    """`--project beacon` is used as written; since "beacon" is an English word and the docs say
+    "Beacon", the run says once how to name it as the docs do."""
+    from alpaca_gen.options import GenerateOptions
+    from alpaca_gen.run import collect_chunks
+    from alpaca_gen.strategies.sections import SectionPairsStrategy
+
+    (tmp_path / "guide.md").write_text("# Guide\n\nBeacon reads it. Pass it to Beacon and Beacon writes it; "
+                                       "with Beacon, nothing else runs.\n", encoding="utf-8")
+    _, chunks = collect_chunks([str(tmp_path)])
+    out = str(tmp_path / "o.jsonl")
+    given = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=out, project="beacon"))
+    given.prepare(chunks)
+    assert given.project == "beacon" and "pass --project Beacon" in given.notes()[0]
+    for name in ("Beacon", "lumen"):  # written as the docs do, or no English word: nothing to say
+        quiet = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=out, project=name))
+        quiet.prepare(chunks)
+        assert quiet.notes() == [], name

@@ -112,6 +112,19 @@ def test_generate_prints_summary(docs: Path, tmp_path: Path) -> None:
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 2
 
 
+def test_a_given_name_the_docs_write_otherwise_is_noted_once(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Guide\n\nBeacon reads the file. Pass it to Beacon and Beacon writes it; "
+                                   "with Beacon, nothing else runs.\n", encoding="utf-8")
+    with OpenAIStub() as server:
+        result = runner.invoke(app, ["generate", str(docs), "--out", str(tmp_path / "o.jsonl"), "--model", "m",
+                                     "--base-url", server.base_url, "--project", "beacon"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("note: --project 'beacon' is also an English word") == 1
+    assert "pass --project Beacon" in result.output
+
+
 def test_server_url_from_environment(docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with OpenAIStub() as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
