@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alpaca_gen.chunk import ChunkConfig, chunk_document  # noqa: E402
-from alpaca_gen.ingest import ingest  # noqa: E402
+from alpaca_gen.chunk import ChunkConfig  # noqa: E402
+from alpaca_gen.run import collect_chunks  # noqa: E402
 from pairsmith.core.readable import readable  # noqa: E402
 
 
@@ -34,13 +34,9 @@ def pid(pair: dict) -> str:
 
 def section_texts(docs: Path, chunking: ChunkConfig) -> dict[str, dict]:
     """Every section generation asked about, by chunk id: its document, headings and text."""
-    found = ingest([str(docs)])
-    out = {}
-    for doc in found.documents:
-        for chunk in chunk_document(doc, chunking):
-            out[chunk.id] = {"document": str(Path(doc.path).relative_to(docs)) if Path(doc.path).is_relative_to(docs)
-                             else doc.path, "headings": chunk.headings, "text": chunk.text}
-    return out
+    _, chunks = collect_chunks([str(docs)], chunking)
+    return {chunk.id: {"document": str(Path(chunk.path).relative_to(docs)) if Path(chunk.path).is_relative_to(docs)
+                       else chunk.path, "headings": chunk.headings, "text": chunk.text} for chunk in chunks}
 
 
 def main(docs: Path, out: Path, chunking: ChunkConfig) -> None:

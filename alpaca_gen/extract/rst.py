@@ -2,7 +2,7 @@
 
 docutils parses the document, so roles and directives are resolved to what a reader sees:
 ``:class:`~pkg.Name` `` reads `Name`, ``:ref:`the guide <target>` `` reads "the guide",
-``:doc:`tutorial/start` `` reads the linked page's title, ``:issue:`987` `` reads "issue #987",
+``:doc:`tutorial/start` `` reads the linked page's title, ``:issue:`987` `` reads "#987",
 ``` ``x`` ``` reads `x`, a note reads "Note: ...". Sphinx's roles and directives are not
 docutils' own: every role docutils does not know renders its text (code roles as inline code),
 code directives (`code-block`, `sourcecode`, doctests) are code, and directives that only
@@ -27,6 +27,19 @@ _LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important"
                  "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
 _VERSION_NOTES = {"versionadded", "versionchanged", "deprecated"}
 _setup_done = False
+
+
+def _labelled(node: Any, label: str) -> Any:
+    """A note's body opened by its label, as the built page runs it into the first paragraph ("Note:
+    Passing ...", "Changed in version 4.0: Now raises ..."); a note with no text reads "Note."."""
+    from docutils import nodes
+
+    first = node.next_node(nodes.paragraph)
+    if first is not None:
+        first.insert(0, nodes.Text(f"{label}: "))
+    else:
+        node.insert(0, nodes.paragraph(f"{label}.", f"{label}."))
+    return node
 
 
 def _setup() -> None:
@@ -63,15 +76,9 @@ def _setup() -> None:
         option_spec = None
 
         def run(self) -> list:
-            label = _LEVEL_PREFIX.get(self.name, self.name.title())
             node = nodes.container()
             self.state.nested_parse(self.content, self.content_offset, node)
-            first = node.next_node(nodes.paragraph)
-            if first is not None:  # "Note: Passing ...", as the built page runs the label into the text
-                first.insert(0, nodes.Text(f"{label}: "))
-            else:
-                node.insert(0, nodes.paragraph(f"{label}.", f"{label}."))
-            return [node]
+            return [_labelled(node, _LEVEL_PREFIX.get(self.name, self.name.title()))]
 
     class VersionNote(Directive):  # versionadded, versionchanged, deprecated: a version, then maybe text
         has_content, required_arguments, optional_arguments, final_argument_whitespace = True, 1, 1, True
@@ -87,12 +94,7 @@ def _setup() -> None:
                 inline, _ = self.state.inline_text(text, self.lineno)
                 node += nodes.paragraph(text, "", *inline)
             self.state.nested_parse(self.content, self.content_offset, node)
-            first = node.next_node(nodes.paragraph)
-            if first is not None:  # "Changed in version 4.0: Attempts now raise ..."
-                first.insert(0, nodes.Text(f"{head}: "))
-            else:
-                node.insert(0, nodes.paragraph(f"{head}.", f"{head}."))
-            return [node]
+            return [_labelled(node, head)]
 
     class Skip(Directive):
         has_content, optional_arguments, final_argument_whitespace = True, 10, True

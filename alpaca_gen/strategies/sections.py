@@ -88,7 +88,7 @@ class SectionPairsStrategy(MultiPairStrategy):
         the prompt and every question then name it so, and moderation reads it so. A name given in
         lower case that is a common English word while the docs capitalise it is kept, with a note."""
         self._notes = []
-        if not self.project:
+        if not self.project or not (self.project_inferred or common_word_name(self.project)):
             return
         spelled = spelled_as_in_docs(self.project, (chunk.text for chunk in chunks))
         if self.project_inferred:
