@@ -26,6 +26,8 @@ _LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important"
                  "error": "Error", "seealso": "See also", "versionadded": "New in version",
                  "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
 _VERSION_NOTES = {"versionadded", "versionchanged", "deprecated"}
+# intersphinx's explicit form, :external:doc:`x` or :external+python:ref:`x`: the role after the prefix
+_EXTERNAL = re.compile(r":external(?:\+[\w.-]+)?:(?=[\w-]+(?::[\w-]+)?:`)")
 _setup_done = False
 
 
@@ -265,7 +267,7 @@ def rst_blocks(text: str, offset: int = 0, path: Path | None = None) -> list[Blo
                 "raw_enabled": False, "doctitle_xform": False, "sectsubtitle_xform": False,
                 "pairsmith_page": path}
     try:
-        doctree = publish_doctree(text, settings_overrides=settings)
+        doctree = publish_doctree(_EXTERNAL.sub(":", text), settings_overrides=settings)
     except Exception:  # docutils gave up on this text: read it as plain paragraphs
         return [Block("text", para, offset + 1, offset + 1) for para in re.split(r"\n\s*\n", text) if para.strip()]
     reader = _Reader(text, offset)

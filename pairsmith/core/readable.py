@@ -51,6 +51,7 @@ _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "co
 _SHOWN_AS = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "#{}", "ghissue": "#{}", "pr": "#{}", "user": "@{}",
              "commit": "@{}", "cve": "{}", "cwe": "CWE-{}"}
 _PAGE_ROLES = {"doc", "ref", "numref"}
+_PYTHON_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "type"}
 
 
 def _numbered(role: str, text: str) -> str:
@@ -91,6 +92,8 @@ def role_text(role: str, text: str, page_title: Callable[[str], str | None] | No
     if text.startswith("~"):  # :class:`~pkg.mod.Name` shows Name
         text = text[1:].rsplit(".", 1)[-1]
     text = text.lstrip("!")
+    if role in _PYTHON_ROLES:  # :attr:`.Engine.url` (found by its suffix) shows Engine.url
+        text = text.lstrip(".") or text
     return f"`{text}`" if role in _CODE_ROLES else text
 
 

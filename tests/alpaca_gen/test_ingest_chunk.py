@@ -280,6 +280,17 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
         "- a list item\n\n  ```\n  {doc}`intro`\n  ```"]  # the role written as code stays code
 
 
+def test_intersphinx_roles_and_a_python_roles_leading_dot_read_as_sphinx_shows_them(tmp_path: Path) -> None:
+    (tmp_path / "engines.rst").write_text(
+        "Engines\n=======\n\nSee below and :external:doc:`core/engines` for examples; "
+        ":external+python:py:class:`dict` works; :attr:`.Widget.engine` is the default, "
+        "not :file:`.env`.\n", encoding="utf-8")
+    doc = read_document(tmp_path / "engines.rst")
+    assert not isinstance(doc, str)
+    assert [b.text for b in doc.blocks if b.kind == "text"] == [
+        "See below and engines for examples; `dict` works; `Widget.engine` is the default, not `.env`."]
+
+
 def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     """A note's lines under it are its text, not a title (docutils gives a directive that takes
     arguments the lines before the first blank one); a version note keeps its version."""
