@@ -280,28 +280,29 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
         "- a list item\n\n  ```\n  {doc}`intro`\n  ```"]  # the role written as code stays code
 
 
-def test_intersphinx_roles_and_a_python_roles_leading_dot_read_as_sphinx_shows_them(tmp_path: Path) -> None:
-    (tmp_path / "engines.rst").write_text(
-        "Engines\n=======\n\nSee below and :external:doc:`core/engines` for examples; "
-        ":external+python:py:class:`dict` works; :attr:`.Widget.engine` is the default, "
-        "not :file:`.env`.\n", encoding="utf-8")
-    doc = read_document(tmp_path / "engines.rst")
+def text_blocks(path: Path, text: str) -> list[str]:
+    """The text blocks of `text` written to `path` and read as the run reads it."""
+    path.write_text(text, encoding="utf-8")
+    doc = read_document(path)
     assert not isinstance(doc, str)
-    assert [b.text for b in doc.blocks if b.kind == "text"] == [
+    return [b.text for b in doc.blocks if b.kind == "text"]
+
+
+def test_intersphinx_roles_and_a_python_roles_leading_dot_read_as_sphinx_shows_them(tmp_path: Path) -> None:
+    text = ("Engines\n=======\n\nSee below and :external:doc:`core/engines` for examples; "
+            ":external+python:py:class:`dict` works; :attr:`.Widget.engine` is the default, not :file:`.env`.\n")
+    assert text_blocks(tmp_path / "engines.rst", text) == [
         "See below and engines for examples; `dict` works; `Widget.engine` is the default, not `.env`."]
 
 
 def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     """A note's lines under it are its text, not a title (docutils gives a directive that takes
     arguments the lines before the first blank one); a version note keeps its version."""
-    (tmp_path / "notes.rst").write_text(
-        "Title\n=====\n\n.. note::\n    Passing ``cors=True`` is mutually exclusive\n    with a middleware.\n\n"
-        ".. warning:: Same-line text.\n\n   A second paragraph.\n\n"
-        ".. versionchanged:: 4.0\n   Now raises ``ValueError``.\n\n.. deprecated:: 3.1 Use :func:`other`.\n\n"
-        ".. versionadded:: 2.0\n", encoding="utf-8")
-    doc = read_document(tmp_path / "notes.rst")
-    assert not isinstance(doc, str)
-    assert [b.text for b in doc.blocks if b.kind == "text"] == [
+    text = ("Title\n=====\n\n.. note::\n    Passing ``cors=True`` is mutually exclusive\n    with a middleware.\n\n"
+            ".. warning:: Same-line text.\n\n   A second paragraph.\n\n"
+            ".. versionchanged:: 4.0\n   Now raises ``ValueError``.\n\n.. deprecated:: 3.1 Use :func:`other`.\n\n"
+            ".. versionadded:: 2.0\n")
+    assert text_blocks(tmp_path / "notes.rst", text) == [
         "Note: Passing `cors=True` is mutually exclusive\nwith a middleware.", "Warning: Same-line text.",
         "A second paragraph.", "Changed in version 4.0: Now raises `ValueError`.",
         "Deprecated since version 3.1: Use `other`.", "New in version 2.0."]
