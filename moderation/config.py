@@ -89,6 +89,7 @@ class PairChecksConfig(_Strict):
     conflict_threshold: float = 0.5  # duplicate questions whose answers are less similar: review both
     restate_threshold: float = 0.8  # ROUGE-L F between answer and question at or above ...
     restate_new_words: float = 0.2  # ... and at most this share of answer words new: drop
+    adds_nothing: bool = True  # an answer with no content word or fact the question lacks: drop
 
 
 class GroundingConfig(_Strict):
@@ -110,7 +111,11 @@ class AnswerFormConfig(_Strict):
     url_share: float = 0.5  # share of the answer's tokens that are bare URLs at or above: url_list
     drawing_share: float = 0.2  # share of non-space characters that are box-drawing or block characters: drawing_fragment
     max_table_rows: int = 1  # a table with at most this many content rows (a lone row or separator): table_fragment
-    dangling_intro: bool = True  # ends on ":" or "the following", "as follows", "below", "here is/are", "like this"
+    # ends on ":" or "the following", "as follows", "below", "here is/are", "like this", or is one line naming
+    # what it introduces with nothing after ("The following profiles are built in."): dangling_intro
+    dangling_intro: bool = True
+    # opens leaning on a statement the pair never makes ("This means ...", "While this leads to ..."): leans_on_unseen
+    leaning_opener: bool = True
     source_silent: bool = True  # says its source does not say ("the text does not provide ..."): says_source_is_silent
     defers_elsewhere: bool = True  # every sentence sends the reader elsewhere ("refer to the ... section"): defers_elsewhere
     link_list: bool = True  # two or more links with an introduction ("see:") or list around them: link_list

@@ -1,7 +1,7 @@
 """The answer's form: answers that are only markup, bare URLs, a list of links, a scrap of a
 terminal drawing or of a table, an introduction to something that is not there, a pointer to
-other docs or a "the text does not say" in place of an answer, or only code for a question that
-asks what or why.
+other docs or a "the text does not say" in place of an answer, an opening that leans on a statement
+the pair never makes ("This means ..."), or only code for a question that asks what or why.
 
 Generated answers are copied from the docs, so they are grounded, yet some copy the wrong
 thing: `</div>`, a row of badges, `.. code-block:: python`, a box-drawing line of a terminal
@@ -18,6 +18,7 @@ from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
+from pairsmith.core.words import load_words
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
@@ -35,6 +36,9 @@ _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
 _INTRO = re.compile(r"(?:\bthe following|\bas follows|\bbelow|\bhere (?:is|are)|\blike this|\bfor example|\be\.g\.)"
                     r"\s*[.:]*$", re.I)
+# "The following profiles are built in." with no list after it: the sentence names what it introduces
+_NAMED_INTRO = re.compile(r"(?:^|[.!?]\s+)the following\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|was|were|can|will|have|has)\b",
+                          re.I)
 
 
 def strip_markup(text: str) -> str:
@@ -132,7 +136,30 @@ def _dangling(text: str) -> str | None:
         return last
     if _INTRO.search(last):
         return last
+    if len(lines) == 1 and ":" not in last and (named := _NAMED_INTRO.search(last)):
+        return named.group(0).lstrip(".!? ")
     return None
+
+
+def _opener_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases)
+    return re.compile(rf"^(?:{alternatives})\b(?!\s+of\b)", re.I)
+
+
+_LEANING = _opener_pattern(load_words("en")["leaning_answer_openers"])
+_PURPOSE = _opener_pattern(load_words("en")["purpose_openers"])
+_ASKS_HOW = re.compile(r"^\W*how\b", re.I)
+
+
+def leans_on_unseen(answer: str, question: str) -> str | None:
+    """The opening by which an answer leans on a statement the pair never makes ("This means a
+    migration script ...", "While this leads to ...", "To achieve this, ..."): copied from the middle
+    of a passage, it answers something the reader was not told. "To do this" after a how-question
+    stands for what was asked, and is kept."""
+    found = _LEANING.search(answer.strip().lstrip("*_ "))
+    if found is None or (_PURPOSE.match(found.group(0)) and _ASKS_HOW.search(question)):
+        return None
+    return found.group(0)
 
 
 _DEFERS = re.compile(r"\b(?:refer(?:ring)? to|see|consult|check(?: out)?|read|visit|go(?: straight)? to|look at)\s+"
@@ -210,6 +237,8 @@ class AnswerForm(PairStep):
             intro = _dangling(answer)
             if intro is not None:
                 return Verdict(self.name, "dangling_intro", evidence={"score": 1.0, "excerpt": excerpt(intro)})
+        if cfg.leaning_opener and (words := leans_on_unseen(answer, item.pair.instruction)) is not None:
+            return Verdict(self.name, "leans_on_unseen", evidence={"score": 1.0, "match": words, "excerpt": clip})
         if cfg.source_silent and (words := source_silent(answer)) is not None:
             return Verdict(self.name, "says_source_is_silent", evidence={"score": 1.0, "match": words, "excerpt": clip})
         if cfg.defers_elsewhere and (words := defers_elsewhere(answer)) is not None:

@@ -1,15 +1,23 @@
 """Answers that only say the question back ("Can X do Y?" -> "Yes, X can do Y."): ROUGE-L
 with the question at or above the threshold, and few words the question lacks. An answer whose few
 new words hold a fact the question lacks (a code name, a value, a proper name: "What is the name of
-the JSON decoder?" -> "The name of the JSON decoder is `r.json()`.") answers it and is not a restatement."""
+the JSON decoder?" -> "The name of the JSON decoder is `r.json()`.") answers it and is not a restatement.
+
+An answer with no content word and no fact the question lacks, however it is worded, says nothing
+either: "What does Jinja render for a list?" -> "When Jinja encounters a list, it renders that list
+as a list." Words count as one across plural and verb endings; stop words never count. A yes or no
+answers a yes-no question and is left to the restatement rule above."""
 
 from __future__ import annotations
+
+import re
 
 from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.steps.supported import answer_facts
-from moderation.verdict import Verdict
-from pairsmith.core.textmetrics import rouge_l, rouge_tokens, said_in
+from moderation.verdict import Verdict, excerpt
+from pairsmith.core.textmetrics import rouge_l, rouge_tokens, said_in, stem_word, word_tokens
+from pairsmith.core.words import load_words
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
 
@@ -32,6 +40,9 @@ class RestatedAnswers(PairStep):
                 and not new_facts(item.prompt, item.pair.output)):
             return Verdict(self.name, "answer_restates_question",
                            evidence={"score": score, "new_words": round(new_share, 2)})
+        if cfg.adds_nothing and answer[0] not in ("yes", "no") and not adds_to(item.prompt, item.pair.output):
+            return Verdict(self.name, "answer_adds_nothing",
+                           evidence={"score": score, "excerpt": excerpt(item.pair.output)})
         return None
 
 
@@ -39,3 +50,23 @@ def new_facts(question: str, answer: str) -> list[str]:
     """The answer's checkable facts (code, identifiers, numbers, quoted strings, proper names) that
     the question does not say."""
     return [fact for fact in answer_facts(answer) if not said_in(fact, question)]
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def added_words(question: str, answer: str) -> set[str]:
+    """The answer's content words (outside code, stop words left out, plural and verb endings
+    stripped) that the question does not have."""
+    stop = load_words("en")["stop"]
+    asked = {stem_word(t) for t in word_tokens(question)}
+    said = {stem_word(t) for t in word_tokens(_CODE_SPAN.sub(" ", answer)) if t not in stop}
+    return said - asked
+
+
+def adds_to(question: str, answer: str) -> bool:
+    """Does the answer say anything the question does not: a content word, a fact, or code the
+    question names only as a word ("the parameter for cookies" -> `cookies`)?"""
+    asked_code = set(_CODE_SPAN.findall(question))
+    return bool(added_words(question, answer) or new_facts(question, answer)
+                or any(code not in asked_code for code in _CODE_SPAN.findall(answer)))

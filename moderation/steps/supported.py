@@ -21,7 +21,7 @@ from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import ACRONYM, OPTION, identifiers
 from pairsmith.core.readable import readable
-from pairsmith.core.textmetrics import SENTENCE_BOUNDARY
+from pairsmith.core.textmetrics import SENTENCE_BOUNDARY, stem_word
 from pairsmith.core.words import load_words
 
 _FENCE = re.compile(r"(```|~~~)[^\n]*\n(.*?)(?:\1|$)", re.S)
@@ -122,20 +122,6 @@ def _tokens(sentence: str) -> list[str]:
     return re.findall(r"[a-z0-9'][a-z0-9'-]*", re.sub(r"`[^`]*`|(?<!\w)--?[\w-]+", " ", sentence.lower()))
 
 
-def _stem(word: str) -> str:
-    """A word without its plural or verb ending, so "installs" and "install" count as one word."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("es") and word[:-2].endswith(("ss", "sh", "ch", "x", "z")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    for ending in ("ing", "ed"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
-
-
 MIN_SHARED = 2  # one shared word ("header") does not make two clauses say the same thing
 
 
@@ -150,17 +136,17 @@ def flipped(answer: str, source: str, overlap: float = 0.5) -> str | None:
         tokens = _tokens(sentence)
         if len(tokens) < 3:
             continue
-        content = {_stem(t) for t in tokens if t not in words["stop"] and t not in negations}
+        content = {stem_word(t) for t in tokens if t not in words["stop"] and t not in negations}
         if not content:
             continue
         best, best_tokens, best_share, best_shared = None, [], 0.0, 0
         for text, theirs in source_sentences:
-            shared = len(content & {_stem(t) for t in theirs})
+            shared = len(content & {stem_word(t) for t in theirs})
             if shared / len(content) > best_share:
                 best, best_tokens, best_share, best_shared = text, theirs, shared / len(content), shared
         if best is None or best_share < overlap or best_shared < MIN_SHARED:
             continue
-        their_content = {_stem(t) for t in best_tokens if t not in words["stop"] and t not in negations}
+        their_content = {stem_word(t) for t in best_tokens if t not in words["stop"] and t not in negations}
         if best_shared < overlap * len(their_content):  # close both ways: not a short clause inside a long one
             continue
         ours_neg = sum(t in negations or t.endswith("n't") for t in tokens)

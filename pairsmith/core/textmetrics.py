@@ -74,6 +74,20 @@ def word_tokens(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def stem_word(word: str) -> str:
+    """A lower-case word without its plural or verb ending, so "installs" and "install" count as one word."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("ss", "sh", "ch", "x", "z")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
 def words(text: str) -> list[str]:
     return text.split()
 

@@ -21,7 +21,9 @@ _FOLDER = Path(__file__).parent / "words_data"
 def load_words(language: str = "en") -> dict[str, Any]:
     """A language's words: "stop" (function words), "negation", "opposites" (pairs), "connectives" (a
     question never ends on one), "generic_question_words" (words that fit any question),
-    "leaning_openers" (a sentence opening so leans on the one before), "name_verbs" (verbs that
+    "leaning_openers" (a sentence opening so leans on the one before), "leaning_answer_openers" (phrases
+    by which an answer opening leans on a statement the pair never makes: "this means", "to achieve this"),
+    "purpose_openers" (those of them that may stand for what a how-question asks: "to do this"), "name_verbs" (verbs that
     take a project's name as their object: "install", "use"), "not_before_name" (words a name that ends
     a question cannot follow: "it", "that", "the"), "question_openers" (words a question starts with),
     "source_reference" (phrases that point at a text the reader does not have), "source_pointers"
@@ -48,7 +50,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
             "not_before_name", "question_openers", "docs_work")
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
                "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes",
-               "asks_what_docs_hold")
+               "asks_what_docs_hold", "leaning_answer_openers", "purpose_openers")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
             "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ())),
             "presumed": {kind: {"words": tuple(spec["words"]), "licensed_by": tuple(spec.get("licensed_by", ())),

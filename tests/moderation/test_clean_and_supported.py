@@ -13,6 +13,7 @@ from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
 from moderation.steps.clean_text import (answer_cites_source, damaged_case, source_reference, template_grammar,
                                          unnamed_subject)
+from moderation.steps.restate import added_words
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
 from pairsmith.core.readable import markup_residue, readable
 from pairsmith.core.textmetrics import names_project, without_project
@@ -558,6 +559,27 @@ def test_an_answer_that_says_the_question_back_is_dropped_unless_it_adds_a_fact(
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("pair_checks:answer_restates_question")
     for answered in rows[1:]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
+
+
+def test_an_answer_with_no_word_or_fact_the_question_lacks_is_dropped(tmp_path: Path) -> None:
+    """"What does Lumen render for a list?" -> "It renders that list as a list." adds nothing, however
+    it is worded; a name the question says only as a word, a new word or a yes answers it."""
+    rows = [{"instruction": "What type of output does Lumen render when it encounters a list in a template?",
+             "output": "When Lumen encounters a list in a template, it renders that list as a list."},
+            {"instruction": "How can the `scratch` fixture be used to create a temporary file in a Lumen test?",
+             "output": "The `scratch` fixture can be used to create temporary files using the `scratch` fixture in a Lumen test."},
+            {"instruction": "What is the name of the parameter used to send cookies in Lumen?",
+             "output": "The parameter used to send cookies in Lumen is `cookies`."},
+            {"instruction": "What does Lumen render when it encounters a list in a template?",
+             "output": "When Lumen encounters a list in a template, it renders each item on its own line."},
+            {"instruction": "Does Lumen render a list in a template?", "output": "Yes, Lumen renders a list in a template."}]
+    decided = _decisions_by_rules(rows, tmp_path)
+    for said_back in rows[:2]:
+        assert decided[said_back["instruction"]]["reasons"][0].startswith("pair_checks:answer_adds_nothing"), decided
+    for answered in rows[2:4]:
+        assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
+    assert not any("answer_adds_nothing" in r for r in decided[rows[4]["instruction"]]["reasons"])
+    assert added_words("Which files does Lumen render?", "Lumen renders the files it is given.") == {"given"}
 
 
 def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:

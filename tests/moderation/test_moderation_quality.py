@@ -13,7 +13,7 @@ import pytest
 from moderation.config import ModerationConfig, load_config
 from moderation.pipeline import moderate
 from moderation.steps import STEPS, Context, Item
-from moderation.steps.answer_form import AnswerForm, defers_elsewhere, source_silent
+from moderation.steps.answer_form import AnswerForm, _dangling, defers_elsewhere, leans_on_unseen, source_silent
 from moderation.steps.question_form import QuestionForm
 from moderation.steps.relevance import Relevance
 from pairsmith.core.formats import load_pairs
@@ -53,6 +53,8 @@ ANSWER_CASES = {
                          "To review several runs, you can refer to the advanced section of the documentation."),
     "no_value_in_answer": ("Which version of pairsmith added semantic dedupe?",
                            "Semantic dedupe was added in a recent version of pairsmith."),
+    "leans_on_unseen": ("What is the main problem with the near-duplicate step of pairsmith?",
+                        "This means two prompts above the threshold are duplicates, and one is dropped."),
 }
 # An answer of code is fine for a how question; a command's output is not the command.
 CODE_ANSWERS = {("How do I moderate pairs with the `pairsmith` CLI?", "```bash\npairsmith moderate pairs.jsonl --out curated.jsonl\n```"): "keep",
@@ -145,6 +147,31 @@ def test_an_answer_that_only_sends_the_reader_elsewhere_is_caught() -> None:
     # an answer that says what was asked, then points further, answers it
     assert defers_elsewhere("Pass `--reviews reviews.jsonl`. See the review section of the guide for more.") is None
     assert defers_elsewhere("The review page lists every dropped pair with its reason.") is None
+
+
+def test_an_answer_that_opens_on_a_statement_the_pair_never_makes_is_caught() -> None:
+    """"This means ...", "While this leads to ...", "To achieve this, ..." lean on a sentence the
+    reader never saw; "To do this" after a how-question stands for what it asks, and "Instead of X"
+    names what it sets aside."""
+    leaning = {("What does pairsmith do to check for duplicates?", "To achieve this, pairsmith first hashes each prompt."):
+               "To achieve this",
+               ("What is surprising about the rules step?", "While this leads to surprising drops, it can be turned off."):
+               "While this",
+               ("What makes moderation easy?", "This makes it easy to review every drop."): "This makes"}
+    for (question, answer), words in leaning.items():
+        assert leans_on_unseen(answer, question) == words
+    kept = [("How do I moderate pairs?", "To do this, run `pairsmith moderate pairs.jsonl`."),
+            ("How should I configure logging?", "Instead of the standard handler, use the JSON one."),
+            ("What is the purpose of the review page?", "It lets a person keep or drop each pair."),
+            ("Which profiles are built in?", "The following profiles are built in:\n- black\n- google")]
+    assert [leans_on_unseen(a, q) for q, a in kept] == [None] * len(kept)
+
+
+def test_an_answer_that_names_what_it_introduces_and_stops_dangles() -> None:
+    assert _dangling("The following profiles are built into pairsmith to match common styles.") == (
+        "The following profiles are")
+    assert _dangling("The following profiles are built in:\n- black\n- google") is None
+    assert _dangling("The cursor stays on the following line.") is None
 
 
 def test_a_version_or_count_asked_for_must_be_in_the_answer() -> None:
