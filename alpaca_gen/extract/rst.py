@@ -13,6 +13,7 @@ docutils reports for each block, in the original file.
 from __future__ import annotations
 
 import re
+import types
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ _VERSION_NOTES = {"versionadded", "versionchanged", "deprecated"}
 # intersphinx's explicit form, :external:doc:`x` or :external+python:ref:`x`: the role after the prefix
 _EXTERNAL = re.compile(r":external(?:\+[\w.-]+)?:(?=[\w-]+(?::[\w-]+)?:`)")
 _setup_done = False
+_interpreted: Any = None  # set by _setup: how an inline parser reads a role
 
 
 def _labelled(node: Any, label: str) -> Any:
@@ -58,6 +60,18 @@ def _setup() -> None:
         shown = role_text(name, text, lambda target: linked_page_title(target, page))
         code = shown.startswith("`") and shown.endswith("`") and len(shown) > 1
         return ([nodes.literal(rawtext, shown[1:-1]) if code else nodes.Text(shown)], [])
+
+    def interpreted(inliner: Any, rawsource: str, text: str, role_name: str, lineno: int) -> tuple[list, list]:
+        """docutils' reading of an interpreted text, but a role nobody registered (a project's own, a
+        domain's :c:func: or :confval:) reads as its text, as the built page shows it, not as an error."""
+        role_fn, messages = roles.role(role_name, inliner.language, lineno, inliner.reporter)
+        if role_fn is None:
+            return role(role_name, rawsource, text, lineno, inliner)
+        found, more = role_fn(role_name, rawsource, text, lineno, inliner)
+        return found, messages + more
+
+    global _interpreted
+    _interpreted = interpreted
 
     for name in ("ref", "doc", "term", "class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const",
                  "envvar", "option", "program", "command", "file", "samp", "kbd", "abbr", "dfn", "guilabel",
@@ -256,18 +270,30 @@ class _Reader:
                 self.walk(child, depth)
 
 
+def _inliner() -> Any:
+    """docutils' inline parser whose unknown roles read as their text (docutils reads its class's
+    own attributes to build its patterns, so the method is set on the instance, not subclassed)."""
+    from docutils.parsers.rst import states
+
+    inliner = states.Inliner()
+    inliner.interpreted = types.MethodType(_interpreted, inliner)
+    return inliner
+
+
 @reader("rst", (".rst", ".rest"), carries_text=True, takes_path=True)
 def rst_blocks(text: str, offset: int = 0, path: Path | None = None) -> list[Block]:
     """Blocks of a reStructuredText document, read by docutils; `path` is the file's, to read the
     titles of the pages its `:doc:` roles link."""
     from docutils.core import publish_doctree
+    from docutils.parsers.rst import Parser
 
     _setup()
     settings = {"report_level": 5, "halt_level": 5, "warning_stream": False, "file_insertion_enabled": False,
                 "raw_enabled": False, "doctitle_xform": False, "sectsubtitle_xform": False,
                 "pairsmith_page": path}
     try:
-        doctree = publish_doctree(_EXTERNAL.sub(":", text), settings_overrides=settings)
+        doctree = publish_doctree(_EXTERNAL.sub(":", text), parser=Parser(inliner=_inliner()),
+                                  settings_overrides=settings)
     except Exception:  # docutils gave up on this text: read it as plain paragraphs
         return [Block("text", para, offset + 1, offset + 1) for para in re.split(r"\n\s*\n", text) if para.strip()]
     reader = _Reader(text, offset)

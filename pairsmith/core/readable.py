@@ -42,7 +42,10 @@ _STRONG = re.compile(r"(?<![\w*)\]])\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*(?![\
 # usage line's [OPTIONS], a help text's [default: 5] or a list ['a', 'b'].
 _BARE_REFERENCE = re.compile(r"(?<![\w\]\[!`])\[([A-Za-z][\w.-]*+(?: [\w.-]++)++)\](?![(\[:])")
 _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "envvar", "option",
-               "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type"}
+               "program", "command", "file", "samp", "code", "kbd", "literal", "paramref", "type",
+               # the long names of Python's roles, and the C, C++ and JavaScript domains' and :confval:'s
+               "function", "method", "attribute", "exception", "module", "macro", "member", "var", "struct",
+               "enum", "enumerator", "union", "expr", "texpr", "concept", "confval"}
 
 
 # Roles whose text is a number or a name the built page shows with a mark or prefix (docutils' :pep:
@@ -51,7 +54,8 @@ _CODE_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "co
 _SHOWN_AS = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "#{}", "ghissue": "#{}", "pr": "#{}", "user": "@{}",
              "commit": "@{}", "cve": "{}", "cwe": "CWE-{}"}
 _PAGE_ROLES = {"doc", "ref", "numref"}
-_PYTHON_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "type"}
+_PYTHON_ROLES = {"class", "func", "meth", "attr", "mod", "data", "exc", "obj", "const", "type", "function", "method",
+                 "attribute", "exception", "module"}
 
 
 def _numbered(role: str, text: str) -> str:

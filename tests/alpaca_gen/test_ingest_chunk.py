@@ -295,6 +295,15 @@ def test_intersphinx_roles_and_a_python_roles_leading_dot_read_as_sphinx_shows_t
         "See below and engines for examples; `dict` works; `Widget.engine` is the default, not `.env`."]
 
 
+def test_a_role_nobody_registered_reads_as_its_text(tmp_path: Path) -> None:
+    """A project's own role, a C-domain role or :confval: is unknown to docutils; the page shows its
+    text (code roles as code), so the reader does too, where docutils alone would drop it."""
+    text = ("Cache\n=====\n\nSet :confval:`cache_dir` to move it, call :c:func:`cache_new` or "
+            ":py:function:`.clear`, and see :myproject:`the page <cache>` or :gh:`octo/widget`.\n")
+    assert text_blocks(tmp_path / "cache.rst", text) == [
+        "Set `cache_dir` to move it, call `cache_new` or `clear`, and see the page or octo/widget."]
+
+
 def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
     """A note's lines under it are its text, not a title (docutils gives a directive that takes
     arguments the lines before the first blank one); a version note keeps its version."""
