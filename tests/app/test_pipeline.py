@@ -18,7 +18,8 @@ def answer_from_docs(body: dict) -> str:
     chunk = section_of(body)
     title = next(l.lstrip("# ") for l in chunk.splitlines() if l.startswith("#"))
     line = next(l for l in chunk.splitlines() if l.strip() and not l.startswith(("#", "=", "|", "`")))
-    return json.dumps({"pairs": [{"instruction": f"Which statement does the {title} page make: {line[:48]}?",
+    opening = " ".join(line.split()[:3])  # the question names the line's subject; the answer says the rest
+    return json.dumps({"pairs": [{"instruction": f"Which statement does the {title} page make, starting '{opening}'?",
                                   "input": "", "output": line.strip()}]})
 
 
