@@ -1,9 +1,12 @@
-"""The title of a page that a cross-reference names. Sphinx's ``:doc:`tutorial/getting-started` ``
+"""The title of a page or section that a cross-reference names. Sphinx's ``:doc:`tutorial/getting-started` ``
 (and MyST's ``{doc}`...` ``) shows the linked page's title, never its path; when the run can read
-that page, inside the repository that holds the linking page, its title is the text a reader sees."""
+that page, inside the repository that holds the linking page, its title is the text a reader sees.
+``:ref:`manage` `` shows the title of the section its label (``.. _manage:``, MyST's ``(manage)=``)
+stands above, wherever in the docs that label is."""
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +22,11 @@ _UNDERLINE = re.compile(r"""^([=\-`:'"~^_*+#<>.])\1{2,}\s*$""")
 _ATX = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_TITLE = re.compile(r"^title:\s*(['\"]?)(.+?)\1\s*$")
+_RST_LABEL = re.compile(r"^\.\.\s+_([^:`]+):\s*$")
+_MYST_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
+MAX_LABEL_FILES = 2000  # pages read for the label index of one docs folder
+MAX_PAGE_BYTES = 2_000_000
+_NOT_DOCS = {"node_modules", "__pycache__", "site-packages", "build", "dist"}
 
 
 def _source_root(folder: Path) -> Path:
@@ -88,3 +96,65 @@ def linked_page_title(target: str, page: Path | None) -> str | None:
     except (OSError, ValueError, RuntimeError):
         return None
     return None
+
+
+def _labels_in(lines: list[str], markdown: bool) -> dict[str, str]:
+    """Each label of a page with the title of the section it stands above: the next heading, with
+    only blank lines and other labels between."""
+    found: dict[str, str] = {}
+    waiting: list[str] = []
+    for index, line in enumerate(lines):
+        text = line.strip()
+        label = _MYST_LABEL.match(text) if markdown else _RST_LABEL.match(text)
+        if label:
+            waiting.append(" ".join(label.group(1).lower().split()))
+            continue
+        if not waiting or not text:
+            continue
+        title = None
+        if markdown and (atx := _ATX.match(text)):
+            title = atx.group(1).rstrip("# \t") or atx.group(1)
+        elif not markdown:
+            under = lines[index + 1] if index + 1 < len(lines) else ""
+            if _UNDERLINE.match(text) and index + 2 < len(lines) and _UNDERLINE.match(lines[index + 2]):
+                title = lines[index + 1].strip()  # an over- and underlined title
+            elif _UNDERLINE.match(under) and len(under.strip()) >= len(text):
+                title = text
+        if title:
+            found.update({name: _shown(title, markdown) for name in waiting if name not in found})
+        waiting = []
+    return found
+
+
+@lru_cache(maxsize=64)
+def _label_index(root: Path) -> dict[str, str]:
+    """Every label under a docs folder with its section's title (the first one wins, as in Sphinx's warning)."""
+    index: dict[str, str] = {}
+    pages: list[Path] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_build")) and d not in _NOT_DOCS)
+        pages += [Path(folder) / name for name in sorted(files) if Path(name).suffix in SUFFIXES]
+        if len(pages) >= MAX_LABEL_FILES:
+            break
+    for page in pages[:MAX_LABEL_FILES]:
+        try:
+            if page.stat().st_size > MAX_PAGE_BYTES:
+                continue
+            lines = page.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for name, title in _labels_in(lines, page.suffix in (".md", ".markdown")).items():
+            index.setdefault(name, title)
+    return index
+
+
+def labelled_section_title(label: str, page: Path | None) -> str | None:
+    """The title of the section `label` stands above, found in the Sphinx source folder that holds
+    `page` (the nearest folder with conf.py, else the page's own folder), or None."""
+    if page is None or not label.strip():
+        return None
+    try:
+        folder = page.resolve().parent
+        return _label_index(_source_root(folder)).get(" ".join(label.lower().split()))
+    except (OSError, ValueError, RuntimeError):
+        return None

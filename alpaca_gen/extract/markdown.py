@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
 from alpaca_gen.includes import MARKDOWN, code_fence, read_target, shows_whole_file, split_includes
-from alpaca_gen.page_titles import linked_page_title
+from alpaca_gen.page_titles import labelled_section_title, linked_page_title
 from pairsmith.core.readable import code_spans, outside_code, role_text, without_attribute_lists
 
 _PARSER = MarkdownIt("commonmark").enable("table")
@@ -77,17 +77,20 @@ def _references_rendered(blocks: list[Block], references: dict) -> None:
             block.text = outside_code(block.text, render)
 
 
-_MYST_DOC = re.compile(r"(?<!`)\{(?:std:)?doc\}`([^`\n]+)`")
+_MYST_PAGE_LINK = re.compile(r"(?<!`)\{(?:std:)?(?P<role>doc|ref)\}`(?P<target>[^`\n]+)`")
 
 
 def _page_links_rendered(blocks: list[Block], path: Path | None) -> None:
-    """MyST's ``{doc}`tutorial/start` `` as the built page shows it: the linked page's title, when
-    the run can read that page, else its last part in words (`role_text`)."""
+    """MyST's ``{doc}`tutorial/start` `` and ``{ref}`manage` `` as the built page shows them: the
+    linked page's or labelled section's title, when the run can read it, else the target's last
+    part in words (`role_text`)."""
     if path is None:
         return
 
     def render(found: re.Match[str]) -> str:
-        return role_text("doc", found.group(1), lambda target: linked_page_title(target, path))
+        role = found.group("role")
+        find = labelled_section_title if role == "ref" else linked_page_title
+        return role_text(role, found.group("target"), lambda target: find(target, path))
 
     def outside_code_only(found: re.Match[str], code: list[tuple[int, int]]) -> str:
         inside = any(start <= found.start() < end for start, end in code)  # `{doc}`x`` in code stays
@@ -96,7 +99,7 @@ def _page_links_rendered(blocks: list[Block], path: Path | None) -> None:
     for block in blocks:  # the role's own backticks read as a code span to CommonMark: matched whole
         if block.kind != "code" and "{" in block.text:
             code = code_spans(block.text)
-            block.text = _MYST_DOC.sub(lambda found: outside_code_only(found, code), block.text)
+            block.text = _MYST_PAGE_LINK.sub(lambda found: outside_code_only(found, code), block.text)
 
 
 def _options(body: str) -> tuple[int, str]:

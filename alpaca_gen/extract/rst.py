@@ -19,7 +19,7 @@ from typing import Any
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract.registry import reader
-from alpaca_gen.page_titles import linked_page_title
+from alpaca_gen.page_titles import labelled_section_title, linked_page_title
 from pairsmith.core.readable import role_text
 
 _LEVEL_PREFIX = {"note": "Note", "warning": "Warning", "tip": "Tip", "important": "Important",
@@ -57,7 +57,8 @@ def _setup() -> None:
     def role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,
              content: Any = None) -> tuple[list, list]:
         page = getattr(inliner.document.settings, "pairsmith_page", None)
-        shown = role_text(name, text, lambda target: linked_page_title(target, page))
+        find = labelled_section_title if name.split(":")[-1] == "ref" else linked_page_title
+        shown = role_text(name, text, lambda target: find(target, page))
         code = shown.startswith("`") and shown.endswith("`") and len(shown) > 1
         return ([nodes.literal(rawtext, shown[1:-1]) if code else nodes.Text(shown)], [])
 

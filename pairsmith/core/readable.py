@@ -81,15 +81,15 @@ def _numbered(role: str, text: str) -> str:
 def role_text(role: str, text: str, page_title: Callable[[str], str | None] | None = None) -> str:
     """What a reader sees for a Sphinx role: its explicit title (``:ref:`the guide <target>` ``), a
     code name as code (``:class:`~pkg.mod.Name` `` reads `Name`), a numbered reference with its
-    mark (PEP 8, #987), and a page named by its path (``:doc:`tutorial/getting-started` ``) by the
-    title `page_title` finds for it, else by its last part in words ("getting started")."""
+    mark (PEP 8, #987), and a page or section named by its path or label (``:doc:`tutorial/getting-started` ``,
+    ``:ref:`manage` ``) by the title `page_title` finds for it, else by its last part in words ("getting started")."""
     role = role.split(":")[-1]
     if "<" in text and text.rstrip().endswith(">"):  # :ref:`the title <target>`
         return text[: text.rindex("<")].strip() or text
     if role in _SHOWN_AS:
         return _numbered(role, text)
     if role in _PAGE_ROLES:
-        if role == "doc" and page_title is not None and (title := page_title(text.strip())):
+        if role in ("doc", "ref") and page_title is not None and (title := page_title(text.strip())):
             return title
         last = text.strip().rstrip("/").rsplit("/", 1)[-1]
         return " ".join(re.split(r"[-_]+", last)).strip() or text

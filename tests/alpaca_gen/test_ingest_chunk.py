@@ -280,6 +280,22 @@ def test_rst_roles_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
         "- a list item\n\n  ```\n  {doc}`intro`\n  ```"]  # the role written as code stays code
 
 
+def test_a_ref_reads_as_the_title_of_the_section_its_label_stands_above(tmp_path: Path) -> None:
+    """Sphinx shows ``:ref:`manage` `` as the title of the section under ``.. _manage:``, wherever in
+    the docs it is; MyST's ``(setup)=`` label and ``{ref}`setup` `` the same; an unknown label reads
+    as its words."""
+    (tmp_path / "conf.py").write_text('project = "widget"\n', encoding="utf-8")
+    (tmp_path / "registry.rst").write_text(".. _manage:\n\n.. _Registry:\n\nThe plugin registry\n"
+                                           "===================\n\nText.\n", encoding="utf-8")
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "setup.md").write_text("(setup)=\n\n# Setting up `widget`\n\nSteps.\n", encoding="utf-8")
+    assert text_blocks(tmp_path / "guide" / "hooks.rst", "Hooks\n=====\n\nAs mentioned in :ref:`manage` and "
+                       ":ref:`registry`, see :ref:`setup` and :ref:`missing-label`.\n") == [
+        "As mentioned in The plugin registry and The plugin registry, see Setting up `widget` and missing label."]
+    assert text_blocks(tmp_path / "guide" / "use.md", "# Use\n\nRead {ref}`manage` after {ref}`setup`.\n") == [
+        "Read The plugin registry after Setting up `widget`."]
+
+
 def text_blocks(path: Path, text: str) -> list[str]:
     """The text blocks of `text` written to `path` and read as the run reads it."""
     path.write_text(text, encoding="utf-8")
