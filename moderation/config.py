@@ -211,6 +211,7 @@ class CleanTextConfig(_Strict):
     enabled: bool = True
     markup: bool = True  # raw reST roles or literals, HTML tags, link syntax outside code: markup_residue
     case: bool = True  # an identifier whose case differs from its source's (uRL, commaSeparatedStrings): damaged_case
+    script: bool = True  # a letter of a script the source never uses ("trustme库" from an English page): foreign_script
     template_grammar: bool = True  # "What is X? in Y?", a word said twice: template_grammar
     named_subject: bool = True  # the question omits its known project, or names nothing at all: unnamed_subject
     source_reference: bool = True  # the question points at a text its reader lacks ("according to the section"): source_reference

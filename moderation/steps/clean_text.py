@@ -3,7 +3,8 @@
 A pair is training data only if a reader sees clean text: no raw markup (reST roles and
 literals, HTML tags, link syntax), no identifier whose case was damaged on the way (`uRL`,
 `hTMLResponse`, `commaSeparatedStrings` for the docs' `CommaSeparatedStrings`), no template
-grammar ("What is X? in Y?", a doubled word). And a question must be understood without its
+grammar ("What is X? in Y?", a doubled word), no letters of a script its source never uses (a
+model's stray "库" in an English pair). And a question must be understood without its
 source: it names its project where the project is known, else something (a name as code, a proper
 name, a word its chunk uses as a name), not only "the property", "the list" or "the installation
 process"; and it does not point at a text its reader lacks ("according to the section"). Every
@@ -13,6 +14,7 @@ pair passes these checks, however it was made.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
@@ -138,6 +140,27 @@ _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyp
 
 
 
+_LATIN_END = 0x24F  # Basic Latin to Latin Extended-B: the letters every source may use
+
+
+def _scripts(text: str) -> dict[str, str]:
+    """The scripts of a text's letters beyond Latin (CJK, CYRILLIC, HANGUL, ...), each with its first letter."""
+    found: dict[str, str] = {}
+    for char in text:
+        if ord(char) > _LATIN_END and char.isalpha():
+            script = unicodedata.name(char, "").split(" ")[0]
+            if script and script not in ("LATIN", "GREEK"):  # Greek letters are math in any language
+                found.setdefault(script, char)
+    return found
+
+
+def foreign_letters(text: str, source: str) -> str | None:
+    """A letter of a script its source never uses ("trustme库" from an English page): a model's slip
+    into another language; the first such letter, or None."""
+    theirs = _scripts(source)
+    return next((char for script, char in _scripts(text).items() if script not in theirs), None)
+
+
 def source_reference(question: str, words: dict, has_input: bool = False, project: str | None = None) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
@@ -256,6 +279,11 @@ class CleanText(PairStep):
                     kind, markup = found
                     return Verdict(self.name, "markup_residue", evidence={
                         "score": 1.0, "match": markup, "kind": kind, "field": field, "excerpt": excerpt(text)})
+        if cfg.script and chunk:
+            for field, text in (("instruction", pair.instruction), ("input", pair.input), ("output", pair.output)):
+                if (letter := foreign_letters(text, chunk)) is not None:
+                    return Verdict(self.name, "foreign_script", evidence={
+                        "score": 1.0, "match": letter, "field": field, "excerpt": excerpt(text)})
         if cfg.case:
             for field, text in (("instruction", pair.instruction), ("output", pair.output)):
                 if (word := damaged_case(text, chunk)) is not None:

@@ -11,8 +11,8 @@ from pathlib import Path
 from alpaca_gen.schema import evidenced_pairs_schema, naming_pattern
 from moderation.config import ModerationConfig
 from moderation.pipeline import moderate
-from moderation.steps.clean_text import (answer_cites_source, damaged_case, source_reference, template_grammar,
-                                         unnamed_subject)
+from moderation.steps.clean_text import (answer_cites_source, damaged_case, foreign_letters, source_reference,
+                                         template_grammar, unnamed_subject)
 from moderation.steps.restate import added_words
 from moderation.steps.supported import answer_facts, evidence_in_source, flipped, unsupported_facts
 from pairsmith.core.readable import markup_residue, readable
@@ -588,6 +588,15 @@ def test_an_answer_with_no_word_or_fact_the_question_lacks_is_dropped(tmp_path: 
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
     assert not any("answer_adds_nothing" in r for r in decided[rows[4]["instruction"]]["reasons"])
     assert added_words("Which files does Lumen render?", "Lumen renders the files it is given.") == {"given"}
+
+
+def test_a_letter_of_a_script_the_source_never_uses_is_a_slip() -> None:
+    source = "Use `trustme` to make certificates for a local server. Greek α is fine; so is café."
+    assert foreign_letters("How do I use the `trustme`库 with Lumen?", source) == "库"
+    assert foreign_letters("What is Сервер in Lumen?", source) == "С"
+    for fine in ("How does Lumen make a café certificate?", "What does α mean in Lumen?", "How do I use `trustme`?"):
+        assert foreign_letters(fine, source) is None
+    assert foreign_letters("Was bedeutet 日本 in Lumen?", "Lumen spricht 日本語.") is None  # the source uses it
 
 
 def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:

@@ -157,7 +157,9 @@ def test_an_answer_that_opens_on_a_statement_the_pair_never_makes_is_caught() ->
                "To achieve this",
                ("What is surprising about the rules step?", "While this leads to surprising drops, it can be turned off."):
                "While this",
-               ("What makes moderation easy?", "This makes it easy to review every drop."): "This makes"}
+               ("What makes moderation easy?", "This makes it easy to review every drop."): "This makes",
+               ("What manages the plugins of pairsmith?", "As mentioned in Plugins, a registry manages them."):
+               "As mentioned"}
     for (question, answer), words in leaning.items():
         assert leans_on_unseen(answer, question) == words
     kept = [("How do I moderate pairs?", "To do this, run `pairsmith moderate pairs.jsonl`."),
