@@ -22,11 +22,13 @@ _UNDERLINE = re.compile(r"""^([=\-`:'"~^_*+#<>.])\1{2,}\s*$""")
 _ATX = re.compile(r"^#{1,6}[ \t]+(\S.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_TITLE = re.compile(r"^title:\s*(['\"]?)(.+?)\1\s*$")
-_RST_LABEL = re.compile(r"^\.\.\s+_([^:`]+):\s*$")
+_RST_LABEL = re.compile(r"^\.\.\s+_(?:`([^`]+)`|([^:`]+)):\s*$")
 _MYST_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
-MAX_LABEL_FILES = 2000  # pages read for the label index of one docs folder
+MAX_LABEL_FILES = 2000  # pages read for the label index of one docs folder ...
+MAX_LABEL_FOLDERS = 500  # ... and folders walked for it
 MAX_PAGE_BYTES = 2_000_000
-_NOT_DOCS = {"node_modules", "__pycache__", "site-packages", "build", "dist"}
+_LABEL_SUFFIXES = (".rst", ".rest", ".md", ".markdown")
+_NOT_DOCS = {"node_modules", "__pycache__", "site-packages", "venv"}  # and hidden or "_"-named ones (_build, _static)
 
 
 def _source_root(folder: Path) -> Path:
@@ -100,41 +102,52 @@ def linked_page_title(target: str, page: Path | None) -> str | None:
 
 def _labels_in(lines: list[str], markdown: bool) -> dict[str, str]:
     """Each label of a page with the title of the section it stands above: the next heading, with
-    only blank lines and other labels between."""
+    only blank lines and other labels between (an underline of three or more marks, as docutils takes
+    one shorter than its title too); Markdown's fenced code is passed over."""
     found: dict[str, str] = {}
     waiting: list[str] = []
+    in_fence = False
     for index, line in enumerate(lines):
         text = line.strip()
+        if markdown and _FENCE.match(line):
+            in_fence, waiting = not in_fence, []
+            continue
+        if in_fence:
+            continue
         label = _MYST_LABEL.match(text) if markdown else _RST_LABEL.match(text)
         if label:
-            waiting.append(" ".join(label.group(1).lower().split()))
+            name = next(group for group in label.groups() if group)
+            waiting.append(" ".join(name.lower().split()))
             continue
         if not waiting or not text:
             continue
         title = None
+        under = lines[index + 1] if index + 1 < len(lines) else ""
         if markdown and (atx := _ATX.match(text)):
             title = atx.group(1).rstrip("# \t") or atx.group(1)
+        elif markdown and re.match(r"^(=+|-+)\s*$", under.strip()):
+            title = text  # a setext heading
         elif not markdown:
-            under = lines[index + 1] if index + 1 < len(lines) else ""
             if _UNDERLINE.match(text) and index + 2 < len(lines) and _UNDERLINE.match(lines[index + 2]):
                 title = lines[index + 1].strip()  # an over- and underlined title
-            elif _UNDERLINE.match(under) and len(under.strip()) >= len(text):
+            elif _UNDERLINE.match(under):
                 title = text
         if title:
-            found.update({name: _shown(title, markdown) for name in waiting if name not in found})
+            found.update({name: _shown(title, markdown) for name in waiting})
         waiting = []
     return found
 
 
 @lru_cache(maxsize=64)
 def _label_index(root: Path) -> dict[str, str]:
-    """Every label under a docs folder with its section's title (the first one wins, as in Sphinx's warning)."""
+    """Every label under a docs folder with its section's title (a label defined twice: the last,
+    as Sphinx keeps it after its warning). Bounded: MAX_LABEL_FOLDERS folders, MAX_LABEL_FILES pages."""
     index: dict[str, str] = {}
     pages: list[Path] = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_build")) and d not in _NOT_DOCS)
-        pages += [Path(folder) / name for name in sorted(files) if Path(name).suffix in SUFFIXES]
-        if len(pages) >= MAX_LABEL_FILES:
+    for walked, (folder, subfolders, files) in enumerate(os.walk(root)):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")) and d not in _NOT_DOCS)
+        pages += [Path(folder) / name for name in sorted(files) if Path(name).suffix in _LABEL_SUFFIXES]
+        if len(pages) >= MAX_LABEL_FILES or walked + 1 >= MAX_LABEL_FOLDERS:
             break
     for page in pages[:MAX_LABEL_FILES]:
         try:
@@ -143,8 +156,7 @@ def _label_index(root: Path) -> dict[str, str]:
             lines = page.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
-        for name, title in _labels_in(lines, page.suffix in (".md", ".markdown")).items():
-            index.setdefault(name, title)
+        index.update(_labels_in(lines, page.suffix in (".md", ".markdown")))
     return index
 
 

@@ -53,9 +53,11 @@ def _setup() -> None:
         return
     from docutils import nodes
     from docutils.parsers.rst import Directive, directives, roles
+    from docutils.utils import unescape
 
     def role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,
              content: Any = None) -> tuple[list, list]:
+        text = unescape(text)  # docutils hands a role its text with backslash escapes as NUL marks
         page = getattr(inliner.document.settings, "pairsmith_page", None)
         find = labelled_section_title if name.split(":")[-1] == "ref" else linked_page_title
         shown = role_text(name, text, lambda target: find(target, page))

@@ -37,7 +37,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
 _INTRO = re.compile(r"(?:\bthe following|\bas follows|\bbelow|\bhere (?:is|are)|\blike this|\bfor example|\be\.g\.)"
                     r"\s*[.:]*$", re.I)
 # "The following profiles are built in." with no list after it: the sentence names what it introduces
-_NAMED_INTRO = re.compile(r"(?:^|[.!?]\s+)the following\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|was|were|can|will|have|has)\b",
+_NAMED_INTRO = re.compile(r"the following\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|was|were|can|will|have|has)\b",
                           re.I)
 
 
@@ -136,30 +136,46 @@ def _dangling(text: str) -> str | None:
         return last
     if _INTRO.search(last):
         return last
-    if len(lines) == 1 and ":" not in last and (named := _NAMED_INTRO.search(last)):
-        return named.group(0).lstrip(".!? ")
+    named = _NAMED_INTRO.match(last) if len(lines) == 1 and ":" not in last else None
+    if named and len(SENTENCE_BOUNDARY.split(last)) == 1 and not re.search(r"[,`;(]", last[named.end():]):
+        return named.group(0)  # one sentence, and what it names is not listed after it
     return None
 
 
 def _opener_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases)
+    """An answer opening on one of the phrases; a one-word opener ("however", "then") only with the
+    comma that makes it a connective ("However, ..."; not "However you install it, ...")."""
+    alternatives = "|".join(r"\s+".join(map(re.escape, phrase.split())) + ("" if " " in phrase else r"(?=\s*,)")
+                            for phrase in phrases)
     return re.compile(rf"^(?:{alternatives})\b(?!\s+of\b)", re.I)
 
 
 _LEANING = _opener_pattern(load_words("en")["leaning_answer_openers"])
 _PURPOSE = _opener_pattern(load_words("en")["purpose_openers"])
-_ASKS_HOW = re.compile(r"^\W*how\b", re.I)
+# what "To do this" may stand for: a question asking how, or what to do or run
+_ASKS_HOW = re.compile(r"\bhow\b|\bwhat\s+(?:should|can|must|do|would|could)\s+(?:i|you|we|one)\s+do\b|"
+                       r"\bwhat\s+commands?\b|^\W*(?:explain|describe|show)\b", re.I)
+# what "This means/makes/ensures ..." may stand for: the thing a why-question, or a question asking
+# what something does, means or causes, is about
+_ASKS_ABOUT_ITS_SUBJECT = re.compile(r"^\W*why\b|^\W*what\s+(?:does|do|did|will|would)\b", re.I)
+_DEMONSTRATIVE = re.compile(r"^(?:this|that)\b", re.I)
 
 
 def leans_on_unseen(answer: str, question: str) -> str | None:
     """The opening by which an answer leans on a statement the pair never makes ("This means a
-    migration script ...", "While this leads to ...", "To achieve this, ..."): copied from the middle
-    of a passage, it answers something the reader was not told. "To do this" after a how-question
-    stands for what was asked, and is kept."""
+    migration script ...", "While this leads to ...", "To achieve this, ...", "As mentioned in ..."):
+    copied from the middle of a passage, it answers something the reader was not told. "To do this"
+    after a how-question stands for what was asked, and "This is because ..." after a why-question,
+    or "This makes X exit" after "What does `--check` do?", for what the question is about: kept."""
     found = _LEANING.search(answer.strip().lstrip("*_ "))
-    if found is None or (_PURPOSE.match(found.group(0)) and _ASKS_HOW.search(question)):
+    if found is None:
         return None
-    return found.group(0)
+    words = found.group(0)
+    if _PURPOSE.match(words) and _ASKS_HOW.search(question):
+        return None
+    if _DEMONSTRATIVE.match(words) and _ASKS_ABOUT_ITS_SUBJECT.search(question):
+        return None
+    return words
 
 
 _DEFERS = re.compile(r"\b(?:refer(?:ring)? to|see|consult|check(?: out)?|read|visit|go(?: straight)? to|look at)\s+"

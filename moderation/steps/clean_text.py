@@ -14,7 +14,6 @@ pair passes these checks, however it was made.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
@@ -22,7 +21,7 @@ from moderation.steps.registry import register
 from moderation.steps.question_form import question_names
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.readable import markup_residue, readable
-from pairsmith.core.textmetrics import common_word_name, names_project
+from pairsmith.core.textmetrics import common_word_name, letter_script, names_project
 from pairsmith.core.words import load_words
 
 _STOP_EN = load_words("en")["stop"]
@@ -140,17 +139,13 @@ _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyp
 
 
 
-_LATIN_END = 0x24F  # Basic Latin to Latin Extended-B: the letters every source may use
-
-
 def _scripts(text: str) -> dict[str, str]:
-    """The scripts of a text's letters beyond Latin (CJK, CYRILLIC, HANGUL, ...), each with its first letter."""
+    """The scripts of a text's letters beyond Latin and Greek (Greek letters are math in any
+    language), each with its first letter."""
     found: dict[str, str] = {}
     for char in text:
-        if ord(char) > _LATIN_END and char.isalpha():
-            script = unicodedata.name(char, "").split(" ")[0]
-            if script and script not in ("LATIN", "GREEK"):  # Greek letters are math in any language
-                found.setdefault(script, char)
+        if (script := letter_script(char)) not in (None, "latin", "greek"):
+            found.setdefault(script, char)
     return found
 
 

@@ -11,7 +11,6 @@ The chunk rules (language, names, code examples) need the chunk and skip pairs w
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from functools import lru_cache
 from typing import Any
@@ -23,7 +22,7 @@ from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
 from pairsmith.core.words import load_words, stop_words_by_language
-from pairsmith.core.textmetrics import normalise, rouge_l, rouge_tokens, word_tokens
+from pairsmith.core.textmetrics import letter_script, normalise, rouge_l, rouge_tokens, word_tokens
 
 _EN = load_words("en")
 _STOP_EN = _EN["stop"]  # every language's stop words: stop_words_by_language()
@@ -44,9 +43,7 @@ def _script(text: str) -> str | None:
     """The dominant script of the letters: 'latin' or another Unicode script name."""
     counts: dict[str, int] = {}
     for char in text:
-        if char.isalpha():
-            name = unicodedata.name(char, "")
-            script = "latin" if name.startswith("LATIN") else (name.split(" ")[0].lower() or "other")
+        if (script := letter_script(char)) is not None:
             counts[script] = counts.get(script, 0) + 1
     return max(counts, key=counts.get) if counts else None
 

@@ -5,8 +5,10 @@ the JSON decoder?" -> "The name of the JSON decoder is `r.json()`.") answers it 
 
 An answer with no content word and no fact the question lacks, however it is worded, says nothing
 either: "What does Jinja render for a list?" -> "When Jinja encounters a list, it renders that list
-as a list." Words count as one across plural and verb endings; stop words never count. A yes or no
-answers a yes-no question and is left to the restatement rule above."""
+as a list." Words count as one across plural and verb endings; stop words never count, but a
+negation the question lacks does. A yes-no question ("Does X support Y?" -> "X supports Y.") or one
+that offers choices ("X or Y?", answered by picking one) is answered by words it already has, and so
+is left to the restatement rule above; so is a pair with an input, whose words the answer may quote."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from moderation.steps.base import Context, Item, PairStep
 from moderation.steps.registry import register
 from moderation.steps.supported import answer_facts
 from moderation.verdict import Verdict, excerpt
-from pairsmith.core.textmetrics import rouge_l, rouge_tokens, said_in, stem_word, word_tokens
+from pairsmith.core.textmetrics import CODE_SPAN, rouge_l, rouge_tokens, said_in, stem_word, word_tokens
 from pairsmith.core.words import load_words
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
@@ -40,7 +42,8 @@ class RestatedAnswers(PairStep):
                 and not new_facts(item.prompt, item.pair.output)):
             return Verdict(self.name, "answer_restates_question",
                            evidence={"score": score, "new_words": round(new_share, 2)})
-        if cfg.adds_nothing and answer[0] not in ("yes", "no") and not adds_to(item.prompt, item.pair.output):
+        if (cfg.adds_nothing and not item.pair.input.strip() and not _YES_NO_OR_CHOICE.search(item.pair.instruction)
+                and not adds_to(item.pair.instruction, item.pair.output)):
             return Verdict(self.name, "answer_adds_nothing",
                            evidence={"score": score, "excerpt": excerpt(item.pair.output)})
         return None
@@ -52,21 +55,28 @@ def new_facts(question: str, answer: str) -> list[str]:
     return [fact for fact in answer_facts(answer) if not said_in(fact, question)]
 
 
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# "Does X ...?", "Is X required or optional?": questions whose answer may hold no word they lack
+_YES_NO_OR_CHOICE = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|must|may)\b"
+                               r"|\b\w+\s+or\s+(?:\w+|`[^`]+`)", re.I)
+
+
+def _word(token: str) -> str:
+    return stem_word(re.sub(r"['’]s$", "", token))  # "pluggy's" is "pluggy"
 
 
 def added_words(question: str, answer: str) -> set[str]:
-    """The answer's content words (outside code, stop words left out, plural and verb endings
-    stripped) that the question does not have."""
-    stop = load_words("en")["stop"]
-    asked = {stem_word(t) for t in word_tokens(question)}
-    said = {stem_word(t) for t in word_tokens(_CODE_SPAN.sub(" ", answer)) if t not in stop}
+    """The answer's content words (outside code, stop words left out but negations kept, plural,
+    verb and possessive endings stripped) that the question does not have."""
+    words = load_words("en")
+    asked = {_word(t) for t in word_tokens(question)}
+    said = {_word(t) for t in word_tokens(CODE_SPAN.sub(" ", answer))
+            if t not in words["stop"] or t in words["negation"]}
     return said - asked
 
 
 def adds_to(question: str, answer: str) -> bool:
     """Does the answer say anything the question does not: a content word, a fact, or code the
     question names only as a word ("the parameter for cookies" -> `cookies`)?"""
-    asked_code = set(_CODE_SPAN.findall(question))
+    asked_code = set(CODE_SPAN.findall(question))
     return bool(added_words(question, answer) or new_facts(question, answer)
-                or any(code not in asked_code for code in _CODE_SPAN.findall(answer)))
+                or any(code not in asked_code for code in CODE_SPAN.findall(answer)))

@@ -4,6 +4,7 @@ ROUGE-L (exactly as rouge-score computes it) and repetition."""
 from __future__ import annotations
 
 import re
+import unicodedata
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +73,23 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 def word_tokens(text: str) -> list[str]:
     """Words in lower case, letters and digits with an inner apostrophe kept ("don't" is one word)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+CODE_SPAN = re.compile(r"`([^`\n]+)`")  # an inline code span; group 1 is its text
+_NOT_A_SCRIPT = ("MODIFIER", "MATHEMATICAL", "SCRIPT", "FULLWIDTH", "HALFWIDTH", "BLACK-LETTER", "DOUBLE-STRUCK",
+                 "CIRCLED", "PARENTHESIZED", "SQUARED", "NEGATIVE")
+
+
+def letter_script(char: str) -> str | None:
+    """The script of a letter as its Unicode name opens ("latin", "cjk", "cyrillic", "hangul", ...);
+    None for what is no letter of a language: digits, symbols, and letter-like symbols (ℓ, 𝑥, ʼ, Ａ)."""
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, "")
+    first = name.split(" ")[0]
+    if not first or first in _NOT_A_SCRIPT or not any(w in name for w in ("LETTER", "IDEOGRAPH", "SYLLABLE")):
+        return None
+    return first.lower()
 
 
 def stem_word(word: str) -> str:

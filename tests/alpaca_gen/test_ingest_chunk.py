@@ -9,6 +9,7 @@ import pytest
 
 from alpaca_gen.chunk import ChunkConfig, chunk_document, chunk_warnings, count_tokens
 from alpaca_gen.ingest import ingest, read_document
+from alpaca_gen.page_titles import labelled_section_title
 from pairsmith.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,7 +287,11 @@ def test_a_ref_reads_as_the_title_of_the_section_its_label_stands_above(tmp_path
     as its words."""
     (tmp_path / "conf.py").write_text('project = "widget"\n', encoding="utf-8")
     (tmp_path / "registry.rst").write_text(".. _manage:\n\n.. _Registry:\n\nThe plugin registry\n"
-                                           "===================\n\nText.\n", encoding="utf-8")
+                                           "===================\n\nText.\n\n.. _`short one`:\n\nShort\n===\n",
+                                           encoding="utf-8")
+    (tmp_path / "code.md").write_text("# Code\n\n```\n(inside)=\n# a comment\n```\n", encoding="utf-8")
+    (tmp_path / "_build").mkdir()  # a build's copies of the sources are not the docs
+    (tmp_path / "_build" / "registry.rst").write_text(".. _manage:\n\nA stale title\n=============\n", encoding="utf-8")
     (tmp_path / "guide").mkdir()
     (tmp_path / "guide" / "setup.md").write_text("(setup)=\n\n# Setting up `widget`\n\nSteps.\n", encoding="utf-8")
     assert text_blocks(tmp_path / "guide" / "hooks.rst", "Hooks\n=====\n\nAs mentioned in :ref:`manage` and "
@@ -294,6 +299,8 @@ def test_a_ref_reads_as_the_title_of_the_section_its_label_stands_above(tmp_path
         "As mentioned in The plugin registry and The plugin registry, see Setting up `widget` and missing label."]
     assert text_blocks(tmp_path / "guide" / "use.md", "# Use\n\nRead {ref}`manage` after {ref}`setup`.\n") == [
         "Read The plugin registry after Setting up `widget`."]
+    assert text_blocks(tmp_path / "short.rst", "Short\n=====\n\nRead :ref:`short one`.\n") == ["Read Short."]
+    assert labelled_section_title("inside", tmp_path / "code.md") is None  # a label in a fence is code
 
 
 def text_blocks(path: Path, text: str) -> list[str]:
@@ -318,6 +325,8 @@ def test_a_role_nobody_registered_reads_as_its_text(tmp_path: Path) -> None:
             ":py:function:`.clear`, and see :myproject:`the page <cache>` or :gh:`octo/widget`.\n")
     assert text_blocks(tmp_path / "cache.rst", text) == [
         "Set `cache_dir` to move it, call `cache_new` or `clear`, and see the page or octo/widget."]
+    # docutils hands a role its text with backslash escapes marked; the reader sees the character
+    assert text_blocks(tmp_path / "escaped.rst", "Cache\n=====\n\nSee :gh:`octo\\_widget`.\n") == ["See octo_widget."]
 
 
 def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
@@ -334,7 +343,7 @@ def test_rst_notes_read_as_the_built_page_shows_them(tmp_path: Path) -> None:
 
 
 def test_a_linked_pages_title_is_read_as_its_reader_sees_it(tmp_path: Path) -> None:
-    from alpaca_gen.page_titles import linked_page_title
+    from alpaca_gen.page_titles import labelled_section_title, linked_page_title
 
     page = tmp_path / "docs" / "index.rst"
     page.parent.mkdir()

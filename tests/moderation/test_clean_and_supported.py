@@ -580,13 +580,22 @@ def test_an_answer_with_no_word_or_fact_the_question_lacks_is_dropped(tmp_path: 
              "output": "The parameter used to send cookies in Lumen is `cookies`."},
             {"instruction": "What does Lumen render when it encounters a list in a template?",
              "output": "When Lumen encounters a list in a template, it renders each item on its own line."},
-            {"instruction": "Does Lumen render a list in a template?", "output": "Yes, Lumen renders a list in a template."}]
+            {"instruction": "Does Lumen render a list in a template?", "output": "Yes, Lumen renders a list in a template."},
+            # answered by words the question has: a yes-no question, a choice, a negation, an input quoted
+            {"instruction": "Does Lumen support HTTP/3?", "output": "Lumen supports HTTP/3."},
+            {"instruction": "Is the `timeout` parameter of a Lumen client required or optional?",
+             "output": "The `timeout` parameter of a Lumen client is optional."},
+            {"instruction": "What happens to a list that Lumen encounters in a template?",
+             "output": "A list that Lumen encounters in a template does not render."},
+            {"instruction": "Which option in this Lumen config sets the port?", "input": "port = 8080",
+             "output": "The port option sets the port."}]
     decided = _decisions_by_rules(rows, tmp_path)
     for said_back in rows[:2]:
         assert decided[said_back["instruction"]]["reasons"][0].startswith("pair_checks:answer_adds_nothing"), decided
     for answered in rows[2:4]:
         assert decided[answered["instruction"]]["decision"] == "keep", decided[answered["instruction"]]
-    assert not any("answer_adds_nothing" in r for r in decided[rows[4]["instruction"]]["reasons"])
+    for answered in rows[4:]:
+        assert not any("answer_adds_nothing" in r for r in decided[answered["instruction"]]["reasons"]), answered
     assert added_words("Which files does Lumen render?", "Lumen renders the files it is given.") == {"given"}
 
 
@@ -597,6 +606,8 @@ def test_a_letter_of_a_script_the_source_never_uses_is_a_slip() -> None:
     for fine in ("How does Lumen make a café certificate?", "What does α mean in Lumen?", "How do I use `trustme`?"):
         assert foreign_letters(fine, source) is None
     assert foreign_letters("Was bedeutet 日本 in Lumen?", "Lumen spricht 日本語.") is None  # the source uses it
+    for symbol in ("ℓ", "𝑥", "ʼ", "ℹ", "Ａ"):  # letter-like symbols are no language
+        assert foreign_letters(f"What does {symbol} mean in Lumen?", source) is None, symbol
 
 
 def test_a_list_number_copied_in_front_of_an_answer_is_residue() -> None:

@@ -165,7 +165,12 @@ def test_an_answer_that_opens_on_a_statement_the_pair_never_makes_is_caught() ->
     kept = [("How do I moderate pairs?", "To do this, run `pairsmith moderate pairs.jsonl`."),
             ("How should I configure logging?", "Instead of the standard handler, use the JSON one."),
             ("What is the purpose of the review page?", "It lets a person keep or drop each pair."),
-            ("Which profiles are built in?", "The following profiles are built in:\n- black\n- google")]
+            ("Which profiles are built in?", "The following profiles are built in:\n- black\n- google"),
+            # "This" standing for what a why- or what-does question is about; "however" that is no connective
+            ("Why is the first call slow in pairsmith?", "This is because the model loads lazily."),
+            ("What does `--check` make pairsmith do?", "This makes pairsmith exit with code 1 when pairs change."),
+            ("What should I do to register a step in pairsmith?", "To do so, add a file to the steps folder."),
+            ("How do I install pairsmith?", "However you install pairsmith, pin its version.")]
     assert [leans_on_unseen(a, q) for q, a in kept] == [None] * len(kept)
 
 
@@ -174,6 +179,8 @@ def test_an_answer_that_names_what_it_introduces_and_stops_dangles() -> None:
         "The following profiles are")
     assert _dangling("The following profiles are built in:\n- black\n- google") is None
     assert _dangling("The cursor stays on the following line.") is None
+    assert _dangling("The following characters are escaped by default, `<`, `>` and `&`.") is None  # listed inline
+    assert _dangling("Run `make`. The following files are then written to `dist/`, one per wheel.") is None
 
 
 def test_a_version_or_count_asked_for_must_be_in_the_answer() -> None:
