@@ -156,13 +156,12 @@ def foreign_letters(text: str, source: str) -> str | None:
     return next((char for script, char in _scripts(text).items() if script not in theirs), None)
 
 
-def source_reference(question: str, words: dict, has_input: bool = False, project: str | None = None) -> str | None:
+def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
     the X docs", "the given code snippet", "the example provided", "the information provided in the
     text", "the given information", "what does the section say", "the section on performance", "this
-    section", "the install section of the guide", with the project known "the configuration section of
-    X": a project has no sections, its docs do): the pair is read without its source. With an input,
+    section", "the install section of the guide"): the pair is read without its source. With an input,
     "the given code" and "this snippet" are the input, and only the fixed phrases and parts of the docs
     count."""
     flat = " ".join(question.lower().split())
@@ -172,13 +171,6 @@ def source_reference(question: str, words: dict, has_input: bool = False, projec
     part_of_docs = rf"\bthe\s+(?:\S+\s+){{0,3}}?(?:{parts})s?\s+(?:of|in)\s+(?:the\s+)?(?:\S+\s+){{0,2}}?(?:{docs})\b"
     if parts and docs and (found := re.search(part_of_docs, flat)):
         return found.group(0)
-    if parts and project and project.strip() and not _CONFIG_FILE.search(flat):
-        name = re.escape(project.strip().lower())
-        says = "|".join(("and", "or", "for", "when", "to", "with", "about", "if", *words["source_says"]))
-        part_of_project = (rf"\bthe\s+(?:\S+\s+){{0,3}}?(?:{parts})s?\s+of\s+`?{name}`?"
-                           rf"(?=\s*[?.,;]|\s*$|\s+(?:{says})\b)")  # not "the header section of Lumen responses"
-        if found := re.search(part_of_project, flat):
-            return found.group(0)
     # a part of the text named by its topic: "the section on performance", "the section that explains",
     # unless a config file's section is meant ("the section that sets the port in setup.cfg")
     topics = "|".join(words["source_topic_parts"])
@@ -288,8 +280,7 @@ class CleanText(PairStep):
         if cfg.template_grammar and (found := template_grammar(pair.instruction, project)) is not None:
             return Verdict(self.name, "template_grammar", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
-        if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()),
-                                                                  project)) is not None:
+        if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()))) is not None:
             return Verdict(self.name, "source_reference", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
         if cfg.source_reference and (found := answer_cites_source(pair.output, self.words, bool(pair.input.strip()))):

@@ -210,14 +210,6 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "How do I update the context state in Starlette?",
                      "What is the information provided by the OAuth server to Starlette, and how is this information refreshed?"):
         assert source_reference(ordinary, words) is None, ordinary
-    # with the project known, a part of it is a part of its docs: a project has no sections, its docs do
-    for pointing in ("How do I set the port in the configuration section of Starlette?",
-                     "What does the deployment chapter of `starlette` recommend?"):
-        assert source_reference(pointing, words, project="Starlette") is not None, pointing
-    for ordinary in ("What is in the header section of Starlette responses?",
-                     "What does the `[tool.starlette]` section of Starlette hold?",
-                     "Which sections of Starlette's output are coloured?"):
-        assert source_reference(ordinary, words, project="Starlette") is None, ordinary
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
