@@ -156,12 +156,15 @@ def foreign_letters(text: str, source: str) -> str | None:
     return next((char for script, char in _scripts(text).items() if script not in theirs), None)
 
 
-def source_reference(question: str, words: dict, has_input: bool = False) -> str | None:
+def source_reference(question: str, words: dict, has_input: bool = False,
+                     headings: list[str] | tuple[str, ...] = ()) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
     documentation", "according to the X documentation", "as per the documentation", "mentioned in
     the X docs", "the given code snippet", "the example provided", "the information provided in the
     text", "the given information", "what does the section say", "the section on performance", "this
-    section", "the install section of the guide"): the pair is read without its source. With an input,
+    section", "the install section of the guide", "the documentation section on caching", and, with the
+    pair's headings known, a section named by its own heading, "the Configuration section of X"): the
+    pair is read without its source. With an input,
     "the given code" and "this snippet" are the input, and only the fixed phrases and parts of the docs
     count."""
     flat = " ".join(question.lower().split())
@@ -171,10 +174,17 @@ def source_reference(question: str, words: dict, has_input: bool = False) -> str
     part_of_docs = rf"\bthe\s+(?:\S+\s+){{0,3}}?(?:{parts})s?\s+(?:of|in)\s+(?:the\s+)?(?:\S+\s+){{0,2}}?(?:{docs})\b"
     if parts and docs and (found := re.search(part_of_docs, flat)):
         return found.group(0)
+    # the section the pair came from, named by its own heading: "the configuration section of X"
+    if parts and headings and not _CONFIG_FILE.search(flat):
+        for found in re.finditer(rf"\bthe\s+((?:\S+\s+){{1,6}}?)(?:{parts})s?\b", flat):
+            named = " ".join(re.sub(r"[^\w\s-]", " ", found.group(1)).split())
+            if named and any(named == " ".join(re.sub(r"[^\w\s-]", " ", h.lower()).split()) for h in headings):
+                return found.group(0)
     # a part of the text named by its topic: "the section on performance", "the section that explains",
-    # unless a config file's section is meant ("the section that sets the port in setup.cfg")
+    # "the documentation section on caching", unless a config file's section is meant ("the section
+    # that sets the port in setup.cfg")
     topics = "|".join(words["source_topic_parts"])
-    named_part = rf"\bthe\s+(?:{topics})\s+(?:on|about|that|which|titled|called|named)\b"
+    named_part = rf"\bthe\s+(?:(?:{docs})\s+)?(?:{topics})\s+(?:on|about|that|which|titled|called|named)\b"
     if topics and (found := re.search(named_part, flat)) and not _CONFIG_FILE.search(flat):
         return found.group(0)
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
@@ -280,7 +290,8 @@ class CleanText(PairStep):
         if cfg.template_grammar and (found := template_grammar(pair.instruction, project)) is not None:
             return Verdict(self.name, "template_grammar", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
-        if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()))) is not None:
+        if cfg.source_reference and (found := source_reference(pair.instruction, self.words, bool(pair.input.strip()),
+                                                                  (pair.source or {}).get("headings") or ())) is not None:
             return Verdict(self.name, "source_reference", evidence={
                 "score": 1.0, "match": found, "excerpt": excerpt(pair.instruction)})
         if cfg.source_reference and (found := answer_cites_source(pair.output, self.words, bool(pair.input.strip()))):

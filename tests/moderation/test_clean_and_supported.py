@@ -210,6 +210,13 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "How do I update the context state in Starlette?",
                      "What is the information provided by the OAuth server to Starlette, and how is this information refreshed?"):
         assert source_reference(ordinary, words) is None, ordinary
+    # the section the pair came from named by its own heading, or as "the documentation section on X"
+    assert source_reference("What happens on a 429 in the configuration section of Starlette?", words,
+                            headings=["Starlette", "Configuration"]) == "the configuration section"
+    assert source_reference("What happens on a 429 in the configuration section of Starlette?", words,
+                            headings=["Starlette", "Retries"]) is None
+    assert source_reference("Which keys go in the `[tool.starlette]` section?", words, headings=["tool.starlette"]) is None
+    assert source_reference("What does the documentation section on Starlette explain about caching?", words)
     # "this" that points back at a noun of the question itself points at nothing outside it
     assert source_reference("What is a request context in Starlette, and when is this context created?", words) is None
     assert source_reference("What does the following code print with Starlette?", words) is None
