@@ -176,10 +176,11 @@ def source_reference(question: str, words: dict, has_input: bool = False,
         return found.group(0)
     # the section the pair came from, named by its own heading: "the configuration section of X"
     if parts and headings and not _CONFIG_FILE.search(flat):
-        for found in re.finditer(rf"\bthe\s+((?:\S+\s+){{1,6}}?)(?:{parts})s?\b", flat):
+        own = {" ".join(re.sub(r"[^\w\s-]", " ", h.lower()).split()) for h in headings}
+        for found in re.finditer(rf"\bthe\s+(?=((?:\S+\s+){{1,6}}?)((?:{parts})s?)\b)", flat):  # from every "the"
             named = " ".join(re.sub(r"[^\w\s-]", " ", found.group(1)).split())
-            if named and any(named == " ".join(re.sub(r"[^\w\s-]", " ", h.lower()).split()) for h in headings):
-                return found.group(0)
+            if named and named in own:
+                return f"the {found.group(1)}{found.group(2)}"
     # a part of the text named by its topic: "the section on performance", "the section that explains",
     # "the documentation section on caching", unless a config file's section is meant ("the section
     # that sets the port in setup.cfg")

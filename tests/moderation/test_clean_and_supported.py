@@ -215,6 +215,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                             headings=["Starlette", "Configuration"]) == "the configuration section"
     assert source_reference("What happens on a 429 in the configuration section of Starlette?", words,
                             headings=["Starlette", "Retries"]) is None
+    assert source_reference("What is the `--workers` option in the configuration section of Starlette?", words,
+                            headings=["Configuration", "Workers"]) == "the configuration section"
     assert source_reference("Which keys go in the `[tool.starlette]` section?", words, headings=["tool.starlette"]) is None
     assert source_reference("What does the documentation section on Starlette explain about caching?", words)
     # "this" that points back at a noun of the question itself points at nothing outside it
