@@ -1,7 +1,9 @@
 """Words of the prompt that made a pair, copied into the pair: "How do I run a worker in Textual, as a
 user of Textual would ask it?" A small teacher echoes its instructions; the words are the template's
 own, so the check reads the bundled template the pair records (`generator.template`; its current
-version), with the run's project put in its place, and never a list of phrases."""
+version), with the run's project put in its place, and never a list of phrases. A run of the prompt
+with one inner word left out ("as a user Textual would ask", for "as a user of Textual would ask")
+is an echo too."""
 
 from __future__ import annotations
 
@@ -48,7 +50,16 @@ def prompt_echo(text: str, generator: dict | None, source: str | None, n: int = 
     project = str(((generator or {}).get("params") or {}).get("project") or "")
     grams = prompt_grams(template_id, project, n)
     echoed = [gram for clause in _BREAK.split(text) for gram in _runs(word_tokens(clause), n) if gram in grams]
+    if not echoed:  # the prompt's run with one inner word left out: "as a user Lumen would ask" for "of"
+        short = _one_word_out(grams)
+        echoed = [gram for clause in _BREAK.split(text) for gram in _runs(word_tokens(clause), n - 1) if gram in short]
     if not echoed:
         return None
-    said = _clause_grams(source or "", n)  # read only when the text holds some of the prompt's words
+    said = _clause_grams(source or "", len(echoed[0]))  # read only when the text holds some of the prompt's words
     return next((" ".join(gram) for gram in echoed if gram not in said), None)
+
+
+@lru_cache(maxsize=32)
+def _one_word_out(grams: frozenset[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """Each run with one of its inner words (not the first or last) left out."""
+    return frozenset(gram[:i] + gram[i + 1:] for gram in grams for i in range(1, len(gram) - 1))

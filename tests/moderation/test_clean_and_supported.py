@@ -515,13 +515,16 @@ def test_the_prompts_own_words_copied_into_a_pair_are_a_template_echo(tmp_path: 
              "output": "`HTMLResponse` takes some text or bytes and returns an HTML response.", "generator": made},
             {"instruction": "What does `JSONResponse` return in Starlette?",
              "output": "It returns an `application/json` encoded response, answered by the documentation section below alone.",
-             "generator": made}]
+             "generator": made},
+            {"instruction": "Which class returns plain text, as a user Starlette would ask?",  # "of" left out
+             "output": "`PlainTextResponse` takes some text or bytes and returns a plain text response.", "generator": made}]
     for r in rows:
         r["source"] = {"path": "responses.md", "chunk": "c1", "text": CHUNK}
     decided = _decisions_by_rules(rows, tmp_path)
     assert decided[rows[0]["instruction"]]["reasons"][0].startswith("question_form:template_echo")
     assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]  # four words: English
     assert decided[rows[2]["instruction"]]["reasons"][0].startswith("question_form:template_echo")
+    assert decided[rows[3]["instruction"]]["reasons"][0].startswith("question_form:template_echo")
 
 
 def test_a_short_answer_the_chunk_says_is_grounded_and_not_outrun_by_its_own_sentence(tmp_path: Path) -> None:
