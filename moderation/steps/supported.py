@@ -30,6 +30,7 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,:]\d+)*)(?![\w])")
 _LIST_MARK = re.compile(r"(?m)^\s*\d+[.)]\s")
 _QUOTED = re.compile(r"\"([^\"\n]{2,60})\"|“([^”\n]{2,60})”")
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_COMMAND = re.compile(r"^[A-Za-z][\w.-]*(?:\s+\S+)*\s+--?[A-Za-z][\w-]*(?:\s+\S+)*$")  # a name, then words with an option
 
 
 def _flat(text: str) -> str:
@@ -75,11 +76,38 @@ def answer_facts(answer: str) -> list[str]:
     return list(dict.fromkeys(f for f in facts if f.strip()))
 
 
-def unsupported_facts(answer: str, source: str) -> list[str]:
-    """The facts of the answer its source does not hold."""
+def _in_order_on_a_line(tokens: list[str], lines: tuple[str, ...]) -> bool:
+    """Some line holds every token, each after the one before ("pip install -U lumen" holds `pip install lumen`)."""
+    for line in lines:
+        at = 0
+        for token in tokens:
+            at = line.find(token, at)
+            if at < 0:
+                break
+            at += len(token)
+        else:
+            return True
+    return False
+
+
+@lru_cache(maxsize=2048)
+def _lines(text: str) -> tuple[str, ...]:
+    """The lines of a text as written and rendered, a shell line continued with a backslash read as one."""
+    joined = re.sub(r"\\[ \t]*\n\s*", " ", f"{text}\n{readable(text)}")
+    return tuple(_flat(line) for line in joined.splitlines() if line.strip())
+
+
+def unsupported_facts(answer: str, source: str, chunk: str | None = None) -> list[str]:
+    """The facts of the answer its source does not hold. With the chunk given apart from the rest of
+    the source (the question), a command in code (`pairsmith --dry-run`) must stand on one line of
+    the chunk, its words in order: its words scattered over the question and the chunk ("--dry-run"
+    in one, "pairsmith" in the other) are no such command."""
     flat, words = _source_view(source)
     missing = []
     for fact in answer_facts(answer):
+        if chunk is not None and _COMMAND.match(fact) and not _in_order_on_a_line(_flat(fact).split(), _lines(chunk)):
+            missing.append(fact)
+            continue
         if "\n" in fact or len(fact) > 80:  # a code line: every identifier in it must be there
             names = re.findall(r"[A-Za-z_][\w.-]{2,}", fact)
             absent = [n for n in names if not _present(n, flat, words)]
@@ -202,7 +230,7 @@ class Supported(PairStep):
             item.checks[self.name] = {"chunk": bool(chunk)}
             return None
         known = f"{chunk}\n{pair.instruction}\n{pair.input}"
-        if cfg.facts and (missing := unsupported_facts(pair.output, known)):
+        if cfg.facts and (missing := unsupported_facts(pair.output, known, chunk)):
             return Verdict(self.name, "unsupported_fact", evidence={
                 "score": 0.0, "match": ", ".join(missing[:5]), "excerpt": excerpt(pair.output)})
         if cfg.flips and (sentence := flipped(pair.output, chunk)) is not None:

@@ -249,6 +249,18 @@ def test_the_naming_pattern_holds_the_project_inside_one_question() -> None:
     assert "pattern" not in evidenced_pairs_schema(3)["properties"]["pairs"]["items"]["properties"]["instruction"]
 
 
+def test_a_command_in_code_must_stand_on_one_line_of_the_chunk() -> None:
+    """`lumen --dry-run` made of "--dry-run" (the chunk) and "lumen" (the question) is no command the
+    docs give; one written over continued shell lines, or with an extra flag in between, is."""
+    chunk = ("## Dry runs\n\nPass `--dry-run` to print the prompts.\n\n```\n$ lumen build \\\n    --wheel \\\n"
+             "    -C--opt=release\n$ pip install -U lumen\n```\n")
+    known = f"{chunk}\nHow do I use the `--dry-run` option in lumen?\n"
+    assert unsupported_facts("Run `lumen --dry-run`.", known, chunk) == ["lumen --dry-run"]
+    assert unsupported_facts("Run `lumen --dry-run`.", known) == []  # without the chunk apart: words only
+    for given in ("Run `lumen build --wheel -C--opt=release`.", "Run `pip install lumen`.", "Pass `--dry-run`."):
+        assert unsupported_facts(given, known, chunk) == [], given
+
+
 def test_changed_facts_are_flagged_with_their_span() -> None:
     genuine = "Set `max_age` to 600 to keep the cookie for ten minutes."
     assert unsupported_facts(genuine, CHUNK) == []
