@@ -71,7 +71,9 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     ("in", "by", "is"), a verb that takes it as object ("install", "run") or a verb's -ing form, it
     belongs to the sentence. A project spelled with capitals, found bare and in lower case, is an
     English word ("the body of non-text requests?" for Requests), not the name: there, case counts.
-    A comparison ending on the name is read the same way ("Can Flask stream, as pairsmith does?")."""
+    A comparison ending on the name is read the same way ("Can Flask stream, as pairsmith does?"), and
+    so is the name set off by commas mid-sentence after a clause ("the `transform_error` helper,
+    `pairsmith`, by ..."), unless it is an item of a list ("Flask, pairsmith, and Django")."""
     name = re.escape(project.strip())
 
     def common_noun(quote: str, found: str) -> bool:  # a bare "requests" for Requests, "build" for build
@@ -79,6 +81,11 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
 
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
         return tail
+    # set off by commas mid-sentence after a long clause, not as an item of a list: "the helper, `lumen`, by ..."
+    for found in re.finditer(rf",\s*[`'\"]?{name}[`'\"]?\s*,(?!\s*(?:and|or)\b)", flat, re.I):
+        clause = flat[:found.start()].split(",")[-1].split()
+        if len(clause) >= 3 and not clause[-1][:1].isupper() and not clause[-1].endswith(("`", "'", '"')):
+            return found  # after "the helper", not after a name that opens a list ("Flask, Lumen, Django")
     as_it_does = rf"[,:;]\s*(?:just\s+)?(?:as|like)\s+([`'\"]?)({name})[`'\"]?\s+(?:does|do|did|is|can|will|would)\s*[?.!]?$"
     if (tail := re.search(as_it_does, flat, re.I)) is not None and not common_noun(tail.group(1), tail.group(2)):
         return tail

@@ -480,10 +480,13 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
     glued = ["How does caching change the startup time Lumen?", "Which options does the parser accept, Lumen?",
              "What is stored in the SQLite db `lumen`?", "How is a token checked, and how does it Lumen?",
              "What is the default port if the flag is not Lumen?",
-             "What is the command to fetch a page and keep the reply in a variable, as Lumen does?"]
+             "What is the command to fetch a page and keep the reply in a variable, as Lumen does?",
+             "How can you customize the messages produced by the `format_error` helper, `lumen`, by a custom function?"]
     fine = ["How are retries configured in Lumen?", "How do I install Lumen?", "Is a GPU needed for running Lumen?",
             "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?", "What is Lumen?",
-            "Which web frameworks work with Flask and Lumen?", "Does Lumen cache replies as a proxy does?"]
+            "Which web frameworks work with Flask and Lumen?", "Does Lumen cache replies as a proxy does?",
+            "How do I serve HTTPS locally with trustme, Lumen, and Uvicorn?", "How do I, in Lumen, set a port?",
+            "Which of Flask, Lumen, Django serve static files?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
     # a project named by an English word: bare and in lower case, the word is the sentence's own noun
