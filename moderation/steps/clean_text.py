@@ -14,6 +14,7 @@ pair passes these checks, however it was made.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from moderation.grounding import ChunkSource
 from moderation.steps.base import Context, Item, PairStep
@@ -145,13 +146,15 @@ def unnamed_subject(question: str, chunk: str, project: str | None = None) -> bo
 _CONFIG_FILE = re.compile(r"\.(?:toml|ini|cfg|ya?ml|conf|json)|\[[\w.-]+\]|\bpyproject\b|\btool\.\w")
 
 
-
+@lru_cache(maxsize=4096)
 def _scripts(text: str) -> dict[str, str]:
     """The scripts of a text's letters beyond Latin and Greek (Greek letters are math in any
-    language), each with its first letter."""
+    language), each with its first letter. Cached: every pair of a chunk reads the same chunk."""
     found: dict[str, str] = {}
+    if text.isascii():  # most text: no letter beyond Latin, and no Unicode name to look up
+        return found
     for char in text:
-        if (script := letter_script(char)) not in (None, "latin", "greek"):
+        if ord(char) > 0x24F and (script := letter_script(char)) not in (None, "latin", "greek"):
             found.setdefault(script, char)
     return found
 
@@ -163,6 +166,11 @@ def foreign_letters(text: str, source: str) -> str | None:
     return next((char for script, char in _scripts(text).items() if script not in theirs), None)
 
 
+def _bare_words(text: str) -> str:
+    """Lower-case words without punctuation or code marks, one space apart: a heading as a question names it."""
+    return " ".join(re.sub(r"[^\w\s-]", " ", text.lower()).split())
+
+
 def source_reference(question: str, words: dict, has_input: bool = False,
                      headings: list[str] | tuple[str, ...] = ()) -> str | None:
     """Words by which the question points at a text its reader does not have ("according to the
@@ -171,9 +179,8 @@ def source_reference(question: str, words: dict, has_input: bool = False,
     text", "the given information", "what does the section say", "the section on performance", "this
     section", "the install section of the guide", "the documentation section on caching", and, with the
     pair's headings known, a section named by its own heading, "the Configuration section of X"): the
-    pair is read without its source. With an input,
-    "the given code" and "this snippet" are the input, and only the fixed phrases and parts of the docs
-    count."""
+    pair is read without its source. With an input, "the given code" and "this snippet" are the input,
+    and only the fixed phrases and parts of the docs count."""
     flat = " ".join(question.lower().split())
     if (found := next((p for p in words["source_reference"] if p in flat), None)) is not None:
         return found
@@ -183,9 +190,9 @@ def source_reference(question: str, words: dict, has_input: bool = False,
         return found.group(0)
     # the section the pair came from, named by its own heading: "the configuration section of X"
     if parts and headings and not _CONFIG_FILE.search(flat):
-        own = {" ".join(re.sub(r"[^\w\s-]", " ", h.lower()).split()) for h in headings}
+        own = {_bare_words(heading) for heading in headings}
         for found in re.finditer(rf"\bthe\s+(?=((?:\S+\s+){{1,6}}?)((?:{parts})s?)\b)", flat):  # from every "the"
-            named = " ".join(re.sub(r"[^\w\s-]", " ", found.group(1)).split())
+            named = _bare_words(found.group(1))
             if named and named in own:
                 return f"the {found.group(1)}{found.group(2)}"
     # a part of the text named by its topic: "the section on performance", "the section that explains",

@@ -22,6 +22,9 @@ from pairsmith.core.textmetrics import CODE_SPAN, rouge_l, rouge_tokens, said_in
 from pairsmith.core.words import load_words
 
 _YES_NO = frozenset("yes no not does do can is are it they you i".split())
+# "Does X ...?", "Is X required or optional?": questions whose answer may hold no word they lack
+_YES_NO_OR_CHOICE = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|must|may)\b"
+                               r"|\b\w+\s+or\s+(?:\w+|`[^`]+`)", re.I)
 
 
 @register
@@ -54,10 +57,6 @@ def new_facts(question: str, answer: str) -> list[str]:
     the question does not say."""
     return [fact for fact in answer_facts(answer) if not said_in(fact, question)]
 
-
-# "Does X ...?", "Is X required or optional?": questions whose answer may hold no word they lack
-_YES_NO_OR_CHOICE = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|must|may)\b"
-                               r"|\b\w+\s+or\s+(?:\w+|`[^`]+`)", re.I)
 
 
 def _word(token: str) -> str:

@@ -21,11 +21,10 @@ from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import ACRONYM, OPTION, identifiers
 from pairsmith.core.readable import readable
-from pairsmith.core.textmetrics import SENTENCE_BOUNDARY, stem_word
+from pairsmith.core.textmetrics import CODE_SPAN, SENTENCE_BOUNDARY, stem_word
 from pairsmith.core.words import load_words
 
 _FENCE = re.compile(r"(```|~~~)[^\n]*\n(.*?)(?:\1|$)", re.S)
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,:]\d+)*)(?![\w])")
 _LIST_MARK = re.compile(r"(?m)^\s*\d+[.)]\s")
 _QUOTED = re.compile(r"\"([^\"\n]{2,60})\"|“([^”\n]{2,60})”")
@@ -63,8 +62,8 @@ def answer_facts(answer: str) -> list[str]:
     prose = _FENCE.sub(" ", answer)
     for block in code_blocks:
         facts += [line.strip() for line in block.splitlines() if len(line.strip()) > 2]
-    facts += [c for c in _INLINE_CODE.findall(prose)]
-    plain = _LIST_MARK.sub(" ", _INLINE_CODE.sub(" ", prose))
+    facts += [c for c in CODE_SPAN.findall(prose)]
+    plain = _LIST_MARK.sub(" ", CODE_SPAN.sub(" ", prose))
     facts += [n for n in _NUMBER.findall(plain) if not (len(n) == 1 and n in "01")]
     facts += identifiers(plain, OPTION, ACRONYM)
     facts += [a or b for a, b in _QUOTED.findall(plain)]
@@ -137,7 +136,7 @@ def _clauses(text: str) -> list[str]:
         spans.append(match.group(0))
         return f"\ue000{len(spans) - 1}\ue001"
 
-    prose = _INLINE_CODE.sub(hold, prose)
+    prose = CODE_SPAN.sub(hold, prose)
     parts = []
     for sentence in SENTENCE_BOUNDARY.split(prose):
         for clause in _CLAUSE.split(sentence):
