@@ -50,12 +50,15 @@ HELD_OUT = ("testset9",)  # the newest test set and its reruns: measured once af
 
 
 class LabelledRun:
-    """A labelled run that kept its `pairs.jsonl`: pairsmith's pairs (not the plain arm's) by
-    (chunk, instruction, output), each with its label and the run's decision, and the sections."""
+    """A labelled run that kept its pairs (`pairs.jsonl` of a side-by-side run, or `generated.jsonl` of a
+    post-work check, whose labels cover the kept pairs only): pairsmith's pairs (not the plain arm's)
+    by (chunk, instruction, output), each with its label and the run's decision, and the sections."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.pairs_file = folder / "pairs.jsonl"
+        if not self.pairs_file.exists():
+            self.pairs_file = folder / "generated.jsonl"
         labels = {r["pid"]: r for r in read_jsonl(folder / "labels.jsonl")}
         key = {r["pid"]: r for r in read_jsonl(blind_dir(folder) / "key.jsonl")}
         self.labels: dict[tuple[str, str, str], dict] = {}
@@ -63,16 +66,21 @@ class LabelledRun:
         for item in read_jsonl(blind_dir(folder) / "items.jsonl"):
             self.sections[item["chunk"]] = item["section"]
             for p in item["pairs"]:
-                if p["pid"] in labels and key[p["pid"]]["arm"] != "plain":
+                if p["pid"] in labels and key[p["pid"]].get("arm") != "plain":
                     self.labels[(item["chunk"], p["instruction"], p["output"])] = {
-                        **labels[p["pid"]], "decision": key[p["pid"]]["decision"]}
+                        **labels[p["pid"]], "decision": key[p["pid"]].get("decision", "kept")}
 
     def label(self, chunk: str | None, instruction: str, output: str) -> dict | None:
         """A pair's label row (good, fails, decision), or None when it was not labelled."""
         return self.labels.get((chunk or "", instruction, output))
 
 
-def dev_runs() -> list[LabelledRun]:
-    """Every labelled run in bench/data with a pairs file, but the held-out newest test set."""
-    return [LabelledRun(f.parent) for f in sorted(DATA.glob("*/*/pairs.jsonl"))
-            if not f.parent.parent.name.startswith(HELD_OUT)]
+def dev_runs(checks: bool = False) -> list[LabelledRun]:
+    """Every labelled run in bench/data with a pairs file, but the held-out newest test set: the
+    side-by-side runs (`*/*/pairs.jsonl`, every pair labelled) and, with `checks`, the post-work checks
+    (`check*/**/generated.jsonl`, kept pairs labelled), each measured once after its work and read as
+    development data since."""
+    runs = {f.parent for f in DATA.glob("*/*/pairs.jsonl")}
+    if checks:
+        runs |= {f.parent for f in DATA.glob("check*/**/generated.jsonl") if (f.parent / "labels.jsonl").exists()}
+    return [LabelledRun(folder) for folder in sorted(runs) if not folder.relative_to(DATA).parts[0].startswith(HELD_OUT)]

@@ -82,16 +82,57 @@ _VERSION = re.compile(r"\b\d+(?:\.\d+)+\b|\bv?\d+\.x\b|\bversion\s+\d+\b", re.I)
 _ASKS_FOR_COUNT = re.compile(r"\bhow\s+many\b", re.I)
 _COUNT = re.compile(r"\d|\b(?:no|none|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+single|"
                     r"single|both|all|any|several|dozens?|hundreds?|thousands?|unlimited)\b", re.I)
+# "What is the (basic) syntax of X?", "What format does X use?"; not "the format option"
+_ASKS_FOR_SYNTAX = re.compile(r"\b(?:what|which)\s+(?:is\s+|are\s+)?(?:the\s+)?(?:[\w-]+\s+)?(?:syntax|format)\b"
+                              r"(?=\s*(?:of|for|used|does|do|is|are|in|to|that|when|\?|$))", re.I)
+# What writes code in prose: a code span, a quoted string, an inline shell line, an option, a call, a
+# dotted path, key=value, a URL scheme, a placeholder
+_CODE_IN_PROSE = re.compile(r"`[^`]+`|\"[^\"]+\"|'[^'\s][^']*'|(?:^|\s)\$\s+\S|(?:^|\s)--?[A-Za-z][\w-]*|"
+                            r"\w\([^()]*\)|\w\.\w+\.\w|\w=\S|://|\{\w*\}|<\w+>")
+_ASKS_TO_INSTALL = re.compile(r"\bhow\b[^?]*\binstall\b", re.I)
+_INSTALLERS = ("pip", "pipx", "uv", "conda", "mamba", "poetry", "pdm", "hatch", "npm", "pnpm", "yarn", "apt", "apt-get",
+               "brew", "cargo", "gem", "go", "dnf", "yum")
+_INSTALL_COMMAND = re.compile(r"\b(?:" + "|".join(map(re.escape, _INSTALLERS)) + r")\s+(?:\w+\s+)?(?:install|add)\s+\S",
+                              re.I)
+_EN = load_words("en")
+_MEMBER_KINDS = "|".join(map(re.escape, _EN["member_kinds"]))
+# "What options does X offer?", "What are some default options for X?": a kind whose members the answer must name
+_ASKS_FOR_MEMBERS = re.compile(r"\b(?:what|which)\s+(?:are\s+|were\s+)?(?:the\s+|some\s+)?(?:[\w-]+\s+){0,2}?"
+                               rf"({_MEMBER_KINDS})\b", re.I)
+_VAGUE = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in _EN["vague_quantifiers"])
+
+
+def _writes_code(answer: str) -> bool:
+    return bool(_CODE_IN_PROSE.search(answer)) or _has_code(answer)
+
+
+def _names_members_vaguely(answer: str, question: str) -> bool:
+    """The kind the question asks to be named ("What options does X offer?") comes back behind a
+    vague quantifier ("X has a few options for ..."), with no code and nothing listed after a colon."""
+    asked = _ASKS_FOR_MEMBERS.search(question)
+    if asked is None or ":" in answer or _writes_code(answer):
+        return False
+    kind = re.escape(asked.group(1))
+    return re.search(rf"\b(?:{_VAGUE})\s+(?:[\w-]+\s+){{0,2}}?{kind}\b", answer, re.I) is not None
 
 
 def asked_value_missing(answer: str, question: str) -> str | None:
     """What a question asks for that its answer never gives: a version ("Which version added X?",
-    "When was X deprecated?") with no version number in the answer, or a count ("How many ...?")
-    with no number. Such an answer talks around the question ("Rich has a number of classes")."""
-    if _ASKS_FOR_VERSION.search(question) and not _VERSION.search(answer):
+    "When was X deprecated?") with no version number in the answer but the question's own, a count
+    ("How many ...?") with no number, a syntax or format written with no code at all ("X uses a more
+    intuitive dotted syntax"), an install with no install command ("you can also install it via pip"),
+    or the members of a kind named only by the kind ("Trio provides functions to help you test ...").
+    Such an answer talks around the question."""
+    if _ASKS_FOR_VERSION.search(question) and not set(_VERSION.findall(answer)) - set(_VERSION.findall(question)):
         return "version"
     if _ASKS_FOR_COUNT.search(question) and not _COUNT.search(answer):
         return "count"
+    if _ASKS_FOR_SYNTAX.search(question) and not _writes_code(answer):
+        return "syntax"
+    if _ASKS_TO_INSTALL.search(question) and not _writes_code(answer) and not _INSTALL_COMMAND.search(answer):
+        return "install command"
+    if _names_members_vaguely(answer, question):
+        return "names"
     return None
 
 

@@ -183,17 +183,45 @@ def test_an_answer_that_names_what_it_introduces_and_stops_dangles() -> None:
     assert _dangling("Run `make`. The following files are then written to `dist/`, one per wheel.") is None
 
 
-def test_a_version_or_count_asked_for_must_be_in_the_answer() -> None:
+def test_what_a_question_asks_for_must_be_in_the_answer() -> None:
     from moderation.steps.answer_form import asked_value_missing
 
-    assert asked_value_missing("Rich has a number of `Prompt` classes.", "How many `Prompt` classes does Rich have?") == "count"
-    assert asked_value_missing("It was deprecated a while ago.", "When was `--foo` deprecated in pairsmith?") == "version"
+    for question, answer, missing in (
+            ("How many `Prompt` classes does Rich have?", "Rich has a number of `Prompt` classes.", "count"),
+            ("When was `--foo` deprecated in pairsmith?", "It was deprecated a while ago.", "version"),
+            ("Which version of pairsmith supports Python 3.13?", "pairsmith fully supports Python 3.13.", "version"),
+            ("What is the syntax of a moderation rule in pairsmith?", "pairsmith uses a more intuitive dotted syntax.",
+             "syntax"),
+            ("What is the format of a pairsmith record?", "A record uses the following format. The input is optional.",
+             "syntax"),
+            ("How can a user install pairsmith using pipx?",
+             "The recommended way to install pairsmith is uv, but you can also install it via pip or pipx.",
+             "install command"),
+            ("What options does pairsmith offer for deduplication?", "pairsmith has a few options for deduplicating pairs.",
+             "names"),
+            ("What functions does pairsmith provide for testing readers?",
+             "pairsmith provides functions to help you test your readers.", "names"),
+            ("What are some default settings of the `near` step in pairsmith?",
+             "Some default settings are chosen to suit most datasets.", "names")):
+        assert asked_value_missing(answer, question) == missing, question
     for question, answer in (("Which version of pairsmith added semantic dedupe?", "Version 2.17.0 added it."),
                              ("When was workspace support added to pairsmith?", "In pairsmith 2.28."),
                              ("Which Python versions does pairsmith support?", "Python 3.10 to 3.13."),
+                             ("Which version of pairsmith supports Python 3.13?", "pairsmith 2.1 and later."),
                              ("How many workers does pairsmith start?", "Two, one per core."),
                              ("How many retries does pairsmith make by default?", "None: a failed request is kept."),
-                             ("When was the cache written?", "When the unit finished.")):  # no version asked
+                             ("When was the cache written?", "When the unit finished."),  # no version asked
+                             ("What is the format of a pairsmith record?", "One JSON object per line: `{\"instruction\": ...}`."),
+                             ("What is the syntax of a rule in pairsmith?", "step:rule, as in clean_text:markup_residue=off."),
+                             ("How can a user install pairsmith using pip?", "To install it, simply: $ pip install pairsmith"),
+                             ("How do I install pairsmith?", "Run pip install pairsmith, or uv add pairsmith."),
+                             ("What options does pairsmith offer for deduplication?",
+                              "pairsmith has three options: exact, near and semantic."),
+                             ("What are the four kinds of timeouts in pairsmith?",
+                              "There are four kinds of timeouts: connect, read, write and pool timeouts."),
+                             ("What functions does pairsmith provide for testing readers?",
+                              "pairsmith provides `read_markdown` and `read_rst` to test readers."),
+                             ("What is the purpose of the format option of pairsmith?", "It chooses the output file type.")):
         assert asked_value_missing(answer, question) is None, question
 
 
