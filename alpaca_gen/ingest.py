@@ -14,6 +14,7 @@ from pathlib import Path
 
 from alpaca_gen.blocks import Block
 from alpaca_gen.extract import CONVERTED, EXTRACTORS, READERS, kind_for
+from alpaca_gen.page_titles import forget_titles
 from pairsmith.core.errors import InputError, MissingDependencyError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -164,6 +165,7 @@ def ingest(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> I
     """Read every supported document under `paths`; skip the rest with a reason. A file found in a
     folder that a page of the run includes whole (an example in `docs_src/` shown by an include
     line) is read as part of that page, where its reader sees it, and not again on its own."""
+    forget_titles()  # titles and labels are read afresh each run: the docs may have changed since the last
     result = IngestResult()
     paths = list(paths)
     named = {_resolved(Path(p)) for p in paths if Path(p).is_file()}  # a file asked for by name is read

@@ -160,6 +160,13 @@ def _label_index(root: Path) -> dict[str, str]:
     return index
 
 
+def forget_titles() -> None:
+    """Drop the titles and label indexes read so far: a run reads its docs as they are when it
+    starts, so a process that runs again after the docs changed (a notebook, a service) sees the change."""
+    _title.cache_clear()
+    _label_index.cache_clear()
+
+
 def labelled_section_title(label: str, page: Path | None) -> str | None:
     """The title of the section `label` stands above, found in the Sphinx source folder that holds
     `page` (the nearest folder with conf.py, else the page's own folder), or None."""

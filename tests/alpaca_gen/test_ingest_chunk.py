@@ -485,3 +485,22 @@ def test_an_unterminated_fence_is_cut_at_the_budget_with_a_warning(tmp_path: Pat
     assert chunk_warnings(doc, cfg) == [f"{doc.path}:5: unterminated code fence; cut at the chunk budget"]
     closed, _ = _doc(tmp_path, "closed.md", NESTED_MD)
     assert chunk_warnings(closed, cfg) == []
+
+
+def test_a_second_run_in_the_same_process_reads_titles_and_labels_as_the_docs_are_now(tmp_path: Path) -> None:
+    """Titles and labels are read once per run, not once per process: after a section is renamed, a
+    notebook's next run shows the new title for its `:ref:` and `:doc:` links."""
+    from alpaca_gen.ingest import ingest
+
+    (tmp_path / "conf.py").write_text("", encoding="utf-8")
+    target = tmp_path / "registry.rst"
+    (tmp_path / "use.rst").write_text("Use\n===\n\nRead :ref:`manage` and :doc:`registry`.\n", encoding="utf-8")
+
+    def linking_text() -> str:
+        found = ingest([tmp_path / "use.rst"])
+        return " ".join(b.text for d in found.documents for b in d.blocks if b.kind == "text")
+
+    target.write_text(".. _manage:\n\nThe plugin registry\n===================\n", encoding="utf-8")
+    assert linking_text() == "Read The plugin registry and The plugin registry."
+    target.write_text(".. _manage:\n\nManaging plugins\n================\n", encoding="utf-8")
+    assert linking_text() == "Read Managing plugins and Managing plugins."
