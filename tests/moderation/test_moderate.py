@@ -54,7 +54,7 @@ def test_nothing_is_lost_on_the_course_data(tiny_embedder: Path, tmp_path: Path)
 
 
 def test_the_better_member_of_a_duplicate_group_is_kept(tiny_embedder: Path, tmp_path: Path) -> None:
-    short = Pair(instruction="How do I install pairsmith?", output="Use pip.")
+    short = Pair(instruction="How do I install pairsmith?", output="Use pip install pairsmith.")
     full = Pair(instruction="How do I install pairsmith?",
                 output="Run pip install pairsmith, then check the install with pairsmith --help.")
     for order in ([short, full], [full, short]):
