@@ -35,7 +35,7 @@ FIRST_WORDS = ("what", "how", "why", "can", "is", "which", "when", "does", "expl
 def kept_labelled(scratch: Path) -> list[dict]:
     """The pairs moderation keeps now, from every labelled run with a pairs file, with label and project."""
     rows = []
-    for run in dev_runs(checks=True):
+    for run in dev_runs():
         pairs_file, folder = run.pairs_file, run.folder
         curated = moderate(pairs_file, out=scratch / f"{folder.parent.name}-{folder.name}" / "curated.jsonl")
         for pair in curated.kept:

@@ -2,8 +2,9 @@
 chunk runs; and the language guess's script count, the one per-character check, side by side with
 the per-character lookup it replaced.
 
-The pairs: every pair of the labelled runs in bench/data (side-by-side runs' pairs.jsonl and the
-post-work checks' generated.jsonl: about 1,700 pairs from 28 projects' docs), in one file. Moderation
+The pairs: every generated pair kept in bench/data (the side-by-side runs' pairs.jsonl and the
+post-work checks' generated.jsonl, the held-out set's included: timing reads no label), in one file;
+1,849 pairs from 30 projects' docs when last measured. Moderation
 runs once to fill the embedding cache, then is timed twice (default config, all steps on); the
 script count is timed over every question and answer with both implementations, whose results must
 agree.

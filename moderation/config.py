@@ -124,8 +124,9 @@ class AnswerFormConfig(_Strict):
     # a command's output: code_only_answer; a "which command ...?" question answered with no code: no_command_in_answer
     code_only: bool = True
     # a question that asks for a version ("which version ...", "when was X added") answered with no version
-    # number but its own, "how many ..." with no number, a syntax or format with no code, an install with no
-    # install command, or the members of a kind ("what options ...") only by the kind: no_value_in_answer
+    # number but its own, "how many ..." with no number, a syntax with nothing written, an install with an
+    # installer named and no install command, or the members of a kind ("what options ...") only by the kind:
+    # no_value_in_answer
     asked_value: bool = True
 
 

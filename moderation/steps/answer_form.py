@@ -76,50 +76,88 @@ _ASKS_FOR_COMMAND = re.compile(r"\b(?:what|which)\s+(?:is|are)?\s*(?:the\s+)?com
 
 
 _ASKS_FOR_VERSION = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?versions?\b|\bsince\s+(?:what|which|when)\b|"
-                               r"\bwhen\s+(?:was|were|did)\b.*\b(?:added|introduced|deprecated|removed|released|dropped|"
+                               r"\bwhen\s+(?:was|were|did)\b.{0,200}?\b(?:added|introduced|deprecated|removed|released|dropped|"
                                r"changed|support|supported)\b", re.I | re.S)
 _VERSION = re.compile(r"\b\d+(?:\.\d+)+\b|\bv?\d+\.x\b|\bversion\s+\d+\b", re.I)
 _ASKS_FOR_COUNT = re.compile(r"\bhow\s+many\b", re.I)
 _COUNT = re.compile(r"\d|\b(?:no|none|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+single|"
                     r"single|both|all|any|several|dozens?|hundreds?|thousands?|unlimited)\b", re.I)
-# "What is the (basic) syntax of X?", "What format does X use?"; not "the format option"
-_ASKS_FOR_SYNTAX = re.compile(r"\b(?:what|which)\s+(?:is\s+|are\s+)?(?:the\s+)?(?:[\w-]+\s+)?(?:syntax|format)\b"
+# "What is the (basic) syntax of X?", not "the syntax option"; a format is often rightly answered in words
+# ("a dictionary whose keys are the header names"), a syntax is written
+_ASKS_FOR_SYNTAX = re.compile(r"\b(?:what|which)\s+(?:is\s+|are\s+)?(?:the\s+)?(?:[\w-]+\s+)?syntax\b"
                               r"(?=\s*(?:of|for|used|does|do|is|are|in|to|that|when|\?|$))", re.I)
 # What writes code in prose: a code span, a quoted string, an inline shell line, an option, a call, a
-# dotted path, key=value, a URL scheme, a placeholder
+# dotted path or name, snake_case, CamelCase, key=value, a URL scheme, a placeholder
 _CODE_IN_PROSE = re.compile(r"`[^`]+`|\"[^\"]+\"|'[^'\s][^']*'|(?:^|\s)\$\s+\S|(?:^|\s)--?[A-Za-z][\w-]*|"
-                            r"\w\([^()]*\)|\w\.\w+\.\w|\w=\S|://|\{\w*\}|<\w+>")
-_ASKS_TO_INSTALL = re.compile(r"\bhow\b[^?]*\binstall\b", re.I)
-_INSTALLERS = ("pip", "pipx", "uv", "conda", "mamba", "poetry", "pdm", "hatch", "npm", "pnpm", "yarn", "apt", "apt-get",
-               "brew", "cargo", "gem", "go", "dnf", "yum")
-_INSTALL_COMMAND = re.compile(r"\b(?:" + "|".join(map(re.escape, _INSTALLERS)) + r")\s+(?:\w+\s+)?(?:install|add)\s+\S",
-                              re.I)
+                            r"\w\([^()]*\)|\b[A-Za-z_]\w*\.[A-Za-z_]|\b[A-Za-z]\w*_\w|\b[a-z]+[A-Z]\w*|"
+                            r"\b[A-Z][a-z]+[A-Z]\w*|\w=\S|://|\{\w*\}|<\w+>")
+# What names or writes a syntax in words: an acronym or a name with capitals inside (TOML, CycloneDX,
+# ISO), or a written example with digits or symbols ("YYYY-MM-DD", "30s", ">=1.0", "#")
+_FORMAT_WORD = re.compile(r"\b[A-Z]{2,}\w*|\b[A-Z][a-z]+[A-Z]\w*")
+_FORMAT_EXAMPLE = re.compile(r"(?<!\S)[^\s\d#@%<>=~^*/\\|{}\[\]]*[\d#@%<>=~^*/\\|{}\[\]]\S*|\b\w+-\w+-\w+\b")
+_INSTALLERS = ("pip", "pip3", "pipx", "uv", "conda", "mamba", "poetry", "pdm", "hatch", "npm", "pnpm", "yarn", "apt",
+               "apt-get", "brew", "cargo", "gem", "go", "dnf", "yum", "choco", "winget")
+_INSTALLER = "|".join(map(re.escape, _INSTALLERS))
+_INSTALL_COMMAND = re.compile(rf"\b(?:{_INSTALLER})\s+(?:[\w-]+\s+)?(?:install|add)\b", re.I)
+# "How can a user install X using pip?": an install that names its installer, which the answer must run
+_ASKS_TO_INSTALL_WITH = re.compile(rf"^\s*how\b.{{0,80}}?\binstall\b.{{0,80}}?\b(?:using|with|via|through|from)\s+"
+                                   rf"[`'\"]?({_INSTALLER})\b", re.I | re.S)
 _EN = load_words("en")
 _MEMBER_KINDS = "|".join(map(re.escape, _EN["member_kinds"]))
-# "What options does X offer?", "What are some default options for X?": a kind whose members the answer must name
-_ASKS_FOR_MEMBERS = re.compile(r"\b(?:what|which)\s+(?:are\s+|were\s+)?(?:the\s+|some\s+)?(?:[\w-]+\s+){0,2}?"
+_STOP = _EN["stop"]
+# "What options does X offer?", "What are some default options for X?": a kind whose members the answer
+# must name; up to two words between ("what public API functions") and none a function word
+# ("what happens to values" asks no names)
+_ASKS_FOR_MEMBERS = re.compile(r"\b(?:what|which)\s+(?:are\s+|were\s+)?(?:the\s+|some\s+)?((?:[\w-]+\s+){0,2}?)"
                                rf"({_MEMBER_KINDS})\b", re.I)
 _VAGUE = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in _EN["vague_quantifiers"])
+_KIND_VERBS = "|".join(map(re.escape, _EN["kind_verbs"]))
+_LISTED = re.compile(r"\b(?:such\s+as|including|like|namely|e\.g\.|for\s+example)\b|:|,[^,]+(?:,|\band\b|\bor\b)",
+                     re.I)
 
 
-def _writes_code(answer: str) -> bool:
-    return bool(_CODE_IN_PROSE.search(answer)) or _has_code(answer)
+def _writes_code(answer: str, question: str = "") -> bool:
+    """Whether the answer writes any code the question does not: a block, a shell or doctest line, or
+    code in its prose (a code span, an option, a call, a dotted, snake_case or CamelCase name,
+    key=value). A name the question holds ("MySQL", "scikit-build-core") is no answer to it."""
+    if _has_code(answer):
+        return True
+    asked = question.lower()
+    return any(found.group(0).strip().lower() not in asked for found in _CODE_IN_PROSE.finditer(answer))
+
+
+def _writes_no_syntax(answer: str, question: str) -> bool:
+    """An answer to "what is the syntax of X?" that writes no code, names no syntax the question does
+    not (an acronym or a cased name: "TOML", "ISO 8601") and shows no example with digits or symbols
+    ("YYYY-MM-DD", "30s"): "X uses a more intuitive dotted syntax"."""
+    if _writes_code(answer, question):
+        return False
+    asked = question.lower()
+    shown = (found.group(0).lower() for pattern in (_FORMAT_WORD, _FORMAT_EXAMPLE) for found in pattern.finditer(answer))
+    return all(word in asked for word in shown)
 
 
 def _names_members_vaguely(answer: str, question: str) -> bool:
     """The kind the question asks to be named ("What options does X offer?") comes back behind a
-    vague quantifier ("X has a few options for ..."), with no code and nothing listed after a colon."""
+    vague quantifier ("X has a few options for ...", "X provides functions to help you ..."), with no
+    code, no count ("two options", "no arguments") and nothing listed after it."""
     asked = _ASKS_FOR_MEMBERS.search(question)
-    if asked is None or ":" in answer or _writes_code(answer):
+    if asked is None or any(w.lower() in _STOP for w in asked.group(1).split()) or _writes_code(answer, question):
         return False
-    kind = re.escape(asked.group(1))
-    return re.search(rf"\b(?:{_VAGUE})\s+(?:[\w-]+\s+){{0,2}}?{kind}\b", answer, re.I) is not None
+    kind = re.escape(asked.group(2))
+    vague = rf"\b(?:{_VAGUE})\s+((?:[\w-]+\s+){{0,2}}?){kind}\b|\b(?:{_KIND_VERBS})\s+(){kind}\b"  # a verb right before
+    for found in re.finditer(vague, answer, re.I):
+        between = (found.group(1) or "").lower().split()
+        if any(_COUNT.fullmatch(w) for w in between) or _LISTED.search(answer[found.end():]):
+            continue  # "several new options" but not "other two options"; "options such as A", "options A, B and C"
+        return True
+    return False
 
 
 def asked_value_missing(answer: str, question: str) -> str | None:
     """What a question asks for that its answer never gives: a version ("Which version added X?",
     "When was X deprecated?") with no version number in the answer but the question's own, a count
-    ("How many ...?") with no number, a syntax or format written with no code at all ("X uses a more
+    ("How many ...?") with no number, a syntax written with no code or example at all ("X uses a more
     intuitive dotted syntax"), an install with no install command ("you can also install it via pip"),
     or the members of a kind named only by the kind ("Trio provides functions to help you test ...").
     Such an answer talks around the question."""
@@ -127,9 +165,10 @@ def asked_value_missing(answer: str, question: str) -> str | None:
         return "version"
     if _ASKS_FOR_COUNT.search(question) and not _COUNT.search(answer):
         return "count"
-    if _ASKS_FOR_SYNTAX.search(question) and not _writes_code(answer):
+    if _ASKS_FOR_SYNTAX.search(question) and _writes_no_syntax(answer, question):
         return "syntax"
-    if _ASKS_TO_INSTALL.search(question) and not _writes_code(answer) and not _INSTALL_COMMAND.search(answer):
+    if _ASKS_TO_INSTALL_WITH.search(question) and not _writes_code(answer, question) and \
+            not _INSTALL_COMMAND.search(answer):
         return "install command"
     if _names_members_vaguely(answer, question):
         return "names"
@@ -137,6 +176,7 @@ def asked_value_missing(answer: str, question: str) -> str | None:
 
 
 def _has_code(answer: str) -> bool:
+    """Whether the answer holds a fenced block or a shell, doctest or indented code line."""
     return bool(_FENCED_BLOCK.search(answer)) or any(_CODE_LINE.match(l) for l in answer.splitlines() if l.strip())
 
 

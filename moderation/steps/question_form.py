@@ -40,14 +40,16 @@ _BACKTICK = re.compile(r"`([^`]+)`")
 
 
 def _script(text: str) -> str | None:
-    """The dominant script of the letters: 'latin' or another Unicode script name. ASCII letters are
-    Latin without a lookup (most text is ASCII; the lookup reads a character's Unicode name)."""
-    latin = sum(char.isalpha() for char in text if char.isascii())
-    counts: dict[str, int] = {"latin": latin} if latin else {}
-    if not text.isascii():
-        for char in text:
-            if not char.isascii() and (script := letter_script(char)) is not None:
-                counts[script] = counts.get(script, 0) + 1
+    """The dominant script of the letters: 'latin' or another Unicode script name; on a tie, the
+    script met first. ASCII letters are Latin without a lookup (most text is ASCII; the lookup reads
+    a character's Unicode name)."""
+    if text.isascii():
+        return "latin" if any(char.isalpha() for char in text) else None
+    counts: dict[str, int] = {}
+    for char in text:
+        script = ("latin" if char.isalpha() else None) if char.isascii() else letter_script(char)
+        if script is not None:
+            counts[script] = counts.get(script, 0) + 1
     return max(counts, key=counts.get) if counts else None
 
 

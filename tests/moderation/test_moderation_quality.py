@@ -192,11 +192,13 @@ def test_what_a_question_asks_for_must_be_in_the_answer() -> None:
             ("Which version of pairsmith supports Python 3.13?", "pairsmith fully supports Python 3.13.", "version"),
             ("What is the syntax of a moderation rule in pairsmith?", "pairsmith uses a more intuitive dotted syntax.",
              "syntax"),
-            ("What is the format of a pairsmith record?", "A record uses the following format. The input is optional.",
+            ("What is the syntax of a pairsmith filter?", "A filter uses the usual syntax. The field is optional.",
              "syntax"),
             ("How can a user install pairsmith using pipx?",
              "The recommended way to install pairsmith is uv, but you can also install it via pip or pipx.",
              "install command"),
+            ("What is the syntax of a connection URL in pairsmith?",
+             "A connection URL uses the following syntax. The user, password and host are optional.", "syntax"),
             ("What options does pairsmith offer for deduplication?", "pairsmith has a few options for deduplicating pairs.",
              "names"),
             ("What functions does pairsmith provide for testing readers?",
@@ -221,7 +223,41 @@ def test_what_a_question_asks_for_must_be_in_the_answer() -> None:
                               "There are four kinds of timeouts: connect, read, write and pool timeouts."),
                              ("What functions does pairsmith provide for testing readers?",
                               "pairsmith provides `read_markdown` and `read_rst` to test readers."),
-                             ("What is the purpose of the format option of pairsmith?", "It chooses the output file type.")):
+                             ("What is the purpose of the format option of pairsmith?", "It chooses the output file type."),
+                             # a format answered in words; a syntax named, or shown with digits or symbols
+                             ("What is the format of the `headers` parameter of pairsmith.fetch?",
+                              "A dictionary whose keys are the header names and whose values are their values."),
+                             ("What is the format of a pairsmith record?",
+                              "A record uses the following format. The input is optional."),
+                             ("What is the format of the SBOM pairsmith exports?", "It follows the CycloneDX specification."),
+                             ("What format does the pairsmith cache use?", "SQLite database files, one per project."),
+                             ("What format are pairsmith's timestamps in?", "They are in UTC and written in ISO 8601."),
+                             ("What is the format of the pairsmith lock file?", "The lock file is TOML-based."),
+                             ("What is the format of a pairsmith record?", "One JSON object per line."),
+                             ("What is the date syntax of pairsmith's --since option?", "Dates are given as YYYY-MM-DD."),
+                             ("What is the syntax of a duration in pairsmith?", "A number and a unit, such as 30s or 5m."),
+                             ("What is the syntax of a pairsmith timestamp?", "They are written in ISO 8601."),
+                             ("What is the syntax for a comment in pairsmith.yaml?", "Comments start with # and end the line."),
+                             # members named without code, counted, or listed
+                             ("What functions does pairsmith provide for reading docs?",
+                              "pairsmith provides two functions for this, pairsmith.read and read_all."),
+                             ("What types does pairsmith support?",
+                              "pairsmith supports many types, including int, float, str and datetime."),
+                             ("What errors does the pairsmith client raise on timeouts?",
+                              "It raises several errors, namely ConnectTimeout, ReadTimeout and WriteTimeout."),
+                             ("What environment variables does pairsmith read?",
+                              "pairsmith reads several environment variables like PAIRSMITH_CACHE and HF_HOME."),
+                             ("What options are available for the pairsmith cache?",
+                              "There are several options for the cache, namely cache_dir, ttl and max_size."),
+                             ("What arguments does the pairsmith decorator take?", "The decorator has no arguments."),
+                             ("What options does pairsmith have for conversion?", "pairsmith has two options for it, strict and lax."),
+                             ("What happens to values that fail validation in pairsmith?",
+                              "They raise an error, and some values are coerced first."),
+                             # an install named by its own command, or not asked with an installer
+                             ("How can a user install pairsmith using pip?", "Run pip3 install pairsmith."),
+                             ("How do I install the pre-commit hooks of pairsmith?", "Run pre-commit install in the repository."),
+                             ("How do I install pairsmith on Windows?", "Download the installer from the releases page and run it."),
+                             ("How does pairsmith decide where to install models?", "It uses the user's cache folder.")):
         assert asked_value_missing(answer, question) is None, question
 
 
@@ -428,3 +464,23 @@ def test_an_answer_unrelated_to_its_question_is_dropped_whatever_competes() -> N
     off, fine = items
     assert off.verdicts[0].rule == "unrelated_answer" and off.verdicts[0].evidence["score"] < cfg.relevance.floor
     assert not fine.verdicts
+
+
+def test_the_dominant_script_is_read_as_a_per_letter_count_would_read_it() -> None:
+    """ASCII is counted without a Unicode lookup; the result is the same as looking up every letter,
+    ties going to the script met first."""
+    from moderation.steps.question_form import _script
+    from pairsmith.core.textmetrics import letter_script
+
+    def every_letter(text: str) -> str | None:
+        counts: dict[str, int] = {}
+        for char in text:
+            if (script := letter_script(char)) is not None:
+                counts[script] = counts.get(script, 0) + 1
+        return max(counts, key=counts.get) if counts else None
+
+    texts = ["How do I x?", "123 !!", "", "Жж ab", "ab Жж", "日本 ab", "¿Cómo se usa pairsmith?", "Straße 3",
+             "如何使用 pairsmith 生成数据？", "Как использовать pairsmith?", "ℓ 𝑥 Ａ", "é ж"]
+    for text in texts:
+        assert _script(text) == every_letter(text), text
+    assert _script("Жж ab") == "cyrillic" and _script("ab Жж") == "latin"
