@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -472,12 +473,9 @@ def test_the_dominant_script_is_read_as_a_per_letter_count_would_read_it() -> No
     from moderation.steps.question_form import _script
     from pairsmith.core.textmetrics import letter_script
 
-    def every_letter(text: str) -> str | None:
-        counts: dict[str, int] = {}
-        for char in text:
-            if (script := letter_script(char)) is not None:
-                counts[script] = counts.get(script, 0) + 1
-        return max(counts, key=counts.get) if counts else None
+    def every_letter(text: str) -> str | None:  # most_common is stable: a tie goes to the first counted
+        counted = Counter(script for script in map(letter_script, text) if script is not None).most_common(1)
+        return counted[0][0] if counted else None
 
     texts = ["How do I x?", "123 !!", "", "Жж ab", "ab Жж", "日本 ab", "¿Cómo se usa pairsmith?", "Straße 3",
              "如何使用 pairsmith 生成数据？", "Как использовать pairsmith?", "ℓ 𝑥 Ａ", "é ж"]
