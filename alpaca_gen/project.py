@@ -86,7 +86,7 @@ def _folders_up(folder: Path) -> list[Path]:
 
 
 MIN_PROPER_USES = 3  # a spelling with capitals mid-sentence this often is how the docs write the name
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
+_SENTENCE_START = re.compile(r"(?:^\s*(?:[-*+]|\d+\.)?\s*|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
 
 
 def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
@@ -111,3 +111,23 @@ def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
         outside_code(prose, tally)
     best = max(counts, key=lambda spelling: counts[spelling], default=None)
     return best if best is not None and counts[best] >= MIN_PROPER_USES else name
+
+
+def respelled(text: str, name: str) -> str:
+    """`text` with the project's name written as the docs write it where a model capitalised a name the
+    docs keep in lower case ("in Cibuildwheel" -> "in cibuildwheel", "Msgspec.json.Decoder"): inside a
+    sentence only (a sentence may open on a capital), never in code, and only the capitalised form
+    ("UV" may be an acronym). A name the docs write with capitals is left as the model wrote it."""
+    if not name or name != name.lower():
+        return text
+    pattern = re.compile(rf"(?<![\w\-/]){re.escape(name)}(?![\w\-/])", re.I)
+
+    def lower_inside(prose: str) -> str:
+        def one(found: re.Match[str]) -> str:
+            before = prose[max(0, found.start() - 40):found.start()]
+            if found.group(0) != name.capitalize() or _SENTENCE_START.search(before):
+                return found.group(0)  # "UV" may be an acronym; a sentence may open on a capital
+            return name
+        return pattern.sub(one, prose)
+
+    return outside_code(text, lower_inside)

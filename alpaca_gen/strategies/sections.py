@@ -27,10 +27,13 @@ from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
 from pairsmith.core.textmetrics import common_word_name
 from pairsmith.core.templates import Template, load_template
-from alpaca_gen.project import infer_project, spelled_as_in_docs
+from alpaca_gen.project import infer_project, respelled, spelled_as_in_docs
 
 
 WORDS_PER_PAIR = 50  # at most a pair asked per this many words of a section, never fewer than two
+
+
+_TEXT_FIELDS = ("instruction", "input", "output")
 
 
 def document_name(chunk: Chunk) -> str:
@@ -103,9 +106,11 @@ class SectionPairsStrategy(MultiPairStrategy):
         return list(self._notes)
 
     def params(self) -> dict[str, Any]:
-        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
+        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key; so
+        is a lower-case project name, whose pairs are respelled (a unit cached before holds them unchanged)."""
         schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
-        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
+        respelled_name = {"respelled": True} if self.project and self.project == self.project.lower() else {}
+        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project, **respelled_name,
                 "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
 
     def unit_params(self, unit: Unit) -> dict[str, Any]:
@@ -147,4 +152,8 @@ class SectionPairsStrategy(MultiPairStrategy):
         return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask
 
     def _keep(self, pairs: list[dict[str, str]], result: UnitResult) -> None:
-        result.pairs.extend({**pair, "method": "model"} for pair in pairs[: self.n])
+        """The reply's pairs, the project's name in each written as the docs write it (a model may
+        capitalise a name the docs keep in lower case: "in Cibuildwheel")."""
+        name = self.project or ""
+        result.pairs.extend({**{key: respelled(value, name) if key in _TEXT_FIELDS and isinstance(value, str) else value
+                                for key, value in pair.items()}, "method": "model"} for pair in pairs[: self.n])

@@ -74,3 +74,47 @@ def test_a_given_common_word_name_the_docs_capitalise_is_kept_with_a_note(tmp_pa
         quiet = SectionPairsStrategy.from_options(GenerateOptions(paths=[str(tmp_path)], out=out, project=name))
         quiet.prepare(chunks)
         assert quiet.notes() == [], name
+
+
+def test_a_name_the_docs_keep_in_lower_case_is_written_so_inside_a_sentence() -> None:
+    from alpaca_gen.project import respelled
+
+    assert respelled("What version of Python does Gizmo need, and does Gizmo-cli?", "gizmo") == \
+        "What version of Python does gizmo need, and does Gizmo-cli?"  # another name is not this one
+    assert respelled("How does Pytest-xdist split tests?", "pytest-xdist") == "How does pytest-xdist split tests?"
+    assert respelled("It reads Gizmo.json.Decoder(User) for Gizmo.", "gizmo") == "It reads gizmo.json.Decoder(User) for gizmo."
+    kept = ["Gizmo reads it. Gizmo writes it.",  # sentence starts may open on a capital
+            "Run `Gizmo --help` in GIZMO mode.",  # code as written; all capitals may be an acronym
+            "- Gizmo\n- Widget"]
+    for text in kept:
+        assert respelled(text, "gizmo") == text, text
+    assert respelled("Use Flask in flask apps.", "Flask") == "Use Flask in flask apps."  # the docs write it with capitals
+
+
+def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_path: Path) -> None:
+    """A model that capitalises a name its docs keep in lower case ("in Gizmo") has it written as the
+    docs do in every field of the pair, so a reader never sees the name miscased."""
+    import json
+
+    from alpaca_gen.generate import generate
+    from alpaca_gen.options import GenerateOptions
+    from tests.openai_server import section_of
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pyproject.toml").write_text('[project]\nname = "gizmo"\n', encoding="utf-8")
+    (docs / "guide.md").write_text("# Guide\n\ngizmo reads the file and gizmo writes it; run gizmo in any folder "
+                                   "and gizmo keeps the cache.\n", encoding="utf-8")
+
+    def reply(body: dict) -> str:
+        line = section_of(body).splitlines()[0][:40]
+        return json.dumps({"pairs": [{"evidence": line, "instruction": "What does Gizmo read in a folder?",
+                                      "input": "", "output": "Gizmo reads the file, and the cache is kept by Gizmo."}]})
+
+    openai_server.responder = reply
+    out = tmp_path / "pairs.jsonl"
+    generate(GenerateOptions(paths=[str(docs)], out=str(out), model="stub-model", base_url=openai_server.base_url,
+                             api_key="sk-test"))
+    pair = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert pair["instruction"] == "What does gizmo read in a folder?"
+    assert pair["output"] == "Gizmo reads the file, and the cache is kept by gizmo."  # a sentence may open on it
