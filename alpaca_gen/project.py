@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pairsmith.core.readable import outside_code
+from pairsmith.core.textmetrics import common_word_name
 
 _SPHINX_PROJECT = re.compile(r"^project\s*=\s*(['\"])(.+?)\1\s*(?:#.*)?$", re.M)  # read, never run
 _MKDOCS_SITE = re.compile(r"^site_name:[ \t]*(['\"]?)(.+?)\1[ \t]*$", re.M)
@@ -86,7 +87,7 @@ def _folders_up(folder: Path) -> list[Path]:
 
 
 MIN_PROPER_USES = 3  # a spelling with capitals mid-sentence this often is how the docs write the name
-_SENTENCE_START = re.compile(r"(?:^\s*(?:[-*+]|\d+\.)?\s*|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
 
 
 def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
@@ -113,21 +114,50 @@ def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
     return best if best is not None and counts[best] >= MIN_PROPER_USES else name
 
 
+
+def _mid_sentence_spellings(name: str, texts: Iterable[str]) -> dict[str, int]:
+    """How often the docs' prose writes `name` in each spelling inside a sentence (outside code,
+    headings and sentence starts)."""
+    pattern = re.compile(rf"(?<![\w.\-/]){re.escape(name)}(?![\w\-/]|\.\w)", re.I)
+    counts: dict[str, int] = {}
+
+    def tally(prose: str) -> str:
+        for found in pattern.finditer(prose):
+            if not _SENTENCE_START.search(prose[max(0, found.start() - 40):found.start()]):
+                counts[found.group(0)] = counts.get(found.group(0), 0) + 1
+        return prose
+
+    for text in texts:
+        outside_code("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")), tally)
+    return counts
+
+
+def kept_in_lower_case(name: str, texts: Iterable[str]) -> bool:
+    """Whether the docs clearly write `name` in lower case: inside their sentences at least
+    `MIN_PROPER_USES` times so, and never otherwise ("uv", "msgspec", "cibuildwheel"). A name that is
+    an English word ("build", "click") is not, since a capital is how a question tells it from the word."""
+    if not name or name != name.lower() or common_word_name(name):
+        return False
+    counts = _mid_sentence_spellings(name, texts)
+    return counts.get(name, 0) >= MIN_PROPER_USES and all(spelling == name for spelling in counts)
+
+
+_MID_SENTENCE_BEFORE = re.compile(r"[a-z0-9,;]\s+$")  # after a lower-case word, a number or a comma
+
+
 def respelled(text: str, name: str) -> str:
-    """`text` with the project's name written as the docs write it where a model capitalised a name the
-    docs keep in lower case ("in Cibuildwheel" -> "in cibuildwheel", "Msgspec.json.Decoder"): inside a
-    sentence only (a sentence may open on a capital), never in code, and only the capitalised form
-    ("UV" may be an acronym). A name the docs write with capitals is left as the model wrote it."""
+    """`text` with the model's capitalised form of a name the docs keep in lower case written as the
+    docs write it ("using Cibuildwheel?" -> "using cibuildwheel?", "one, Msgspec.json.Decoder"): only
+    right after a lower-case word, a number or a comma (never at a sentence start, after a quote, a
+    bracket or markup), never in code, a path or a dotted name, never before another capitalised word
+    ("Build Tools"), and never in capitals ("UV")."""
     if not name or name != name.lower():
         return text
-    pattern = re.compile(rf"(?<![\w\-/]){re.escape(name)}(?![\w\-/])", re.I)
+    pattern = re.compile(rf"(?<![\w.\-/\\]){re.escape(name.capitalize())}(?![\w\-/\\]|\s+[A-Z])")
 
     def lower_inside(prose: str) -> str:
         def one(found: re.Match[str]) -> str:
-            before = prose[max(0, found.start() - 40):found.start()]
-            if found.group(0) != name.capitalize() or _SENTENCE_START.search(before):
-                return found.group(0)  # "UV" may be an acronym; a sentence may open on a capital
-            return name
+            return name if _MID_SENTENCE_BEFORE.search(prose[max(0, found.start() - 40):found.start()]) else found.group(0)
         return pattern.sub(one, prose)
 
     return outside_code(text, lower_inside)

@@ -184,7 +184,7 @@ class GenerationRun:
         with JsonlAppender(self.out) as out, JsonlAppender(self.rejects) as rejects_out:
 
             def emit(records: dict[str, Any]) -> None:
-                for record in records["pairs"]:
+                for record in map(self.strategy.finish, records["pairs"]):
                     if record["id"] in before:
                         summary.pairs_already_present += 1
                         continue

@@ -97,6 +97,10 @@ class Strategy(ABC):
     def prepare(self, chunks: list[Chunk]) -> None:
         """Look at every chunk of the run before any unit is made (default: nothing to learn)."""
 
+    def finish(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A pair record as it is written, cached or new; unchanged unless a strategy tidies its pairs."""
+        return record
+
     def notes(self) -> list[str]:
         """What the user should know about how the strategy read this run (default: nothing), said
         once in the run's summary."""

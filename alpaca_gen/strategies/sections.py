@@ -25,9 +25,10 @@ from alpaca_gen.strategies.multi import MultiPairStrategy
 from alpaca_gen.strategies.registry import register
 from pairsmith.core.backends.base import Backend, Request
 from pairsmith.core.readable import readable
+from pairsmith.core.records import Pair
 from pairsmith.core.textmetrics import common_word_name
 from pairsmith.core.templates import Template, load_template
-from alpaca_gen.project import infer_project, respelled, spelled_as_in_docs
+from alpaca_gen.project import infer_project, kept_in_lower_case, respelled, spelled_as_in_docs
 
 
 WORDS_PER_PAIR = 50  # at most a pair asked per this many words of a section, never fewer than two
@@ -83,6 +84,7 @@ class SectionPairsStrategy(MultiPairStrategy):
         self.project = project
         self.project_inferred = project_inferred  # found beside the docs, not given: spelled as the docs do
         self._notes: list[str] = []
+        self._lower_name: str | None = None  # the project's name, where the docs clearly keep it in lower case
         self.min_tokens = min_tokens
         self.words_per_pair = words_per_pair
 
@@ -91,6 +93,7 @@ class SectionPairsStrategy(MultiPairStrategy):
         the prompt and every question then name it so, and moderation reads it so. A name given in
         lower case that is a common English word while the docs capitalise it is kept, with a note."""
         self._notes = []
+        self._lower_name = self.project if kept_in_lower_case(self.project or "", (c.text for c in chunks)) else None
         if not self.project or not (self.project_inferred or common_word_name(self.project)):
             return
         spelled = spelled_as_in_docs(self.project, (chunk.text for chunk in chunks))
@@ -106,11 +109,9 @@ class SectionPairsStrategy(MultiPairStrategy):
         return list(self._notes)
 
     def params(self) -> dict[str, Any]:
-        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key; so
-        is a lower-case project name, whose pairs are respelled (a unit cached before holds them unchanged)."""
+        """The strategy's settings and its reply schema's digest: a changed schema is a new cache key."""
         schema = json.dumps(evidenced_pairs_schema(self.n, self.project), sort_keys=True)
-        respelled_name = {"respelled": True} if self.project and self.project == self.project.lower() else {}
-        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project, **respelled_name,
+        return {**super().params(), "min_tokens": self.min_tokens, "project": self.project,
                 "schema": hashlib.sha256(schema.encode("utf-8")).hexdigest()[:12]}
 
     def unit_params(self, unit: Unit) -> dict[str, Any]:
@@ -152,8 +153,15 @@ class SectionPairsStrategy(MultiPairStrategy):
         return _empty_reply(reply)  # the section has nothing to ask: no pair, and no re-ask
 
     def _keep(self, pairs: list[dict[str, str]], result: UnitResult) -> None:
-        """The reply's pairs, the project's name in each written as the docs write it (a model may
-        capitalise a name the docs keep in lower case: "in Cibuildwheel")."""
-        name = self.project or ""
-        result.pairs.extend({**{key: respelled(value, name) if key in _TEXT_FIELDS and isinstance(value, str) else value
-                                for key, value in pair.items()}, "method": "model"} for pair in pairs[: self.n])
+        result.pairs.extend({**pair, "method": "model"} for pair in pairs[: self.n])
+
+    def finish(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A pair record as written: the project's name as the docs write it, where they clearly keep it
+        in lower case and the model capitalised it inside a sentence ("using Cibuildwheel?"). Done as
+        records are written, so pairs a run cached before are written the same way."""
+        if not self._lower_name:
+            return record
+        texts = {key: respelled(record.get(key) or "", self._lower_name) for key in _TEXT_FIELDS}
+        if all(texts[key] == (record.get(key) or "") for key in _TEXT_FIELDS):
+            return record
+        return Pair.from_dict({**record, **texts, "id": ""}).to_dict()

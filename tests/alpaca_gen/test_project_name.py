@@ -77,23 +77,34 @@ def test_a_given_common_word_name_the_docs_capitalise_is_kept_with_a_note(tmp_pa
 
 
 def test_a_name_the_docs_keep_in_lower_case_is_written_so_inside_a_sentence() -> None:
-    from alpaca_gen.project import respelled
+    from alpaca_gen.project import kept_in_lower_case, respelled
 
     assert respelled("What version of Python does Gizmo need, and does Gizmo-cli?", "gizmo") == \
         "What version of Python does gizmo need, and does Gizmo-cli?"  # another name is not this one
     assert respelled("How does Pytest-xdist split tests?", "pytest-xdist") == "How does pytest-xdist split tests?"
-    assert respelled("It reads Gizmo.json.Decoder(User) for Gizmo.", "gizmo") == "It reads gizmo.json.Decoder(User) for gizmo."
+    assert respelled("It reads one, Gizmo.json.Decoder(User), for Gizmo.", "gizmo") == \
+        "It reads one, gizmo.json.Decoder(User), for gizmo."
     kept = ["Gizmo reads it. Gizmo writes it.",  # sentence starts may open on a capital
+            'It works." Gizmo runs. (Gizmo is fast.) **Gizmo** reads; | Gizmo |; 1) Gizmo; > Gizmo',
             "Run `Gizmo --help` in GIZMO mode.",  # code as written; all capitals may be an acronym
+            "See the Gizmo Build Tools and the section 'Gizmo Isolation'.",  # a title-case phrase
+            "app = Gizmo(__name__); gizmo.Gizmo(); C:\\Gizmo\\dist; www.Gizmo.com",  # code, paths, dotted names
             "- Gizmo\n- Widget"]
     for text in kept:
         assert respelled(text, "gizmo") == text, text
-    assert respelled("Use Flask in flask apps.", "Flask") == "Use Flask in flask apps."  # the docs write it with capitals
+    assert respelled("Use Flask in flask apps.", "Flask") == "Use Flask in flask apps."  # a name with capitals
+
+    lower = ["gizmo reads the file, and gizmo writes it; run gizmo anywhere and gizmo keeps the cache."]
+    assert kept_in_lower_case("gizmo", lower)
+    assert not kept_in_lower_case("gizmo", lower + ["Pass it to Gizmo."])  # the docs capitalise it once: not clearly
+    assert not kept_in_lower_case("gizmo", ["Run gizmo once, `gizmo` twice."])  # too few uses to tell
+    assert not kept_in_lower_case("build", ["Use build to make it, then build runs and build writes it."])  # a word
 
 
 def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_path: Path) -> None:
     """A model that capitalises a name its docs keep in lower case ("in Gizmo") has it written as the
-    docs do in every field of the pair, so a reader never sees the name miscased."""
+    docs do in every field of the pair, so a reader never sees the name miscased; a second run writes
+    its cached pairs the same way (no second copy)."""
     import json
 
     from alpaca_gen.generate import generate
@@ -103,8 +114,8 @@ def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_pat
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "pyproject.toml").write_text('[project]\nname = "gizmo"\n', encoding="utf-8")
-    (docs / "guide.md").write_text("# Guide\n\ngizmo reads the file and gizmo writes it; run gizmo in any folder "
-                                   "and gizmo keeps the cache.\n", encoding="utf-8")
+    (docs / "guide.md").write_text("# Guide\n\nThe tool gizmo reads the file and gizmo writes it; run gizmo in any "
+                                   "folder and gizmo keeps the cache.\n", encoding="utf-8")
 
     def reply(body: dict) -> str:
         line = section_of(body).splitlines()[0][:40]
@@ -113,8 +124,11 @@ def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_pat
 
     openai_server.responder = reply
     out = tmp_path / "pairs.jsonl"
-    generate(GenerateOptions(paths=[str(docs)], out=str(out), model="stub-model", base_url=openai_server.base_url,
-                             api_key="sk-test"))
+    settings = {"paths": [str(docs)], "out": str(out), "model": "stub-model", "base_url": openai_server.base_url,
+                "api_key": "sk-test"}
+    generate(GenerateOptions(**settings))
     pair = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert pair["instruction"] == "What does gizmo read in a folder?"
     assert pair["output"] == "Gizmo reads the file, and the cache is kept by gizmo."  # a sentence may open on it
+    again = generate(GenerateOptions(**settings))
+    assert again.units_cached == again.units and again.pairs_written == 0 and again.pairs_already_present == 1
