@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from pairsmith.core.readable import outside_code
+from pairsmith.core.readable import code_spans, outside_code
 from pairsmith.core.textmetrics import common_word_name
 
 _SPHINX_PROJECT = re.compile(r"^project\s*=\s*(['\"])(.+?)\1\s*(?:#.*)?$", re.M)  # read, never run
@@ -134,30 +134,49 @@ def _mid_sentence_spellings(name: str, texts: Iterable[str]) -> dict[str, int]:
 
 def kept_in_lower_case(name: str, texts: Iterable[str]) -> bool:
     """Whether the docs clearly write `name` in lower case: inside their sentences at least
-    `MIN_PROPER_USES` times so, and never otherwise ("uv", "msgspec", "cibuildwheel"). A name that is
-    an English word ("build", "click") is not, since a capital is how a question tells it from the word."""
+    `MIN_PROPER_USES` times so, never otherwise there, and never capitalised in their code (a class
+    `Gizmo` beside a package `gizmo`): "uv", "msgspec", "cibuildwheel". A name that is an English word
+    ("build", "click") is not, since a capital is how a question tells it from the word."""
     if not name or name != name.lower() or common_word_name(name):
         return False
+    texts = list(texts)
     counts = _mid_sentence_spellings(name, texts)
-    return counts.get(name, 0) >= MIN_PROPER_USES and all(spelling == name for spelling in counts)
+    if counts.get(name, 0) < MIN_PROPER_USES or any(spelling != name for spelling in counts):
+        return False
+    in_code = re.compile(rf"(?<![\w\-/]){re.escape(name.capitalize())}(?![\w\-/])")
+    return not any(in_code.search(code) for text in texts for code in _code_of(text))
 
 
-_MID_SENTENCE_BEFORE = re.compile(r"[a-z0-9,;]\s+$")  # after a lower-case word, a number or a comma
+def _code_of(text: str) -> list[str]:
+    """A text's code: fenced blocks, inline spans, and indented, doctest or shell lines."""
+    return [text[start:end] for start, end in code_spans(text)] + \
+        [line for line in text.splitlines() if _CODE_LINE.match(line)]
+
+
+# after a word in lower case, a number, a comma or a semicolon, on the same line
+_MID_SENTENCE_BEFORE = re.compile(r"(?:(?<![^\s(])[a-z][a-z0-9'-]*|[0-9,;])[ \t]+$")
+_CODE_WORD_BEFORE = re.compile(r"(?:\b(?:import|from|new|return|class|def|extends|raise|isinstance)|(?<!\S)-{1,2}[\w-]+)[ \t]+$")
+_CODE_LINE = re.compile(r"^(?: {4}|\t|\s*(?:>>>|\.\.\.|\$)\s)")
 
 
 def respelled(text: str, name: str) -> str:
     """`text` with the model's capitalised form of a name the docs keep in lower case written as the
     docs write it ("using Cibuildwheel?" -> "using cibuildwheel?", "one, Msgspec.json.Decoder"): only
-    right after a lower-case word, a number or a comma (never at a sentence start, after a quote, a
-    bracket or markup), never in code, a path or a dotted name, never before another capitalised word
-    ("Build Tools"), and never in capitals ("UV")."""
+    right after a word in lower case, a number, a comma or a semicolon on the same line (never at a
+    sentence or line start, after a quote, a bracket or markup), never after a dot, a slash or a
+    dash, never before another capitalised word ("Build Tools") or an opening bracket (a call), never
+    in code (spans, blocks, indented, doctest or shell lines, after "import", "new" or an option), and
+    never in capitals ("UV")."""
     if not name or name != name.lower():
         return text
-    pattern = re.compile(rf"(?<![\w.\-/\\]){re.escape(name.capitalize())}(?![\w\-/\\]|\s+[A-Z])")
+    pattern = re.compile(rf"(?<![\w.\-/\\]){re.escape(name.capitalize())}(?![\w\-/\\(]|\s+[A-Z])")
 
-    def lower_inside(prose: str) -> str:
+    def lower_line(line: str) -> str:
         def one(found: re.Match[str]) -> str:
-            return name if _MID_SENTENCE_BEFORE.search(prose[max(0, found.start() - 40):found.start()]) else found.group(0)
-        return pattern.sub(one, prose)
+            before = line[max(0, found.start() - 40):found.start()]
+            if _MID_SENTENCE_BEFORE.search(before) and not _CODE_WORD_BEFORE.search(before):
+                return name
+            return found.group(0)
+        return line if _CODE_LINE.match(line) else pattern.sub(one, line)
 
-    return outside_code(text, lower_inside)
+    return outside_code(text, lambda prose: "\n".join(map(lower_line, prose.split("\n"))))

@@ -184,8 +184,9 @@ class GenerationRun:
         with JsonlAppender(self.out) as out, JsonlAppender(self.rejects) as rejects_out:
 
             def emit(records: dict[str, Any]) -> None:
-                for record in map(self.strategy.finish, records["pairs"]):
-                    if record["id"] in before:
+                for raw in records["pairs"]:
+                    record = self.strategy.finish(raw)
+                    if record["id"] in before or raw["id"] in before:  # an --out an older version wrote as made
                         summary.pairs_already_present += 1
                         continue
                     if record["id"] in written:  # the same pair twice in this run: a model repeating itself

@@ -89,6 +89,9 @@ def test_a_name_the_docs_keep_in_lower_case_is_written_so_inside_a_sentence() ->
             "Run `Gizmo --help` in GIZMO mode.",  # code as written; all capitals may be an acronym
             "See the Gizmo Build Tools and the section 'Gizmo Isolation'.",  # a title-case phrase
             "app = Gizmo(__name__); gizmo.Gizmo(); C:\\Gizmo\\dist; www.Gizmo.com",  # code, paths, dotted names
+            "from gizmo import Gizmo; return Gizmo(name); new Gizmo; pass --name Gizmo",  # code outside backticks
+            "    import Gizmo as g\n>>> Gizmo",  # indented and doctest lines
+            "a line without a stop\nGizmo starts the next; Distributed Systems Gizmo",  # a line start, a title
             "- Gizmo\n- Widget"]
     for text in kept:
         assert respelled(text, "gizmo") == text, text
@@ -99,6 +102,7 @@ def test_a_name_the_docs_keep_in_lower_case_is_written_so_inside_a_sentence() ->
     assert not kept_in_lower_case("gizmo", lower + ["Pass it to Gizmo."])  # the docs capitalise it once: not clearly
     assert not kept_in_lower_case("gizmo", ["Run gizmo once, `gizmo` twice."])  # too few uses to tell
     assert not kept_in_lower_case("build", ["Use build to make it, then build runs and build writes it."])  # a word
+    assert not kept_in_lower_case("gizmo", lower + ["```python\nfrom gizmo import Gizmo\n```"])  # a class Gizmo
 
 
 def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_path: Path) -> None:
@@ -132,3 +136,13 @@ def test_generated_pairs_write_the_project_as_its_docs_do(openai_server, tmp_pat
     assert pair["output"] == "Gizmo reads the file, and the cache is kept by gizmo."  # a sentence may open on it
     again = generate(GenerateOptions(**settings))
     assert again.units_cached == again.units and again.pairs_written == 0 and again.pairs_already_present == 1
+
+    # an --out an older version wrote, with the name as the model wrote it, gets no second copy on resume
+    from pairsmith.core.records import Pair
+
+    older = Pair.from_dict({**pair, "id": "", "instruction": "What does Gizmo read in a folder?",
+                            "output": "Gizmo reads the file, and the cache is kept by Gizmo."}).to_dict()
+    out.write_text(json.dumps(older) + "\n", encoding="utf-8")
+    resumed = generate(GenerateOptions(**settings))
+    assert resumed.pairs_written == 0 and resumed.pairs_already_present == 1
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
