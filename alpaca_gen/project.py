@@ -88,6 +88,10 @@ def _folders_up(folder: Path) -> list[Path]:
 
 MIN_PROPER_USES = 3  # a spelling with capitals mid-sentence this often is how the docs write the name
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*(?:[-*+]|\d+\.)?\s*)$")
+# after a word in lower case, a number, a comma or a semicolon, on the same line
+_MID_SENTENCE_BEFORE = re.compile(r"(?:(?<![^\s(])[a-z][a-z0-9'-]*|[0-9,;])[ \t]+$")
+_CODE_WORD_BEFORE = re.compile(r"(?:\b(?:import|from|new|return|class|def|extends|raise|isinstance)|(?<!\S)-{1,2}[\w-]+)[ \t]+$")
+_CODE_LINE = re.compile(r"^(?: {4}|\t|\s*(?:>>>|\.\.\.|\$)\s)")
 
 
 def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
@@ -97,22 +101,9 @@ def spelled_as_in_docs(name: str, texts: Iterable[str]) -> str:
     already holds capitals, or that the docs write in lower case ("build", "pip"), is kept."""
     if not name or name != name.lower():
         return name
-    pattern = re.compile(rf"(?<![\w.\-/]){re.escape(name)}(?![\w\-/]|\.\w)", re.I)
-    counts: dict[str, int] = {}
-
-    def tally(prose: str) -> str:
-        for found in pattern.finditer(prose):
-            spelling = found.group(0)
-            if spelling != spelling.lower() and not _SENTENCE_START.search(prose[max(0, found.start() - 40):found.start()]):
-                counts[spelling] = counts.get(spelling, 0) + 1
-        return prose
-
-    for text in texts:
-        prose = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-        outside_code(prose, tally)
+    counts = {spelling: n for spelling, n in _mid_sentence_spellings(name, texts).items() if spelling != name}
     best = max(counts, key=lambda spelling: counts[spelling], default=None)
     return best if best is not None and counts[best] >= MIN_PROPER_USES else name
-
 
 
 def _mid_sentence_spellings(name: str, texts: Iterable[str]) -> dict[str, int]:
@@ -151,12 +142,6 @@ def _code_of(text: str) -> list[str]:
     """A text's code: fenced blocks, inline spans, and indented, doctest or shell lines."""
     return [text[start:end] for start, end in code_spans(text)] + \
         [line for line in text.splitlines() if _CODE_LINE.match(line)]
-
-
-# after a word in lower case, a number, a comma or a semicolon, on the same line
-_MID_SENTENCE_BEFORE = re.compile(r"(?:(?<![^\s(])[a-z][a-z0-9'-]*|[0-9,;])[ \t]+$")
-_CODE_WORD_BEFORE = re.compile(r"(?:\b(?:import|from|new|return|class|def|extends|raise|isinstance)|(?<!\S)-{1,2}[\w-]+)[ \t]+$")
-_CODE_LINE = re.compile(r"^(?: {4}|\t|\s*(?:>>>|\.\.\.|\$)\s)")
 
 
 def respelled(text: str, name: str) -> str:

@@ -116,7 +116,7 @@ _LISTED = re.compile(r"\b(?:such\s+as|including|like|namely|e\.g\.|for\s+example
                      re.I)
 
 
-def _writes_code(answer: str, question: str = "") -> bool:
+def _writes_code(answer: str, question: str) -> bool:
     """Whether the answer writes any code the question does not: a block, a shell or doctest line, or
     code in its prose (a code span, an option, a call, a dotted, snake_case or CamelCase name,
     key=value). A name the question holds ("MySQL", "scikit-build-core") is no answer to it."""

@@ -58,7 +58,6 @@ def new_facts(question: str, answer: str) -> list[str]:
     return [fact for fact in answer_facts(answer) if not said_in(fact, question)]
 
 
-
 def _word(token: str) -> str:
     return stem_word(re.sub(r"['’]s$", "", token))  # "pluggy's" is "pluggy"
 
