@@ -257,7 +257,20 @@ def answer_cites_source(answer: str, words: dict, has_input: bool = False) -> st
     if not has_input and pointers and texts and (found := re.search(
             rf"\b(?:the|this)\s+(?:{pointers})\s+(?:[\w-]+\s+){{0,2}}?(?:{texts})\b", flat)):
         return found.group(0)
+    if not has_input and not _FENCE.search(answer) and (found := shown_earlier(flat, words)):
+        return found
     return None
+
+
+def shown_earlier(flat: str, words: dict) -> str | None:
+    """An example, command or table the answer points back at ("In the example above", "the
+    previous example"), which its reader never saw: the answer shows none before it. "Described
+    above" and "above the live display" say no such thing."""
+    things = "|".join(words["shown_things"])
+    found = (re.search(rf"\b(?:the|this|that|these)\s+(?:[\w-]+\s+){{0,2}}?(?:{things})s?\s+above\b"
+                       rf"(?!\s+(?:the|a|an|it|its|your|all|each|every|this|that)\b)", flat)
+             or re.search(rf"\b(?:the|this)\s+(?:previous|preceding)\s+(?:{things})s?\b", flat))
+    return found.group(0) if found else None
 
 
 def _not_named_before(pattern: str, flat: str) -> str | None:

@@ -40,6 +40,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
     "member_kinds" (plural nouns of things an answer names one by one: "options", "functions"),
     "vague_quantifiers" (words by which an answer speaks of such things without naming them: "a few",
     "several") and "kind_verbs" (verbs that do so straight before the kind: "provides functions"),
+    "shown_things" (what an answer may point back at as shown before it: "the example above"),
     "presumed" (what a pair may speak of only when its source does: a default, merits, examples; each
     with its words, the further words of a source that speak of it, and whether the question alone or
     the whole pair is read).
@@ -54,7 +55,7 @@ def load_words(language: str = "en") -> dict[str, Any]:
     phrases = ("source_reference", "source_pointers", "source_verbs", "source_nouns", "source_demonstratives",
                "source_says", "source_topic_parts", "source_texts", "source_parts", "source_wholes",
                "asks_what_docs_hold", "leaning_answer_openers", "purpose_openers", "member_kinds",
-               "vague_quantifiers", "kind_verbs")
+               "vague_quantifiers", "kind_verbs", "shown_things")
     return {**{key: frozenset(raw.get(key, ())) for key in sets}, **{key: tuple(raw.get(key, ())) for key in phrases},
             "opposites": tuple(tuple(pair) for pair in raw.get("opposites", ())),
             "presumed": {kind: {"words": tuple(spec["words"]), "licensed_by": tuple(spec.get("licensed_by", ())),

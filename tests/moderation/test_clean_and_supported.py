@@ -95,6 +95,23 @@ def test_an_answer_that_speaks_of_its_source_text_points_at_what_the_reader_lack
     assert answer_cites_source("The given code prints 3.", words, has_input=True) is None
 
 
+def test_an_answer_pointing_back_at_an_example_it_never_showed_leans_on_the_source() -> None:
+    words = load_words("en")
+    for pointing in ("In the example above, workers collect tests in a different order.",
+                     "The type of money in the output of the command above is Decimal.",
+                     "We did not set the user agent in the previous example.",
+                     "The callback defined in the `retry` example code snippet above is named `last`."):
+        assert answer_cites_source(pointing, words) is not None, pointing
+    for answering in ("It decodes into types other than the defaults described above.",
+                      "The console prints the output above the live display.",
+                      "Python 3.10 and above are supported.",
+                      "Run it:\n\n```sh\nmake\n```\n\nThe command above builds the wheel.",
+                      "Set the option so the aforementioned loggers are cached.",
+                      "The previous version dropped Python 3.8."):
+        assert answer_cites_source(answering, words) is None, answering
+    assert answer_cites_source("The example above prints 3.", words, has_input=True) is None  # the input is shown
+
+
 def test_bold_and_a_links_bare_name_are_markup_in_a_pair() -> None:
     assert readable("You can **just use the same UUIDs** and `f(**kw)`.") == "You can just use the same UUIDs and `f(**kw)`."
     assert markup_residue("You can **just use the same UUIDs**.")[0] == "strong_emphasis"
