@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alpaca_gen.again import sections_left_empty
 from alpaca_gen.ingest import expand
 from alpaca_gen.options import GenerateOptions, build_run, default_cache_path
 from alpaca_gen.run import RunSummary, run_generation
@@ -21,7 +22,9 @@ def declared_outputs(opts: GenerateOptions) -> list[Output]:
 
 def generate(opts: GenerateOptions) -> RunSummary:
     """Run generation end to end (the library call behind `pairsmith generate`)."""
-    inputs = {"the docs": [*opts.paths, *expand(opts.paths)], "--seed-tasks": opts.seed_tasks}
+    inputs = {"the docs": [*opts.paths, *expand(opts.paths)], "--seed-tasks": opts.seed_tasks,
+              "--again-for": opts.again_for}
     with claim_outputs(inputs, declared_outputs(opts)):
+        only = sections_left_empty(Path(opts.out), Path(opts.again_for)) if opts.again_for else None
         run = build_run(opts)
-        return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard)
+        return run_generation(opts.paths, run, opts.chunking(), opts.max_file_bytes, opts.shard, only=only)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from alpaca_gen.again import AGAIN_TEMPERATURE
 from alpaca_gen.cache import ResultCache
 from alpaca_gen.chunk import ChunkConfig
 from alpaca_gen.run import GenerationRun
@@ -51,6 +52,9 @@ class GenerateOptions(BaseModel):
     max_tokens: int = Field(default=1536, ge=16)
     max_reasks: int = Field(default=2, ge=0, le=10)
     seed_tasks: str | None = None
+    # a curated file of an earlier run into this --out: ask again, with seed + 1 and a warmer temperature,
+    # for the sections it kept no pair from
+    again_for: str | None = None
     alpaca_rules: bool = True
     rejects: str | None = None
     cache: str | None = None  # SQLite file; default: under PAIRSMITH_CACHE
@@ -168,9 +172,18 @@ def default_cache_path() -> Path:
     return models.cache_dir() / "generations.sqlite"
 
 
+def asking_again(opts: GenerateOptions) -> GenerateOptions:
+    """The options a run asking again (`again_for`) samples with: the next seed, and the warmer
+    temperature unless one was given, so that the teacher writes other pairs than it did."""
+    if not opts.again_for:
+        return opts
+    return opts.model_copy(update={"seed": opts.seed + 1, "temperature": AGAIN_TEMPERATURE
+                                   if opts.temperature is None else opts.temperature})
+
+
 def build_run(opts: GenerateOptions) -> GenerationRun:
     """The GenerationRun for these options (no model is loaded yet; the teacher's file is found)."""
-    opts, note = fall_back_from_teacher(opts)
+    opts, note = fall_back_from_teacher(asking_again(opts))
     out = Path(opts.out)
     cache = ResultCache(None if opts.no_cache else (opts.cache or default_cache_path()))
     if opts.backend_name == "openai":

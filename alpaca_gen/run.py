@@ -165,14 +165,17 @@ class GenerationRun:
             self._backend = self.backend_factory()  # loaded only when some unit is not cached
         return self._backend
 
-    async def run(self, chunks: list[Chunk], summary: RunSummary) -> RunSummary:
-        """Do every unit of every chunk not done before; append the new records."""
+    async def run(self, chunks: list[Chunk], summary: RunSummary, only: set[str] | None = None) -> RunSummary:
+        """Do every unit of every chunk (of the chunk ids in `only`, when given) not done before;
+        append the new records. The strategy prepares on all chunks: a project's name is spelled
+        from the whole docs, whichever sections are asked."""
         started = time.perf_counter()
         summary.notes.extend(n for n in self.notes if n not in summary.notes)
         self.strategy.prepare(chunks)
         summary.notes.extend(n for n in self.strategy.notes() if n not in summary.notes)
-        units = [u for c in chunks for u in self.strategy.units(c)]
-        summary.chunks, summary.units = len(chunks), len(units)
+        asked = chunks if only is None else [c for c in chunks if c.id in only]
+        units = [u for c in asked for u in self.strategy.units(c)]
+        summary.chunks, summary.units = len(asked), len(units)
         written = _existing_ids(self.out)
         before = set(written)
         rejected = _existing_ids(self.rejects)
@@ -240,12 +243,14 @@ class GenerationRun:
 
 
 def run_generation(paths: Iterable[str | Path], run: GenerationRun, chunking: ChunkConfig = ChunkConfig(),
-                   max_bytes: int = DEFAULT_MAX_BYTES, shard: str | None = None) -> RunSummary:
-    """Ingest, chunk and generate; the library entry point behind `pairsmith generate`."""
+                   max_bytes: int = DEFAULT_MAX_BYTES, shard: str | None = None,
+                   only: set[str] | None = None) -> RunSummary:
+    """Ingest, chunk and generate; the library entry point behind `pairsmith generate`. With `only`,
+    units are made for those chunk ids alone (the strategy still reads every chunk to prepare)."""
     try:
         found, chunks = collect_chunks(paths, chunking, max_bytes, shard)
         summary = RunSummary(files_read=len(found.documents), skipped=found.skipped, warnings=found.warnings)
-        return run_sync(run.run(chunks, summary))
+        return run_sync(run.run(chunks, summary, only))
     finally:
         run.cache.close()
         run.strategy.close()

@@ -217,12 +217,14 @@ def headline_table(report: dict[str, Any]) -> pd.DataFrame:
 def run(paths: str | Path | list[str | Path], *, out: str | Path, review: bool = False, train: bool = True,
         generate_options: dict[str, Any] | None = None, moderation: ModerationConfig | str | Path | None = None,
         train_options: dict[str, Any] | None = None, eval_options: dict[str, Any] | None = None,
-        fractions: list[float] | None = None) -> PipelineResult:
-    """The whole loop (as `pairsmith run`): generate, moderate, fine-tune and evaluate into `out`."""
+        fractions: list[float] | None = None, ask_again: int | None = None) -> PipelineResult:
+    """The whole loop (as `pairsmith run`): generate, moderate, ask again for the sections that kept
+    no pair (`ask_again` rounds, default 1), fine-tune and evaluate into `out`."""
     from moderation.config import ModerationConfig, load_config
     from pairsmith.app.pipeline import run_pipeline
 
     listed = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     cfg = moderation if isinstance(moderation, ModerationConfig) else load_config(moderation)
     return run_pipeline(listed, out, {"progress": False, **(generate_options or {})}, cfg, train_options,
-                        eval_options, train=train, review=review, fractions=fractions)
+                        eval_options, train=train, review=review, fractions=fractions,
+                        **({} if ask_again is None else {"ask_again": ask_again}))

@@ -54,6 +54,9 @@ def generate(
     chunk_tokens: Annotated[int, typer.Option(help="Chunk budget in estimated tokens.")] = GENERATE.chunk_tokens,
     max_file_bytes: Annotated[int, typer.Option(help="Skip files larger than this.")] = GENERATE.max_file_bytes,
     shard: Annotated[Optional[str], typer.Option(help="Process only shard i/n of the chunks.")] = None,
+    again_for: Annotated[Optional[str], typer.Option(help="A curated file of an earlier run into this --out: ask "
+                                                     "again (next seed, warmer temperature) for the sections "
+                                                     "it kept no pair from; the same docs and chunking.")] = None,
     cache: Annotated[Optional[str], typer.Option(help="Resume cache file (SQLite).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the resume cache.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print chunks, prompts and a token estimate only.")] = False,
@@ -70,7 +73,7 @@ def generate(
         seed_tasks=seed_tasks,
         temperature=temperature, seed=seed, max_tokens=max_tokens, max_reasks=max_reasks, rejects=rejects,
         batch_size=batch_size, parallel=parallel, device=device, constrain=not no_constrain, lookup=lookup, timeout=timeout, retry_window=retry_window, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, shard=shard,
-        cache=cache, no_cache=no_cache,
+        again_for=again_for, cache=cache, no_cache=no_cache,
     )
     if dry_run:
         found, chunks = collect_chunks(opts.paths, opts.chunking(), opts.max_file_bytes, opts.shard)
@@ -113,6 +116,8 @@ def run_all(
                                          "run continues from their decisions (OUT/reviews.jsonl).")] = False,
     fractions: Annotated[Optional[str], typer.Option(help="Data-size curve: train on these nested shares of the "
                                                      "training pairs too, e.g. 0.25,0.5,1.")] = None,
+    ask_again: Annotated[Optional[int], typer.Option(help="Rounds asking the teacher again for sections that kept "
+                                                     "no pair, each moderated anew (default 1; 0: none).")] = None,
 ) -> None:
     """The whole loop: generate pairs from docs, moderate them, fine-tune and evaluate, with one report
     (OUT/index.html). A re-run redoes the first stage whose inputs or settings changed, and what follows."""
@@ -139,6 +144,10 @@ def run_all(
         spec.train["epochs"] = epochs
     if train is not None:
         spec.train_and_evaluate = train
+    if ask_again is not None:
+        if not 0 <= ask_again <= 5:
+            fail(f"--ask-again {ask_again}: give 0 to 5 rounds")
+        spec.ask_again = ask_again
     if fractions:
         try:
             spec.fractions = [float(f) for f in fractions.split(",") if f.strip()]
@@ -146,7 +155,7 @@ def run_all(
             fail(f"--fractions {fractions}: give shares such as 0.25,0.5,1")
     result = run_pipeline(spec.docs, spec.out, spec.generate, moderation, train_options=spec.train,
                           eval_options=spec.evaluate, train=spec.train_and_evaluate, review=review or spec.review,
-                          fractions=spec.fractions)
+                          fractions=spec.fractions, ask_again=spec.ask_again)
     echo_run(result, Path(spec.out))
 
 
@@ -157,6 +166,14 @@ def echo_run(result: Any, out: Path) -> None:
     typer.echo("== generate")
     for line in summary_lines(result.generation):
         typer.echo(line)
+    for round_, again in enumerate(result.asked_again, 1):
+        if not again.chunks:
+            typer.echo("== ask again: every section kept a pair")
+            continue
+        typer.echo(f"== ask again (round {round_}): {again.chunks} sections that kept no pair")
+        for line in summary_lines(again):
+            if not line.startswith(("files:", "  skipped", "warning:")):  # the first run said these
+                typer.echo(line)
     typer.echo("== moderate")
     typer.echo(result.moderation.summary())
     if result.stopped_for_review:

@@ -22,7 +22,7 @@ from pairsmith.core.errors import ConfigError
 from pairsmith.core.log import say
 from pairsmith.core.outputs import Output, claim_outputs
 from pairsmith.app.run_report import write_run_report
-from pairsmith.app.run_spec import RUN_GENERATE, RUN_TRAIN, with_run_defaults
+from pairsmith.app.run_spec import RUN_ASK_AGAIN, RUN_GENERATE, RUN_TRAIN, with_run_defaults
 from pairsmith.app.stamps import STAMPS, Stamps, file_hash
 
 REVIEW_STORE = "reviews.jsonl"  # human decisions, read by a run, written by `review serve` / `review import`
@@ -42,6 +42,7 @@ class PipelineResult:
     files: dict[str, Path]
     training: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
+    asked_again: list[RunSummary] = field(default_factory=list)  # each round asking again for empty sections
     stopped_for_review: bool = False  # run(review=True): moderation done, a person reviews next
     scale: list[dict[str, Any]] = field(default_factory=list)  # the data-size curve, when fractions were given
 
@@ -49,9 +50,11 @@ class PipelineResult:
 def run_pipeline(paths: list[str], out_dir: str | Path, generate_options: dict[str, Any] | None = None,
                  moderation: ModerationConfig | None = None, train_options: dict[str, Any] | None = None,
                  eval_options: dict[str, Any] | None = None, train: bool = True,
-                 review: bool = False, fractions: list[float] | None = None) -> PipelineResult:
+                 review: bool = False, fractions: list[float] | None = None,
+                 ask_again: int = RUN_ASK_AGAIN) -> PipelineResult:
     """Generate pairs from `paths` into OUT/pairs.jsonl, moderate them into OUT/curated.jsonl,
     then (unless `train` is False) fine-tune on them into OUT/run and evaluate into OUT/eval.
+    Sections that kept no pair are asked again up to `ask_again` times, each round moderated anew.
 
     Human decisions in OUT/reviews.jsonl (`pairsmith review serve OUT/curated.jsonl` writes them)
     apply at moderation. With `review`, the run stops after moderation so a person can review;
@@ -62,7 +65,7 @@ def run_pipeline(paths: list[str], out_dir: str | Path, generate_options: dict[s
               "the review decisions": store if store.exists() else None}
     with claim_outputs(inputs, [Output.folder(out_dir, "--out", RUN_FOLDER_FILES)]):
         return _run(paths, Path(out_dir), generate_options, config, train_options, eval_options, train, review,
-                    fractions)
+                    fractions, ask_again)
 
 
 def _run(paths: list[str], out: Path, *args: Any) -> PipelineResult:
@@ -79,28 +82,37 @@ def _run(paths: list[str], out: Path, *args: Any) -> PipelineResult:
 
 def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None, config: ModerationConfig,
          train_options: dict[str, Any] | None, eval_options: dict[str, Any] | None, train: bool,
-         review: bool, fractions: list[float] | None = None) -> PipelineResult:
+         review: bool, fractions: list[float] | None = None, ask_again: int = RUN_ASK_AGAIN) -> PipelineResult:
     out.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(out / STAMPS)
     pairs = out / "pairs.jsonl"
-    summary = generate(GenerateOptions(paths=list(paths), out=str(pairs), **with_run_defaults(RUN_GENERATE, generate_options)))
+    settings = with_run_defaults(RUN_GENERATE, generate_options)
+    summary = generate(GenerateOptions(paths=list(paths), out=str(pairs), **settings))
     store = out / REVIEW_STORE
     curated = out / "curated.jsonl"
     report_md = out / "moderation_report.md"
-    moderation_key = stamps.key("moderate", file_hash(pairs), config.model_dump(mode="json", exclude={"source"}),
-                                file_hash(store) if store.exists() else None)
-    if stamps.done("moderate", moderation_key) and curated.exists() and report_md.with_suffix(".json").exists():
-        say("moderation: inputs and settings unchanged, curated pairs kept from the last run")
-        result = summary_from_report(report_md.with_suffix(".json"), curated)
-    else:
-        stamps.forget("moderate", "train", "evaluate", "scale")
-        result = moderate(pairs, curated, out / "curated.rejects.jsonl", config=config,
-                          reviews=store if store.exists() else None, report=report_md)
-        stamps.mark("moderate", moderation_key)
+    result = _moderated(pairs, curated, config, store, stamps)
+    asked_again = []
+
+    def again_key() -> str:  # the pairs, and what decides which sections keep nothing and how they are asked
+        return stamps.key("ask_again", file_hash(pairs), config.model_dump(mode="json", exclude={"source"}),
+                          file_hash(store) if store.exists() else None, ask_again, settings)
+
+    if ask_again > 0 and stamps.done("ask_again", again_key()):
+        say("asking again: the pairs and settings are those a finished run asked again for, nothing to ask")
+    elif ask_again > 0:
+        for round_ in range(ask_again):  # round r asks with the first seed + r
+            again = generate(GenerateOptions(paths=list(paths), out=str(pairs), again_for=str(curated),
+                                             **{**settings, "seed": settings.get("seed", 0) + round_}))
+            asked_again.append(again)
+            if not again.pairs_written:  # no section left, or the pairs a run wrote before: nothing new to moderate
+                break
+            result = _moderated(pairs, curated, config, store, stamps)
+        stamps.mark("ask_again", again_key())  # a rerun of the same asks nothing, whatever the last moderation emptied
     report = result.report_files or {k: v for k, v in report_paths(report_md).items() if v.exists()}
     files = {"pairs": pairs, "generation_rejects": out / "pairs.rejects.jsonl", "curated": curated,
              "moderation_rejects": out / "curated.rejects.jsonl", **{f"report_{k}": v for k, v in report.items()}}
-    outcome = PipelineResult(summary, result, files)
+    outcome = PipelineResult(summary, result, files, asked_again=asked_again)
     if store.exists():
         files["reviews"] = store
     if review:
@@ -136,6 +148,22 @@ def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None
         outcome.scale = data_size_curve(out, fractions, settings, eval_settings, stamps)
         files["scale_png"] = out / "scale" / "scale.png"
     return outcome
+
+
+def _moderated(pairs: Path, curated: Path, config: ModerationConfig, store: Path, stamps: Stamps) -> ModerationSummary:
+    """Moderate OUT/pairs.jsonl into OUT/curated.jsonl, or keep the last run's result when the pairs,
+    settings and review decisions are unchanged (a changed result forgets training and evaluation)."""
+    report_md = curated.parent / "moderation_report.md"
+    moderation_key = stamps.key("moderate", file_hash(pairs), config.model_dump(mode="json", exclude={"source"}),
+                                file_hash(store) if store.exists() else None)
+    if stamps.done("moderate", moderation_key) and curated.exists() and report_md.with_suffix(".json").exists():
+        say("moderation: inputs and settings unchanged, curated pairs kept from the last run")
+        return summary_from_report(report_md.with_suffix(".json"), curated)
+    stamps.forget("moderate", "train", "evaluate", "scale")
+    result = moderate(pairs, curated, curated.parent / "curated.rejects.jsonl", config=config,
+                      reviews=store if store.exists() else None, report=report_md)
+    stamps.mark("moderate", moderation_key)
+    return result
 
 
 def data_size_curve(out: Path, fractions: list[float], settings: dict[str, Any], eval_settings: dict[str, Any],

@@ -17,6 +17,7 @@ from pairsmith.core.errors import ConfigError
 # documents (a third, so that the evaluation has pairs enough), trains two epochs, and leaves out
 # examples that cannot be trained on instead of refusing them.
 RUN_GENERATE: dict[str, Any] = {"pairs_per_chunk": 2}
+RUN_ASK_AGAIN = 1  # rounds asking again for sections that kept no pair (alpaca_gen/again.py)
 RUN_TRAIN: dict[str, Any] = {"epochs": 2.0, "eval_split": 0.33, "eval_steps": 20, "logging_steps": 5,
                              "drop_unusable": True}
 
@@ -37,6 +38,7 @@ class RunSpec(BaseModel):
     moderation: dict[str, Any] = Field(default_factory=dict)  # ModerationConfig sections
     train: dict[str, Any] = Field(default_factory=dict)  # TrainOptions fields
     evaluate: dict[str, Any] = Field(default_factory=dict)  # EvalOptions fields
+    ask_again: int = Field(default=RUN_ASK_AGAIN, ge=0, le=5)  # rounds asking again for sections that kept no pair
     train_and_evaluate: bool = True
     review: bool = False
     fractions: list[float] = Field(default_factory=list)
@@ -96,6 +98,7 @@ evaluate:
   max_new_tokens: 128
   # judge_url: http://127.0.0.1:8000/v1   # a judge model for pairwise preferences
 
+ask_again: {RUN_ASK_AGAIN}                      # rounds asking the teacher again for sections that kept no pair (0: none)
 train_and_evaluate: true          # false: stop after moderation
 review: false                     # true: stop after moderation for `pairsmith review serve`
 fractions: []                     # e.g. [0.25, 0.5, 1]: train on nested subsets, plot each metric against size

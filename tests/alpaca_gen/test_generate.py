@@ -295,3 +295,50 @@ def test_sigkill_loses_only_in_flight_work(docs: Path, tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def test_asking_again_asks_only_the_sections_that_kept_nothing(openai_server: OpenAIStub, docs: Path,
+                                                              tmp_path: Path) -> None:
+    """--again-for: the sections whose pairs a curated file holds none of are asked once more, with the
+    next seed and a warmer temperature; their new pairs are appended, and a rerun asks nothing."""
+    def seeded_reply(body: dict) -> str:
+        line = next(l for l in section_of(body).splitlines() if l.strip())[:60]
+        return json.dumps({"pairs": [{"evidence": line, "instruction": f"What does Widget say ({body.get('seed')}): {line}?",
+                                      "input": "", "output": f"Widget says {line}."}]})
+
+    openai_server.responder = seeded_reply
+    out = tmp_path / "pairs.jsonl"
+    first = generate(options(openai_server, docs, out))
+    records = lines(out)
+    assert first.units == len(records) >= 3
+    kept, empty = records[0], records[1:]
+    curated = tmp_path / "curated.jsonl"
+    curated.write_text(json.dumps(kept) + "\n", encoding="utf-8")
+    asked_before = len(openai_server.requests)
+    again = generate(options(openai_server, docs, out, again_for=str(curated)))
+    asked = openai_server.requests[asked_before:]
+    assert again.units == len(asked) == len(empty)
+    assert all(body["seed"] == 1 and body["temperature"] == 0.6 for body in asked)
+    added = lines(out)[len(records):]
+    assert len(added) == len(empty) and {r["source"]["chunk"] for r in added} == {r["source"]["chunk"] for r in empty}
+    assert all(r["generator"]["params"]["seed"] == 1 and "(1)" in r["instruction"] for r in added)
+    before = out.read_bytes()
+    rerun = generate(options(openai_server, docs, out, again_for=str(curated)))
+    assert rerun.model_calls == 0 and rerun.pairs_written == 0 and out.read_bytes() == before
+
+
+def test_asking_again_needs_the_curated_file_and_never_writes_it(openai_server: OpenAIStub, docs: Path,
+                                                                 tmp_path: Path) -> None:
+    import pytest
+
+    from pairsmith.core.errors import PairsmithError
+
+    openai_server.responder = pair_reply
+    out = tmp_path / "pairs.jsonl"
+    generate(options(openai_server, docs, out))
+    with pytest.raises(PairsmithError, match="not found"):
+        generate(options(openai_server, docs, out, again_for=str(tmp_path / "missing.jsonl")))
+    before = out.read_bytes()
+    with pytest.raises(PairsmithError, match="the input given as --again-for"):
+        generate(options(openai_server, docs, out, again_for=str(out)))  # its own output as the curated file
+    assert out.read_bytes() == before

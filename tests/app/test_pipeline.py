@@ -35,14 +35,53 @@ def test_run_pipeline(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
         assert result.files[name].exists(), name
 
 
+def test_a_section_that_kept_nothing_is_asked_again(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    """The first asking writes a pair for the cache page that moderation drops (its answer says the
+    question back); asked again, the teacher writes one it keeps. Only sections that kept nothing are
+    asked again (another one, whose pair is the same under every seed, adds nothing), and a rerun
+    asks nothing."""
+    def first_poor_then_good(body: dict) -> str:
+        if "cache" in section_of(body) and body.get("seed") == 0:
+            return json.dumps({"pairs": [{"instruction": "What does the cache keep?", "input": "",
+                                          "output": "The cache keeps."}]})
+        return answer_from_docs(body)
+
+    config = ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
+                                              "near": {"enabled": False}})  # a random tiny embedder: no meaning
+    with OpenAIStub(responder=first_poor_then_good) as server:
+        result = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url}, config,
+                              train=False)
+        (again,) = result.asked_again
+        asked = [body for body in server.requests if body["seed"] == 1]
+        assert again.chunks == len(asked) < result.generation.chunks and again.pairs_written == 1
+        assert any("cache" in section_of(body) for body in asked)
+        curated = [json.loads(line) for line in (tmp_path / "run" / "curated.jsonl").read_text().splitlines()]
+        assert any("cache keeps finished work" in pair["output"] for pair in curated)
+        calls = len(server.requests)
+        rerun = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url}, config,
+                             train=False)
+        assert len(server.requests) == calls and rerun.asked_again == []
+        none = run_pipeline([str(docs)], tmp_path / "none", {"model": "m", "base_url": server.base_url}, config,
+                            train=False, ask_again=0)
+    assert none.asked_again == [] and none.moderation.kept == result.moderation.kept - 1
+
+
 def test_run_command(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     config = tmp_path / "moderation.yaml"
     config.write_text(f"embedder: {tiny_embedder}\n")
     with OpenAIStub(responder=answer_from_docs) as server:
         result = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "run"), "--model", "m",
                                           "--base-url", server.base_url, "--config", str(config), "--no-train"])
-    assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, result.output
+        none = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "none"), "--model", "m",
+                                        "--base-url", server.base_url, "--config", str(config), "--no-train",
+                                        "--ask-again", "0"])
     assert "== generate" in result.output and "== moderate" in result.output and "3 pairs:" in result.output
+    # the stub writes one pair a section, the same under every seed: some section kept none and was asked again
+    assert "== ask again (round 1):" in result.output and "pairs: 0 new, " in result.output
+    assert none.exit_code == 0 and "== ask again" not in none.output
+    wrong = CliRunner().invoke(app, ["run", str(docs), "--out", str(tmp_path / "x"), "--ask-again", "9"])
+    assert wrong.exit_code == 1 and "give 0 to 5 rounds" in wrong.output
 
 
 def test_whole_loop_through_training_and_evaluation(tiny_lm: Path, tiny_embedder: Path, docs: Path,
