@@ -64,6 +64,10 @@ def damaged_case(text: str, source: str | None) -> str | None:
     return None
 
 
+_NAMING_BEFORE_AS = frozenset({"known", "named", "called", "same", "such", "referred", "shipped", "packaged",
+                               "published", "released", "distributed", "installed", "available"})
+
+
 def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
     """The project's name glued to the end of a finished question: after a comma or colon ("How is
     the page protected, pairsmith?", "..., as pairsmith does?"), or straight after a noun ("How does
@@ -81,6 +85,14 @@ def _tacked_on(flat: str, project: str) -> re.Match[str] | None:
         return not quote and found.islower() and (not project.strip().islower() or common_word_name(project))
 
     if (tail := re.search(rf"[,:;]\s*[`'\"]?{name}[`'\"]?\s*[?.!]?$", flat, re.I)) is not None:
+        return tail
+    # in brackets at the end ("... available in `pip` (pip-tools)?"), or after a closing "as" that makes
+    # it no role ("... using the `pyproject.toml` as pip-tools?"; "known as pip-tools?" names it)
+    if (tail := re.search(rf"\(\s*[`'\"]?{name}[`'\"]?\s*\)\s*[?.!]?$", flat, re.I)) is not None:
+        return tail
+    tail = re.search(rf"(?<=\s)(\S+)\s+as\s+([`'\"]?)({name})[`'\"]?\s*[?.!]?$", flat, re.I)
+    if (tail is not None and tail.group(1).strip("`'\",").lower() not in _NAMING_BEFORE_AS
+            and not common_noun(tail.group(2), tail.group(3))):
         return tail
     # set off by commas mid-sentence after a long clause, not as an item of a list: "the helper, `lumen`, by ..."
     for found in re.finditer(rf",\s*[`'\"]?{name}[`'\"]?\s*,(?!\s*(?:and|or)\b)", flat, re.I):
@@ -264,12 +276,15 @@ def answer_cites_source(answer: str, words: dict, has_input: bool = False) -> st
 
 def shown_earlier(flat: str, words: dict) -> str | None:
     """An example, command or table the answer points back at ("In the example above", "the
-    previous example"), which its reader never saw: the answer shows none before it. "Described
-    above" and "above the live display" say no such thing."""
+    previous example", "the example provided"), which its reader never saw: the answer shows none
+    before it. "Described above", "above the live display" and "the command given by" say no such thing."""
     things = "|".join(words["shown_things"])
     found = (re.search(rf"\b(?:the|this|that|these)\s+(?:[\w-]+\s+){{0,2}}?(?:{things})s?\s+above\b"
                        rf"(?!\s+(?:the|a|an|it|its|your|all|each|every|this|that)\b)", flat)
-             or re.search(rf"\b(?:the|this)\s+(?:previous|preceding)\s+(?:{things})s?\b", flat))
+             or re.search(rf"\b(?:the|this)\s+(?:previous|preceding)\s+(?:{things})s?\b", flat)
+             # "The example provided shows ...": given to the writer, not shown to the reader
+             or re.search(rf"\b(?:the|this)\s+(?:{things})s?\s+(?:provided|given)\b"
+                          rf"(?!\s+(?:by|to|in|for|with|on|as|here|below|when|if|at)\b)", flat))
     return found.group(0) if found else None
 
 

@@ -100,14 +100,16 @@ def test_an_answer_pointing_back_at_an_example_it_never_showed_leans_on_the_sour
     for pointing in ("In the example above, workers collect tests in a different order.",
                      "The type of money in the output of the command above is Decimal.",
                      "We did not set the user agent in the previous example.",
-                     "The callback defined in the `retry` example code snippet above is named `last`."):
+                     "The callback defined in the `retry` example code snippet above is named `last`.",
+                     "The example provided shows how to override the command on musllinux only."):
         assert answer_cites_source(pointing, words) is not None, pointing
     for answering in ("It decodes into types other than the defaults described above.",
                       "The console prints the output above the live display.",
                       "Python 3.10 and above are supported.",
                       "Run it:\n\n```sh\nmake\n```\n\nThe command above builds the wheel.",
                       "Set the option so the aforementioned loggers are cached.",
-                      "The previous version dropped Python 3.8."):
+                      "The previous version dropped Python 3.8.", "Run the command given by `tox -l`.",
+                      "The value provided is used as the default.", "Use the configuration given below:"):
         assert answer_cites_source(answering, words) is None, answering
     assert answer_cites_source("The example above prints 3.", words, has_input=True) is None  # the input is shown
 
@@ -498,12 +500,16 @@ def test_a_project_name_tacked_onto_a_finished_question_is_template_grammar() ->
              "What is stored in the SQLite db `lumen`?", "How is a token checked, and how does it Lumen?",
              "What is the default port if the flag is not Lumen?",
              "What is the command to fetch a page and keep the reply in a variable, as Lumen does?",
-             "How can you customize the messages produced by the `format_error` helper, `lumen`, by a custom function?"]
+             "How can you customize the messages produced by the `format_error` helper, `lumen`, by a custom function?",
+             "What is the purpose of the `--hash` flag when using hash-checking mode in `pip` (Lumen)?",
+             "Which packages are pinned in the file compiled from `pyproject.toml` as Lumen?"]
     fine = ["How are retries configured in Lumen?", "How do I install Lumen?", "Is a GPU needed for running Lumen?",
             "What is the default timeout used by Lumen?", "How does Lumen's parser treat tabs?", "What is Lumen?",
             "Which web frameworks work with Flask and Lumen?", "Does Lumen cache replies as a proxy does?",
             "How do I serve HTTPS locally with trustme, Lumen, and Uvicorn?", "How do I, in Lumen, set a port?",
-            "Which of Flask, Lumen, Django serve static files?"]
+            "Which of Flask, Lumen, Django serve static files?", "Which tool is known as Lumen?",
+            "Can I install the package and use it the same as Lumen?", "What does the flag (`--lumen`) do in Lumen?",
+            "How is Lumen (the library) configured?"]
     assert all(template_grammar(q, "Lumen") for q in glued), [q for q in glued if not template_grammar(q, "Lumen")]
     assert not [q for q in fine if template_grammar(q, "Lumen")]
     # a project named by an English word: bare and in lower case, the word is the sentence's own noun
