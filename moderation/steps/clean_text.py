@@ -217,7 +217,7 @@ def source_reference(question: str, words: dict, has_input: bool = False,
     pointers, nouns = "|".join(words["source_pointers"]), "|".join(words["source_nouns"])
     if has_input or not pointers or not nouns:
         return None
-    found = (re.search(rf"\b(?:{pointers})\s+(?:\w+\s+){{0,2}}(?:{nouns})\b", flat)
+    found = (re.search(rf"\b(?:{pointers})\s+(?:[\w`'.-]+\s+){{0,2}}(?:{nouns})\b", flat)  # "given `mypy` docs"
              or re.search(rf"\b(?:{nouns})\s+(?:{pointers})\b", flat)
              or re.search(rf"\b(?:according\s+(?:to\s+)?|as\s+per\s+)(?:the\s+|[\w.-]+'s\s+)(?:{nouns})\b", flat))
     # the text itself speaking: "what does the section say about ...", "what command does the

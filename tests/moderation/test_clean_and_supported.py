@@ -197,7 +197,8 @@ def test_a_question_that_points_at_its_source_is_caught() -> None:
                      "What is the section that explains how to add a route in Starlette?",
                      "What happens when training resumes, according to the training's `starlette` documentation?",
                      "What does `HTMLResponse` return in the Starlette documentation?",
-                     "How is a response class named in the documentation for Starlette?"):
+                     "How is a response class named in the documentation for Starlette?",
+                     "What is the limit of one call, according to the given `starlette` documentation?"):
         assert source_reference(pointing, words) is not None, pointing
     assert source_reference("What does Starlette do here, as per the documentation?", words, has_input=True)
     for ordinary in (
