@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pairsmith.app.run_spec import RUN_ASK_AGAIN
 from pairsmith.core.errors import ConfigError
 from pairsmith.core.records import Pair
 
@@ -217,14 +218,13 @@ def headline_table(report: dict[str, Any]) -> pd.DataFrame:
 def run(paths: str | Path | list[str | Path], *, out: str | Path, review: bool = False, train: bool = True,
         generate_options: dict[str, Any] | None = None, moderation: ModerationConfig | str | Path | None = None,
         train_options: dict[str, Any] | None = None, eval_options: dict[str, Any] | None = None,
-        fractions: list[float] | None = None, ask_again: int | None = None) -> PipelineResult:
+        fractions: list[float] | None = None, ask_again: int = RUN_ASK_AGAIN) -> PipelineResult:
     """The whole loop (as `pairsmith run`): generate, moderate, ask again for the sections that kept
-    no pair (`ask_again` rounds, default 1), fine-tune and evaluate into `out`."""
+    no pair (`ask_again` rounds), fine-tune and evaluate into `out`."""
     from moderation.config import ModerationConfig, load_config
     from pairsmith.app.pipeline import run_pipeline
 
     listed = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     cfg = moderation if isinstance(moderation, ModerationConfig) else load_config(moderation)
     return run_pipeline(listed, out, {"progress": False, **(generate_options or {})}, cfg, train_options,
-                        eval_options, train=train, review=review, fractions=fractions,
-                        **({} if ask_again is None else {"ask_again": ask_again}))
+                        eval_options, train=train, review=review, fractions=fractions, ask_again=ask_again)

@@ -141,9 +141,10 @@ def test_a_runs_defaults_are_the_same_from_every_face(tiny_embedder: Path, docs:
     import yaml
 
     import pairsmith
-    from pairsmith.app.run_spec import RUN_GENERATE, RUN_TRAIN, template
+    from pairsmith.app.run_spec import RUN_ASK_AGAIN, RUN_GENERATE, RUN_TRAIN, RunSpec, template
 
     written = yaml.safe_load(template({}))
+    assert written["ask_again"] == RUN_ASK_AGAIN == RunSpec(docs=["d"]).ask_again
     assert written["generate"]["pairs_per_chunk"] == RUN_GENERATE["pairs_per_chunk"]
     assert written["train"]["epochs"] == RUN_TRAIN["epochs"] and written["train"]["eval_split"] == RUN_TRAIN["eval_split"]
     config = tmp_path / "moderation.yaml"
