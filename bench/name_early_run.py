@@ -1,0 +1,124 @@
+"""Does asking the grammar for the project's name early in a question stop the name being glued in
+late? The reply grammar makes every question name the project within its first `_BEFORE_NAME`
+characters (120); a model that has finished its question without the name must then fit it in
+("... even if they are already up Pip-tools?"). This run generates the same sections with the
+bound at BEFORE characters instead, moderates them, and lays out for one blind labeller the kept
+pairs of both arms (the default arm's are a post-work check's pairs, written again as today's
+generation writes them, and moderated with today's code), shuffled per section; the key says which
+arm each pair is. Score with --score once OUT/labels.jsonl exists.
+
+    python bench/name_early_run.py OUT --before 40 bench/data/check20/pip-tools:bench/thirdparty/check20/pip-tools ...
+    python bench/name_early_run.py OUT --score CHECK:DOCS ...
+
+Run it from the repository root (chunk ids hold the docs' path as given to the first run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import alpaca_gen.schema as schema  # noqa: E402
+from kept_for_labels import pid, section_texts  # noqa: E402
+from labelled import read_jsonl  # noqa: E402
+
+from alpaca_gen.chunk import ChunkConfig  # noqa: E402
+from alpaca_gen.generate import generate  # noqa: E402
+from alpaca_gen.options import GenerateOptions, build_strategy  # noqa: E402
+from alpaca_gen.run import collect_chunks  # noqa: E402
+from pairsmith import moderate  # noqa: E402
+from pairsmith.core.readable import readable  # noqa: E402
+
+
+def as_written_today(first: Path, docs: str, out: Path) -> Path:
+    """The default arm's pairs as today's generation writes them (the project's name spelled as the
+    docs do), so that the arms differ by the grammar alone."""
+    opts = GenerateOptions(paths=[docs], out=str(out))
+    strategy = build_strategy(opts)
+    _, chunks = collect_chunks(opts.paths, opts.chunking())
+    strategy.prepare(chunks)
+    out.write_text("".join(json.dumps(strategy.finish(r), ensure_ascii=False) + "\n" for r in read_jsonl(first)),
+                   encoding="utf-8")
+    return out
+
+
+def build(out: Path, runs: list[str], before: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    items: dict[str, dict] = {}
+    key, timing = [], {}
+    rng = random.Random(0)
+    for spec in runs:
+        check, docs = spec.split(":")
+        project = Path(check).name
+        work = out / project
+        work.mkdir(exist_ok=True)
+        variant = work / "generated.jsonl"
+        seconds = None
+        if not variant.exists():
+            schema._BEFORE_NAME = before
+            started = time.perf_counter()
+            generate(GenerateOptions(paths=[docs], out=str(variant), no_cache=True, progress=False))
+            seconds = time.perf_counter() - started
+        default = as_written_today(Path(check) / "generated.jsonl", docs, work / "default_generated.jsonl")
+        sections = section_texts(Path(docs), ChunkConfig())
+        for arm, pairs_file in (("early", variant), ("default", default)):
+            curated = moderate(pairs_file, out=work / f"{arm}_curated.jsonl")
+            for p in curated.kept:
+                chunk = (p.source or {}).get("chunk")
+                known = sections.get(chunk, {})
+                item = items.setdefault(chunk, {"chunk": chunk, "project": project,
+                                                "document": known.get("document", ""),
+                                                "headings": known.get("headings", []),
+                                                "section": readable(known.get("text", "")), "pairs": []})
+                row = {"pid": pid(p.to_dict()), "instruction": p.instruction, "input": p.input, "output": p.output}
+                if any(r["pid"] == row["pid"] for r in item["pairs"]):  # the same pair in both arms: one label
+                    key.append({"pid": row["pid"], "chunk": chunk, "project": project, "arm": arm})
+                    continue
+                item["pairs"].append(row)
+                key.append({"pid": row["pid"], "chunk": chunk, "project": project, "arm": arm})
+        timing[project] = {"sections": len(sections), "early_seconds": seconds}
+        print(project, timing[project], flush=True)
+    shuffled = list(items.values())
+    rng.shuffle(shuffled)
+    for item in shuffled:
+        rng.shuffle(item["pairs"])
+    (out / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in shuffled), "utf-8")
+    (out / "key.jsonl").write_text("".join(json.dumps(k) + "\n" for k in key), "utf-8")
+    old = json.loads((out / "timing.json").read_text()) if (out / "timing.json").exists() else {}
+    for project, now in timing.items():
+        old[project] = {**old.get(project, {}), **{k: v for k, v in now.items() if v is not None}}
+    (out / "timing.json").write_text(json.dumps(old, indent=1), "utf-8")
+
+
+def score(out: Path) -> None:
+    key = read_jsonl(out / "key.jsonl")
+    labels = {r["pid"]: r for r in read_jsonl(out / "labels.jsonl")}
+    timing = json.loads((out / "timing.json").read_text())
+    for arm in ("default", "early"):
+        rows = [k for k in key if k["arm"] == arm]
+        good = [k for k in rows if labels[k["pid"]]["good"]]
+        sections = {k["chunk"] for k in good}
+        n = sum(t["sections"] for t in timing.values())
+        glued = [k for k in rows if 4 in (labels[k["pid"]].get("fails") or [])]
+        print(f"{arm}: kept pairs good {len(good)}/{len(rows)} = {len(good) / max(len(rows), 1):.0%}; sections with a "
+              f"good kept pair {len(sections)}/{n} = {len(sections) / n:.0%}; unclean (criterion 4) {len(glued)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("runs", nargs="*", help="CHECK_DIR:DOCS_DIR, as the post-work check ran")
+    parser.add_argument("--before", type=int, default=40)
+    parser.add_argument("--score", action="store_true")
+    args = parser.parse_intermixed_args()
+    if args.score:
+        score(args.out)
+    else:
+        build(args.out, args.runs, args.before)
