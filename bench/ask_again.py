@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from blind_layout import BlindLayout  # noqa: E402
 from kept_for_labels import pid, section_texts  # noqa: E402
 from labelled import read_jsonl  # noqa: E402
 
@@ -38,7 +38,6 @@ from alpaca_gen.chunk import ChunkConfig  # noqa: E402
 from alpaca_gen.generate import generate  # noqa: E402
 from alpaca_gen.options import GenerateOptions  # noqa: E402
 from pairsmith import moderate  # noqa: E402
-from pairsmith.core.readable import readable  # noqa: E402
 
 CALIBRATION = 12  # first-pass labelled kept pairs shown to the labeller per project
 
@@ -64,9 +63,7 @@ def ask_again(docs: str, first: Path, first_curated: Path, work: Path) -> tuple[
 
 def build(out: Path, runs: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    items: dict[str, dict] = {}
-    key, timing = [], {}
-    rng = random.Random(0)
+    layout, timing = BlindLayout(), {}
     for spec in runs:
         check, docs = spec.split(":")
         project = Path(check).name
@@ -87,33 +84,16 @@ def build(out: Path, runs: list[str]) -> None:
         new_kept = [p for p in curated.kept if p.id not in first_ids]
         labels = {r["pid"]: r for r in read_jsonl(Path(check) / "labels.jsonl")}
         calibration = [p for p in first_kept if pid(p.to_dict()) in labels]
-        calibration = rng.sample(calibration, min(CALIBRATION, len(calibration)))
+        calibration = layout.rng.sample(calibration, min(CALIBRATION, len(calibration)))
         sections = section_texts(Path(docs), ChunkConfig())
         for arm, pairs in (("refill", new_kept), ("first", calibration)):
             for p in pairs:
-                chunk = (p.source or {}).get("chunk")
-                known = sections.get(chunk, {})
-                item = items.setdefault(chunk, {"chunk": chunk, "project": project,
-                                                "document": known.get("document", ""),
-                                                "headings": known.get("headings", []),
-                                                "section": readable(known.get("text", "")), "pairs": []})
-                row = {"pid": pid(p.to_dict()), "instruction": p.instruction, "input": p.input, "output": p.output}
-                item["pairs"].append(row)
-                key.append({"pid": row["pid"], "chunk": chunk, "project": project, "arm": arm})
+                layout.add(p, project, arm, sections)
         timing[project] = {"sections": len(sections), "made": len(made), "kept_first": len(kept),
                            "asked_again": len(empty), "refill_pairs": len(read_jsonl(refill)) if refill.exists() else 0,
                            "refill_kept": len(new_kept), "refill_seconds": seconds}
         print(project, timing[project], flush=True)
-    shuffled = list(items.values())
-    rng.shuffle(shuffled)
-    for item in shuffled:
-        rng.shuffle(item["pairs"])
-    (out / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in shuffled), "utf-8")
-    (out / "key.jsonl").write_text("".join(json.dumps(k) + "\n" for k in key), "utf-8")
-    old = json.loads((out / "timing.json").read_text()) if (out / "timing.json").exists() else {}
-    for project, now in timing.items():  # a rerun that asked nothing keeps the recorded seconds
-        old[project] = {**old.get(project, {}), **{k: v for k, v in now.items() if v is not None}}
-    (out / "timing.json").write_text(json.dumps(old, indent=1), "utf-8")
+    layout.write(out, timing)
 
 
 def score(out: Path, runs: list[str]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alpaca_gen.schema as schema  # noqa: E402
-from kept_for_labels import pid, section_texts  # noqa: E402
+from blind_layout import BlindLayout  # noqa: E402
+from kept_for_labels import section_texts  # noqa: E402
 from labelled import read_jsonl  # noqa: E402
 
 from alpaca_gen.chunk import ChunkConfig  # noqa: E402
@@ -34,7 +34,6 @@ from alpaca_gen.generate import generate  # noqa: E402
 from alpaca_gen.options import GenerateOptions, build_strategy  # noqa: E402
 from alpaca_gen.run import collect_chunks  # noqa: E402
 from pairsmith import moderate  # noqa: E402
-from pairsmith.core.readable import readable  # noqa: E402
 
 
 def as_written_today(first: Path, docs: str, out: Path) -> Path:
@@ -51,9 +50,7 @@ def as_written_today(first: Path, docs: str, out: Path) -> Path:
 
 def build(out: Path, runs: list[str], before: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    items: dict[str, dict] = {}
-    key, timing = [], {}
-    rng = random.Random(0)
+    layout, timing = BlindLayout(), {}
     for spec in runs:
         check, docs = spec.split(":")
         project = Path(check).name
@@ -69,32 +66,11 @@ def build(out: Path, runs: list[str], before: int) -> None:
         default = as_written_today(Path(check) / "generated.jsonl", docs, work / "default_generated.jsonl")
         sections = section_texts(Path(docs), ChunkConfig())
         for arm, pairs_file in (("early", variant), ("default", default)):
-            curated = moderate(pairs_file, out=work / f"{arm}_curated.jsonl")
-            for p in curated.kept:
-                chunk = (p.source or {}).get("chunk")
-                known = sections.get(chunk, {})
-                item = items.setdefault(chunk, {"chunk": chunk, "project": project,
-                                                "document": known.get("document", ""),
-                                                "headings": known.get("headings", []),
-                                                "section": readable(known.get("text", "")), "pairs": []})
-                row = {"pid": pid(p.to_dict()), "instruction": p.instruction, "input": p.input, "output": p.output}
-                if any(r["pid"] == row["pid"] for r in item["pairs"]):  # the same pair in both arms: one label
-                    key.append({"pid": row["pid"], "chunk": chunk, "project": project, "arm": arm})
-                    continue
-                item["pairs"].append(row)
-                key.append({"pid": row["pid"], "chunk": chunk, "project": project, "arm": arm})
+            for p in moderate(pairs_file, out=work / f"{arm}_curated.jsonl").kept:
+                layout.add(p, project, arm, sections)
         timing[project] = {"sections": len(sections), "early_seconds": seconds}
         print(project, timing[project], flush=True)
-    shuffled = list(items.values())
-    rng.shuffle(shuffled)
-    for item in shuffled:
-        rng.shuffle(item["pairs"])
-    (out / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in shuffled), "utf-8")
-    (out / "key.jsonl").write_text("".join(json.dumps(k) + "\n" for k in key), "utf-8")
-    old = json.loads((out / "timing.json").read_text()) if (out / "timing.json").exists() else {}
-    for project, now in timing.items():
-        old[project] = {**old.get(project, {}), **{k: v for k, v in now.items() if v is not None}}
-    (out / "timing.json").write_text(json.dumps(old, indent=1), "utf-8")
+    layout.write(out, timing)
 
 
 def score(out: Path) -> None:
