@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from blind_layout import BlindLayout  # noqa: E402
+from blind_layout import BlindLayout, check_runs  # noqa: E402
 from kept_for_labels import pid, section_texts  # noqa: E402
 from labelled import read_jsonl  # noqa: E402
 
@@ -62,27 +62,22 @@ def ask_again(docs: str, first: Path, first_curated: Path, work: Path) -> tuple[
 
 
 def build(out: Path, runs: list[str]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     layout, timing = BlindLayout(), {}
-    for spec in runs:
-        check, docs = spec.split(":")
-        project = Path(check).name
-        work = out / project
-        work.mkdir(exist_ok=True)
-        made, kept, first_kept = kept_chunks(Path(check) / "generated.jsonl", work / "first_curated.jsonl")
+    for project, check, docs, work in check_runs(out, runs):
+        made, kept, first_kept = kept_chunks(check / "generated.jsonl", work / "first_curated.jsonl")
         empty = made - kept
         refill = work / "refill.jsonl"  # kept with the labels: a rerun scores the pairs that were labelled
         seconds = None
         if not refill.exists():
-            new, seconds = ask_again(docs, Path(check) / "generated.jsonl", work / "first_curated.jsonl", work)
+            new, seconds = ask_again(docs, check / "generated.jsonl", work / "first_curated.jsonl", work)
             refill.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in new), encoding="utf-8")
         both = work / "both.jsonl"
-        both.write_text((Path(check) / "generated.jsonl").read_text(encoding="utf-8")
+        both.write_text((check / "generated.jsonl").read_text(encoding="utf-8")
                         + (refill.read_text(encoding="utf-8") if refill.exists() else ""), encoding="utf-8")
         curated = moderate(both, out=work / "both_curated.jsonl")
-        first_ids = {p["id"] for p in read_jsonl(Path(check) / "generated.jsonl")}
+        first_ids = {p["id"] for p in read_jsonl(check / "generated.jsonl")}
         new_kept = [p for p in curated.kept if p.id not in first_ids]
-        labels = {r["pid"]: r for r in read_jsonl(Path(check) / "labels.jsonl")}
+        labels = {r["pid"]: r for r in read_jsonl(check / "labels.jsonl")}
         calibration = [p for p in first_kept if pid(p.to_dict()) in labels]
         calibration = layout.rng.sample(calibration, min(CALIBRATION, len(calibration)))
         sections = section_texts(Path(docs), ChunkConfig())

@@ -46,3 +46,13 @@ class BlindLayout:
         for project, now in timing.items():
             old[project] = {**old.get(project, {}), **{k: v for k, v in now.items() if v is not None}}
         (out / "timing.json").write_text(json.dumps(old, indent=1), "utf-8")
+
+
+def check_runs(out: Path, runs: list[str]):
+    """(project, check folder, docs folder, work folder under OUT) for each CHECK:DOCS argument."""
+    out.mkdir(parents=True, exist_ok=True)
+    for spec in runs:
+        check, docs = spec.split(":")
+        work = out / Path(check).name
+        work.mkdir(exist_ok=True)
+        yield Path(check).name, Path(check), docs, work

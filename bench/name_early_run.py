@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alpaca_gen.schema as schema  # noqa: E402
-from blind_layout import BlindLayout  # noqa: E402
+from blind_layout import BlindLayout, check_runs  # noqa: E402
 from kept_for_labels import section_texts  # noqa: E402
 from labelled import read_jsonl  # noqa: E402
 
@@ -49,13 +49,8 @@ def as_written_today(first: Path, docs: str, out: Path) -> Path:
 
 
 def build(out: Path, runs: list[str], before: int) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     layout, timing = BlindLayout(), {}
-    for spec in runs:
-        check, docs = spec.split(":")
-        project = Path(check).name
-        work = out / project
-        work.mkdir(exist_ok=True)
+    for project, check, docs, work in check_runs(out, runs):
         variant = work / "generated.jsonl"
         seconds = None
         if not variant.exists():
@@ -63,7 +58,7 @@ def build(out: Path, runs: list[str], before: int) -> None:
             started = time.perf_counter()
             generate(GenerateOptions(paths=[docs], out=str(variant), no_cache=True, progress=False))
             seconds = time.perf_counter() - started
-        default = as_written_today(Path(check) / "generated.jsonl", docs, work / "default_generated.jsonl")
+        default = as_written_today(check / "generated.jsonl", docs, work / "default_generated.jsonl")
         sections = section_texts(Path(docs), ChunkConfig())
         for arm, pairs_file in (("early", variant), ("default", default)):
             for p in moderate(pairs_file, out=work / f"{arm}_curated.jsonl").kept:
