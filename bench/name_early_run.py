@@ -10,6 +10,9 @@ arm each pair is. Score with --score once OUT/labels.jsonl exists.
     python bench/name_early_run.py OUT --before 40 bench/data/check20/pip-tools:bench/thirdparty/check20/pip-tools ...
     python bench/name_early_run.py OUT --score CHECK:DOCS ...
 
+`--before 0` leaves the name out of the grammar altogether (the prompt still asks for it, and
+moderation drops a question that does not name the project).
+
 Run it from the repository root (chunk ids hold the docs' path as given to the first run).
 """
 
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alpaca_gen.schema as schema  # noqa: E402
+import alpaca_gen.strategies.sections as sections_strategy  # noqa: E402
 from blind_layout import BlindLayout, check_runs  # noqa: E402
 from kept_for_labels import section_texts  # noqa: E402
 from labelled import read_jsonl  # noqa: E402
@@ -55,6 +59,8 @@ def build(out: Path, runs: list[str], before: int) -> None:
         seconds = None
         if not variant.exists():
             schema._BEFORE_NAME = before
+            if before == 0:  # no name in the grammar at all: the prompt alone asks for it
+                sections_strategy.evidenced_pairs_schema = lambda n, must_name=None: schema.evidenced_pairs_schema(n)
             started = time.perf_counter()
             generate(GenerateOptions(paths=[docs], out=str(variant), no_cache=True, progress=False))
             seconds = time.perf_counter() - started
