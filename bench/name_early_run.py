@@ -11,7 +11,8 @@ arm each pair is. Score with --score once OUT/labels.jsonl exists.
     python bench/name_early_run.py OUT --score CHECK:DOCS ...
 
 `--before 0` leaves the name out of the grammar altogether (the prompt still asks for it, and
-moderation drops a question that does not name the project).
+moderation drops a question that does not name the project); `--before 0 --rename` then rewrites
+each question that does not name it in a second short call whose grammar makes it name it.
 
 Run it from the repository root (chunk ids hold the docs' path as given to the first run).
 """
@@ -19,6 +20,7 @@ Run it from the repository root (chunk ids hold the docs' path as given to the f
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -52,7 +54,52 @@ def as_written_today(first: Path, docs: str, out: Path) -> Path:
     return out
 
 
-def build(out: Path, runs: list[str], before: int) -> None:
+RENAME_PROMPT = ("Rewrite the question so that it names the project {project}. Change as few words as possible "
+                 "and keep it a question; do not answer it. For example, for the project Lumen:\n"
+                 "How do I run `lumen-sync` on two Python versions? -> How do I run Lumen's `lumen-sync` on two "
+                 "Python versions?\n"
+                 "What does the `--strict` flag do? -> What does the `--strict` flag of Lumen do?\n\n"
+                 "Question: {question}\n\n"
+                 'Reply with JSON: {{"instruction": "..."}}')
+# a question (opening on a question word, ending on its one question mark) that names the project
+QUESTION_OPENING = "(What|How|Which|Why|When|Where|Who|Is|Are|Can|Could|Does|Do|Should|Will|Would) "
+
+
+def name_in_a_second_call() -> None:
+    """The trial of `--rename`: questions are written with no name in the grammar, then each one that
+    does not name the project is rewritten in a second short call whose grammar makes it name it."""
+    from pairsmith.core.backends.base import Request
+    from pairsmith.core.textmetrics import names_project
+
+    first_run = sections_strategy.SectionPairsStrategy.run
+
+    async def run(self, unit, backend):
+        result = await first_run(self, unit, backend)
+        if not self.project:
+            return result
+        answer_schema = {"type": "object", "additionalProperties": False, "required": ["instruction"],
+                         "properties": {"instruction": {"type": "string", "pattern": "^" + QUESTION_OPENING
+                                                        + schema.naming_pattern(self.project)[1:-4] + r"\?$"}}}
+
+        async def renamed(pair: dict) -> None:
+            if names_project(pair["instruction"], self.project):
+                return
+            prompt = RENAME_PROMPT.format(project=self.project, question=pair["instruction"])
+            completion = await backend.complete(Request([{"role": "user", "content": prompt}], max_tokens=96,
+                                                        temperature=0.0, seed=self.seed, json_schema=answer_schema))
+            result.count(completion)
+            try:
+                pair["instruction"] = json.loads(completion.text)["instruction"].strip() or pair["instruction"]
+            except (ValueError, KeyError, TypeError):
+                pass  # left unnamed: moderation drops it
+
+        await asyncio.gather(*(renamed(pair) for pair in result.pairs))
+        return result
+
+    sections_strategy.SectionPairsStrategy.run = run
+
+
+def build(out: Path, runs: list[str], before: int, rename: bool = False) -> None:
     layout, timing = BlindLayout(), {}
     for project, check, docs, work in check_runs(out, runs):
         variant = work / "generated.jsonl"
@@ -61,6 +108,8 @@ def build(out: Path, runs: list[str], before: int) -> None:
             schema._BEFORE_NAME = before
             if before == 0:  # no name in the grammar at all: the prompt alone asks for it
                 sections_strategy.evidenced_pairs_schema = lambda n, must_name=None: schema.evidenced_pairs_schema(n)
+            if rename:
+                name_in_a_second_call()
             started = time.perf_counter()
             generate(GenerateOptions(paths=[docs], out=str(variant), no_cache=True, progress=False))
             seconds = time.perf_counter() - started
@@ -93,9 +142,10 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("runs", nargs="*", help="CHECK_DIR:DOCS_DIR, as the post-work check ran")
     parser.add_argument("--before", type=int, default=40)
+    parser.add_argument("--rename", action="store_true", help="with --before 0: name the project in a second call")
     parser.add_argument("--score", action="store_true")
     args = parser.parse_intermixed_args()
     if args.score:
         score(args.out)
     else:
-        build(args.out, args.runs, args.before)
+        build(args.out, args.runs, args.before, args.rename)
