@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pairsmith.core.reply_schemas import NAME_WITHIN
+
 
 PAIR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -35,7 +37,7 @@ _PLAIN_CHAR = r'[^"\\\n?]'
 
 # Bounds in characters: a model that would rather not name the project cannot ramble on for its
 # whole token budget waiting to; it names it within the first sentence's length.
-_BEFORE_NAME, _AFTER_NAME = 120, 80
+_BEFORE_NAME, _AFTER_NAME = NAME_WITHIN, 80
 
 
 def naming_pattern(name: str) -> str:

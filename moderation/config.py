@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pairsmith.core.errors import ConfigError
+from pairsmith.core.reply_schemas import NAME_WITHIN
 
 DEFAULT_REFUSALS = [
     "as an ai language model", "as an ai model", "i'm sorry, but i", "i am sorry, but i", "i cannot help with",
@@ -138,6 +139,10 @@ class QuestionFormConfig(_Strict):
     # two questions joined into one ("What does X do, and how is Y set?"): a person decides (review), since
     # the answer often leaves one of them open; off lets them through
     two_questions: bool = True
+    # a question that first names its project this many characters in or later: the name is where a reply
+    # grammar forced it (generation's must come within NAME_WITHIN) or trails a long question; 73% of such
+    # kept pairs were labelled bad (BENCHMARKS.md), so a person decides (review: late_name); 0 turns it off
+    late_name: int = NAME_WITHIN - 2
     repeat_ngram: int = 3  # a word n-gram this long appearing twice (or a clause said twice): repeated_question
     min_repeat_content: int = 1  # ... when the n-gram holds at least this many non-stop words
     # placeholder text anywhere in the question: template_echo; so is a <placeholder>, a question of only digits

@@ -22,7 +22,7 @@ from moderation.steps.registry import register
 from moderation.verdict import Verdict, excerpt
 from pairsmith.core.names import VERSION, identifiers
 from pairsmith.core.words import load_words, stop_words_by_language
-from pairsmith.core.textmetrics import letter_script, normalise, rouge_l, rouge_tokens, word_tokens
+from pairsmith.core.textmetrics import letter_script, normalise, project_name_position, rouge_l, rouge_tokens, word_tokens
 
 _EN = load_words("en")
 _STOP_EN = _EN["stop"]  # every language's stop words: stop_words_by_language()
@@ -294,6 +294,10 @@ class QuestionForm(PairStep):
         if cfg.two_questions and (found := two_questions(instruction)) is not None:
             return Verdict(self.name, "two_questions", decision="review", evidence={"score": 0.0, "match": found,
                                                                                  "excerpt": clip})
+        if cfg.late_name and (at := project_name_position(instruction, item.pair.project)) is not None \
+                and at >= cfg.late_name:
+            return Verdict(self.name, "late_name", decision="review", evidence={
+                "score": float(at), "match": excerpt(instruction[max(0, at - 40):]), "excerpt": clip})
         chunk = getattr(self, "source", None) and self.source.text(item.pair)
         for text in (instruction, item.pair.output):  # the prompt's own words, copied into the pair
             if (found := prompt_echo(text, item.pair.generator, chunk)) is not None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# How far into a question generation's reply grammar lets it run before it must name its project
+# (characters); moderation reads a name first said past this point as placed by force (late_name).
+NAME_WITHIN = 120
+
 # A question: opens with a question word, one line, ends with "?" and stays short, so a small
 # model can neither copy a sentence of the passage nor ramble or loop inside it.
 QUESTION_WORDS = ("What", "How", "Why", "When", "Where", "Which", "Who", "Can", "Does", "Do", "Is",

@@ -225,6 +225,14 @@ def names_project(question: str, project: str) -> bool:
     return False
 
 
+def project_name_position(question: str, project: str | None) -> int | None:
+    """Where the question first says the project's name (a character offset), None where it does not."""
+    if not project or not project.strip():
+        return None
+    found = _project_name(project, r"\w").search(question)
+    return found.start() if found else None
+
+
 def without_project(text: str, project: str | None) -> str:
     """The text with the project's name (and its possessive) taken out: every question of a run names
     the project, so the name says nothing about which answer or passage fits the question."""

@@ -546,6 +546,26 @@ def test_a_question_that_asks_two_goes_to_a_person(tmp_path: Path) -> None:
     assert decided[rows[1]["instruction"]]["decision"] == "keep", decided[rows[1]["instruction"]]
 
 
+def test_a_question_that_names_its_project_only_far_in_goes_to_a_person(tmp_path: Path) -> None:
+    """Generation's grammar makes a question name its project within NAME_WITHIN characters; a name
+    first said at that bound was put there by force ("... adding new Lumen packages?"): review."""
+    from pairsmith.core.reply_schemas import NAME_WITHIN
+    from pairsmith.core.textmetrics import project_name_position
+
+    late = ("What options does the `dep-compile` command provide to resolve the dependencies afresh when "
+            "upgrading the packages or adding new Lumen packages?")
+    early = "What options does Lumen's `dep-compile` command provide to resolve the dependencies afresh?"
+    assert project_name_position(late, "Lumen") >= NAME_WITHIN - 2 > project_name_position(early, "Lumen")
+    assert project_name_position("What is it?", "Lumen") is None
+    generator = {"params": {"project": "Lumen"}}
+    answer = "It provides `--upgrade`, which resolves every package afresh, and `--upgrade-package NAME` for one."
+    rows = [{"instruction": q, "output": answer, "generator": generator} for q in (late, early)]
+    decided = _decisions_by_rules(rows, tmp_path)
+    assert decided[late]["decision"] == "review" and decided[late]["reasons"][0].startswith("question_form:late_name")
+    assert decided[early]["decision"] == "keep", decided[early]
+    assert ModerationConfig().question_form.late_name == NAME_WITHIN - 2
+
+
 def test_the_prompts_own_words_copied_into_a_pair_are_a_template_echo(tmp_path: Path) -> None:
     made = {"template": "pairs_from_section@3", "params": {"project": "Starlette"}}
     rows = [{"instruction": "How does `HTMLResponse` return HTML in Starlette, as a user of Starlette would ask it?",
