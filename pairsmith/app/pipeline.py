@@ -108,7 +108,8 @@ def _stages(paths: list[str], out: Path, generate_options: dict[str, Any] | None
             if not again.pairs_written:  # no section left, or the pairs a run wrote before: nothing new to moderate
                 break
             result = _moderated(pairs, curated, config, store, stamps)
-        stamps.mark("ask_again", again_key())  # a rerun of the same asks nothing, whatever the last moderation emptied
+        if not any(again.units_failed for again in asked_again):  # failed units: a rerun asks for them again
+            stamps.mark("ask_again", again_key())  # a rerun of the same asks nothing, whatever the last moderation emptied
     report = result.report_files or {k: v for k, v in report_paths(report_md).items() if v.exists()}
     files = {"pairs": pairs, "generation_rejects": out / "pairs.rejects.jsonl", "curated": curated,
              "moderation_rejects": out / "curated.rejects.jsonl", **{f"report_{k}": v for k, v in report.items()}}

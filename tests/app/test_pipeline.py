@@ -66,6 +66,34 @@ def test_a_section_that_kept_nothing_is_asked_again(tiny_embedder: Path, docs: P
     assert none.asked_again == [] and none.moderation.kept == result.moderation.kept - 1
 
 
+def test_asking_again_that_failed_is_asked_again_by_a_rerun(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
+    """A server that fails the asking again (500s, no retries) fails those units; the run is not stamped as
+    having asked, so the next run asks them again."""
+    from collections import deque
+
+    from tests.openai_server import Reply
+
+    def first_poor_then_good(body: dict) -> str:
+        if "cache" in section_of(body) and body.get("seed") == 0:
+            return json.dumps({"pairs": [{"instruction": "What does the cache keep?", "input": "",
+                                          "output": "The cache keeps."}]})
+        return answer_from_docs(body)
+
+    config = ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
+                                              "near": {"enabled": False}})
+    options = {"model": "m", "max_retries": 0}
+    with OpenAIStub(responder=first_poor_then_good) as server:
+        options["base_url"] = server.base_url
+        run_pipeline([str(docs)], tmp_path / "run", options, config, train=False, ask_again=0)
+        server.script = deque(Reply(status=500, content="down") for _ in range(10))
+        failed = run_pipeline([str(docs)], tmp_path / "run", options, config, train=False)
+        assert failed.asked_again[0].units_failed >= 1 and failed.asked_again[0].pairs_written == 0
+        server.script = deque()
+        calls = len(server.requests)
+        retried = run_pipeline([str(docs)], tmp_path / "run", options, config, train=False)
+    assert len(server.requests) > calls and retried.asked_again[0].pairs_written == 1
+
+
 def test_run_command(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     config = tmp_path / "moderation.yaml"
     config.write_text(f"embedder: {tiny_embedder}\n")
