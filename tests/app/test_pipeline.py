@@ -35,19 +35,27 @@ def test_run_pipeline(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
         assert result.files[name].exists(), name
 
 
+def first_poor_then_good(body: dict) -> str:
+    """The cache page's first asking gets a pair moderation drops (its answer says the question back);
+    every other request, and that page asked again, gets answer_from_docs's grounded pair."""
+    if "cache" in section_of(body) and body.get("seed") == 0:
+        return json.dumps({"pairs": [{"instruction": "What does the cache keep?", "input": "",
+                                      "output": "The cache keeps."}]})
+    return answer_from_docs(body)
+
+
+def _without_meaning(tiny_embedder: Path) -> ModerationConfig:
+    """Moderation with the steps that judge by meaning off: a random tiny embedder has none."""
+    return ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
+                                            "near": {"enabled": False}})
+
+
 def test_a_section_that_kept_nothing_is_asked_again(tiny_embedder: Path, docs: Path, tmp_path: Path) -> None:
     """The first asking writes a pair for the cache page that moderation drops (its answer says the
     question back); asked again, the teacher writes one it keeps. Only sections that kept nothing are
     asked again (another one, whose pair is the same under every seed, adds nothing), and a rerun
     asks nothing."""
-    def first_poor_then_good(body: dict) -> str:
-        if "cache" in section_of(body) and body.get("seed") == 0:
-            return json.dumps({"pairs": [{"instruction": "What does the cache keep?", "input": "",
-                                          "output": "The cache keeps."}]})
-        return answer_from_docs(body)
-
-    config = ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
-                                              "near": {"enabled": False}})  # a random tiny embedder: no meaning
+    config = _without_meaning(tiny_embedder)
     with OpenAIStub(responder=first_poor_then_good) as server:
         result = run_pipeline([str(docs)], tmp_path / "run", {"model": "m", "base_url": server.base_url}, config,
                               train=False)
@@ -73,14 +81,7 @@ def test_asking_again_that_failed_is_asked_again_by_a_rerun(tiny_embedder: Path,
 
     from tests.openai_server import Reply
 
-    def first_poor_then_good(body: dict) -> str:
-        if "cache" in section_of(body) and body.get("seed") == 0:
-            return json.dumps({"pairs": [{"instruction": "What does the cache keep?", "input": "",
-                                          "output": "The cache keeps."}]})
-        return answer_from_docs(body)
-
-    config = ModerationConfig.model_validate({"embedder": str(tiny_embedder), "semantic": {"enabled": False},
-                                              "near": {"enabled": False}})
+    config = _without_meaning(tiny_embedder)
     options = {"model": "m", "max_retries": 0}
     with OpenAIStub(responder=first_poor_then_good) as server:
         options["base_url"] = server.base_url
